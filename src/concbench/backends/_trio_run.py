@@ -1,0 +1,67 @@
+"""The trio side of :class:`TrioBackend`, kept apart so that listing backends never imports trio."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import trio
+
+from concbench.framework import Recorder, Step, StepKind, Task, Workload
+from concbench.framework.cpuwork import burn
+
+
+def run(workload: Workload, recorder: Recorder) -> None:
+    trio.run(_main, workload, recorder)
+
+
+async def _main(workload: Workload, recorder: Recorder) -> None:
+    recorder.begin()
+    ended = [trio.Event() for _ in workload.tasks] if workload.has_dependencies else []
+    slots = trio.CapacityLimiter(workload.limit) if workload.limit else None
+    async with trio.open_nursery() as nursery:
+        for index, task in enumerate(workload.tasks):
+            recorder.spawn(index)
+            nursery.start_soon(_task, index, task, recorder, ended, slots)
+        await _run_steps(workload.main)
+        recorder.main_done()
+    recorder.finish()
+
+
+async def _task(
+    index: int,
+    task: Task,
+    recorder: Recorder,
+    ended: list[trio.Event],
+    slots: trio.CapacityLimiter | None,
+) -> None:
+    for dep in task.after:
+        await ended[dep].wait()
+    if slots is not None:
+        async with slots:
+            await _body(index, task, recorder)
+    else:
+        await _body(index, task, recorder)
+    if ended:
+        ended[index].set()
+
+
+async def _body(index: int, task: Task, recorder: Recorder) -> None:
+    recorder.start(index)
+    await _run_steps(task.steps)
+    recorder.end(index)
+
+
+async def _run_steps(steps: Sequence[Step]) -> None:
+    for step in steps:
+        if step.kind is StepKind.SLEEP:
+            await trio.sleep(step.seconds)
+        elif step.kind is StepKind.BLOCK:
+            time.sleep(step.seconds)  # deliberately blocks the run loop: the pitfall measured
+        elif step.kind is StepKind.CPU:
+            burn(step.seconds)
+        elif step.kind is StepKind.CHECKPOINT:
+            for _ in range(step.count):
+                await trio.lowlevel.checkpoint()
+        else:
+            raise NotImplementedError(step.kind)

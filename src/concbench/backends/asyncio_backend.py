@@ -1,0 +1,93 @@
+"""asyncio tasks, created up front and gathered; uvloop is the same code on another loop."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+
+from concbench.framework import Backend, Recorder, Step, StepKind, Task, Workload
+from concbench.framework.cpuwork import burn
+
+__all__ = ["AsyncioBackend", "UvloopBackend"]
+
+
+async def run_steps(steps: Sequence[Step]) -> None:
+    for step in steps:
+        if step.kind is StepKind.SLEEP:
+            await asyncio.sleep(step.seconds)
+        elif step.kind is StepKind.BLOCK:
+            time.sleep(step.seconds)  # deliberately blocks the loop: the pitfall being measured
+        elif step.kind is StepKind.CPU:
+            burn(step.seconds)
+        elif step.kind is StepKind.CHECKPOINT:
+            for _ in range(step.count):
+                await asyncio.sleep(0)
+        else:
+            raise NotImplementedError(step.kind)
+
+
+class AsyncioBackend(Backend):
+    name = "asyncio"
+    description = "asyncio.create_task per task, then asyncio.gather, on the default event loop"
+
+    def new_loop(self) -> asyncio.AbstractEventLoop:
+        """The loop to measure on; created before ``recorder.begin()``, so not timed."""
+        return asyncio.new_event_loop()
+
+    def execute(self, workload: Workload, recorder: Recorder) -> None:
+        loop = self.new_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(self._main(workload, recorder))
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+
+    async def _main(self, workload: Workload, recorder: Recorder) -> None:
+        recorder.begin()
+        ended = [asyncio.Event() for _ in workload.tasks] if workload.has_dependencies else []
+        slots = asyncio.Semaphore(workload.limit) if workload.limit else None
+        spawned = []
+        for index, task in enumerate(workload.tasks):
+            recorder.spawn(index)
+            spawned.append(asyncio.create_task(_task(index, task, recorder, ended, slots)))
+        await run_steps(workload.main)
+        recorder.main_done()
+        await asyncio.gather(*spawned)
+        recorder.finish()
+
+
+async def _task(
+    index: int,
+    task: Task,
+    recorder: Recorder,
+    ended: list[asyncio.Event],
+    slots: asyncio.Semaphore | None,
+) -> None:
+    for dep in task.after:
+        await ended[dep].wait()
+    if slots is not None:
+        await slots.acquire()
+    try:
+        recorder.start(index)
+        await run_steps(task.steps)
+        recorder.end(index)
+    finally:
+        if slots is not None:
+            slots.release()
+    if ended:
+        ended[index].set()
+
+
+class UvloopBackend(AsyncioBackend):
+    name = "uvloop"
+    description = "the asyncio backend on uvloop's libuv-based event loop"
+    requires = ("uvloop",)
+    extra = "uvloop"
+
+    def new_loop(self) -> asyncio.AbstractEventLoop:
+        import uvloop
+
+        loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+        return loop

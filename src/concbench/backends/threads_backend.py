@@ -1,0 +1,138 @@
+"""OS threads: a thread per task by default, or a pool of ``workers`` threads."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from concbench.framework import Backend, Param, Recorder, Step, StepKind, Task, Workload
+from concbench.framework.cpuwork import burn
+
+__all__ = ["ThreadsBackend"]
+
+
+def run_steps(steps: Sequence[Step]) -> None:
+    for step in steps:
+        if step.kind is StepKind.SLEEP or step.kind is StepKind.BLOCK:
+            time.sleep(step.seconds)  # in a thread, blocking is what waiting looks like
+        elif step.kind is StepKind.CPU:
+            burn(step.seconds)
+        elif step.kind is StepKind.CHECKPOINT:
+            for _ in range(step.count):
+                time.sleep(0)  # releases the GIL: the nearest thing to a yield
+        else:
+            raise NotImplementedError(step.kind)
+
+
+class ThreadsBackend(Backend):
+    name = "threads"
+    description = "threading.Thread per task (or a ThreadPoolExecutor with workers=K), then join"
+    options = (
+        Param("workers", int, 0, "pool size; 0 starts one thread per task", min=0, max=100_000),
+    )
+
+    def execute(self, workload: Workload, recorder: Recorder) -> None:
+        slots = threading.BoundedSemaphore(workload.limit) if workload.limit else None
+        if self.config["workers"]:
+            _run_pool(workload, recorder, self.config["workers"], slots)
+        else:
+            _run_threads(workload, recorder, slots)
+
+
+def _body(index: int, task: Task, recorder: Recorder, slots: threading.BoundedSemaphore | None) -> None:
+    if slots is not None:
+        slots.acquire()
+    try:
+        recorder.start(index)
+        run_steps(task.steps)
+        recorder.end(index)
+    finally:
+        if slots is not None:
+            slots.release()
+
+
+def _run_threads(workload: Workload, recorder: Recorder, slots: threading.BoundedSemaphore | None) -> None:
+    ended = [threading.Event() for _ in workload.tasks] if workload.has_dependencies else []
+    errors: list[BaseException] = []
+
+    def target(index: int, task: Task) -> None:
+        try:
+            for dep in task.after:
+                ended[dep].wait()
+            _body(index, task, recorder, slots)
+        except BaseException as exc:  # re-raised in the spawning thread after the join
+            errors.append(exc)
+        finally:
+            if ended:
+                ended[index].set()
+
+    recorder.begin()
+    threads = []
+    for index, task in enumerate(workload.tasks):
+        thread = threading.Thread(target=target, args=(index, task), daemon=True)
+        recorder.spawn(index)
+        thread.start()
+        threads.append(thread)
+    run_steps(workload.main)
+    recorder.main_done()
+    for thread in threads:
+        thread.join()
+    recorder.finish()
+    if errors:
+        raise errors[0]
+
+
+def _run_pool(
+    workload: Workload, recorder: Recorder, workers: int, slots: threading.BoundedSemaphore | None
+) -> None:
+    """Submit each task once its dependencies have ended, so waiting never holds a worker."""
+    tasks = workload.tasks
+    waiting = [len(set(task.after)) for task in tasks]
+    dependents: dict[int, list[int]] = {}
+    for index, task in enumerate(tasks):
+        for dep in set(task.after):
+            dependents.setdefault(dep, []).append(index)
+    lock = threading.Lock()
+    remaining = len(tasks)
+    all_ended = threading.Event()
+    errors: list[BaseException] = []
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+
+        def submit(index: int) -> None:
+            recorder.spawn(index)
+            future = pool.submit(_body, index, tasks[index], recorder, slots)
+            future.add_done_callback(lambda f, index=index: ended(index, f))
+
+        def ended(index: int, future: Future[None]) -> None:
+            nonlocal remaining
+            error = future.exception()
+            ready = []
+            with lock:
+                if error is not None:
+                    errors.append(error)
+                remaining -= 1
+                for child in dependents.get(index, ()):
+                    waiting[child] -= 1
+                    if waiting[child] == 0:
+                        ready.append(child)
+                if remaining == 0 or errors:
+                    all_ended.set()
+            if not errors:
+                for child in ready:
+                    submit(child)
+
+        recorder.begin()
+        if not tasks:
+            all_ended.set()
+        for index in range(len(tasks)):
+            if waiting[index] == 0:
+                submit(index)
+        run_steps(workload.main)
+        recorder.main_done()
+        all_ended.wait()
+        recorder.finish()
+    if errors:
+        raise errors[0]

@@ -1,0 +1,19 @@
+"""trio: every task started in one nursery; the nursery's exit is the gather."""
+
+from __future__ import annotations
+
+from concbench.framework import Backend, Recorder, Workload
+
+__all__ = ["TrioBackend"]
+
+
+class TrioBackend(Backend):
+    name = "trio"
+    description = "trio nursery.start_soon per task; the nursery's exit gathers"
+    requires = ("trio",)
+    extra = "trio"
+
+    def execute(self, workload: Workload, recorder: Recorder) -> None:
+        from ._trio_run import run  # trio is imported only where it is known to exist
+
+        run(workload, recorder)

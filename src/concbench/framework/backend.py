@@ -1,0 +1,91 @@
+"""The backend contract: what a concurrency mechanism must do to be measured.
+
+A backend is a small class. The framework instantiates it once per worker process with
+its options, and calls :meth:`Backend.execute` once per run. Everything else on the class
+is declarative, so ``concbench list`` and the runner can reason about a backend without
+executing it, and the registry can check a plugin before it is believed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from .model import StepKind, Workload
+from .params import Param, resolve
+from .recorder import Recorder
+
+__all__ = ["Backend"]
+
+
+class Backend(ABC):
+    """One concurrency mechanism. Subclass it and register the class under the
+    ``concbench.backends`` entry-point group.
+
+    Contract for :meth:`execute`, checked by the framework after every run:
+
+    1. Call ``recorder.begin()`` once the scheduler is ready (event loop running, pool
+       created): set-up before it is not measured.
+    2. For every task ``i``: call ``recorder.spawn(i)`` just before handing it to the
+       scheduler; in the task, wait for every task in ``task.after`` to end and for a slot
+       under ``workload.limit``, then call ``recorder.start(i)``, run its steps in order
+       with the backend's own primitives, and call ``recorder.end(i)``.
+    3. Concurrently with the tasks, run ``workload.main`` in the spawning routine, then
+       call ``recorder.main_done()`` and wait for every task (the gather).
+    4. Call ``recorder.finish()`` when the gather returns, still inside the scheduler.
+    5. Let exceptions propagate: the run is recorded as ``failed`` with their text.
+
+    A step kind the backend cannot express is left out of :attr:`supports`; workloads using
+    it are recorded as ``skipped`` with the reason instead of being run wrongly.
+    """
+
+    name: ClassVar[str]
+    """The entry-point name; shown in reports."""
+    description: ClassVar[str] = ""
+    """One line for ``concbench list``."""
+    requires: ClassVar[tuple[str, ...]] = ()
+    """Top-level modules that must be importable for the backend to run."""
+    extra: ClassVar[str | None] = None
+    """The ``concbench[extra]`` that installs :attr:`requires`; named in the skip reason."""
+    supports: ClassVar[frozenset[StepKind]] = frozenset(StepKind)
+    """Step kinds this backend can run with its own primitives."""
+    options: ClassVar[tuple[Param, ...]] = ()
+    """Backend options (``-o name=value``), validated like scenario parameters."""
+
+    def __init__(self, **options: Any) -> None:
+        self.config: dict[str, Any] = resolve(self.options, options, owner=f"backend {self.name!r}")
+
+    @classmethod
+    def unavailable_reason(cls) -> str | None:
+        """Why this backend cannot run here, with the fix; ``None`` when it can.
+
+        The default checks :attr:`requires` without importing anything, so listing
+        backends never pays for (or is broken by) their imports.
+        """
+        missing = [module for module in cls.requires if importlib.util.find_spec(module) is None]
+        if not missing:
+            return None
+        hint = f"install concbench[{cls.extra}]" if cls.extra else f"install {', '.join(missing)}"
+        return f"{', '.join(missing)} is not installed: {hint}"
+
+    @classmethod
+    def unsupported_reason(cls, workload: Workload) -> str | None:
+        """Why this backend cannot express ``workload``; ``None`` when it can."""
+        missing = sorted(kind.value for kind in workload.kinds - cls.supports)
+        if missing:
+            return f"backend {cls.name!r} cannot run {', '.join(missing)} steps"
+        return None
+
+    @classmethod
+    def resolve_options(cls, given: Mapping[str, object]) -> dict[str, Any]:
+        """Checked options that differ from their defaults: a row's identity, as in
+        ``threads(workers=64)``; the defaults themselves belong to the backend."""
+        resolved = resolve(cls.options, given, owner=f"backend {cls.name!r}")
+        defaults = {option.name: option.default for option in cls.options}
+        return {name: value for name, value in resolved.items() if value != defaults[name]}
+
+    @abstractmethod
+    def execute(self, workload: Workload, recorder: Recorder) -> None:
+        """Run ``workload`` once, recording timestamps as the class docstring describes."""

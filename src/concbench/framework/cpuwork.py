@@ -1,0 +1,59 @@
+"""Pure-Python CPU work of a calibrated length.
+
+The work is a fixed number of loop iterations, never "spin until the clock says so": two
+threads sharing the GIL must each take as long as their work needs, so that serialisation
+shows up in the measured time instead of being absorbed by a deadline.
+"""
+
+from __future__ import annotations
+
+import time
+
+__all__ = ["burn", "calibrate", "iterations_per_second"]
+
+_CALIBRATION_S = 0.05
+_ROUNDS = 5
+_rate: float | None = None
+
+
+def _spin(iterations: int) -> int:
+    total = 0
+    for i in range(iterations):
+        total += i & 7
+    return total
+
+
+def calibrate(target_s: float = _CALIBRATION_S, rounds: int = _ROUNDS) -> float:
+    """Measure iterations per second on this process, alone, once; cached for the process.
+
+    Takes the fastest of several rounds (as pyperf takes the minimum for calibration),
+    because other load on the machine only ever makes a round slower.
+    """
+    global _rate  # noqa: PLW0603 - one calibration per worker process, by design
+    if _rate is not None:
+        return _rate
+    iterations = 10_000
+    while True:  # grow until a round is long enough to time reliably
+        began = time.perf_counter()
+        _spin(iterations)
+        elapsed = time.perf_counter() - began
+        if elapsed >= target_s / 4:
+            break
+        iterations *= 4
+    best = elapsed
+    for _ in range(rounds - 1):
+        began = time.perf_counter()
+        _spin(iterations)
+        best = min(best, time.perf_counter() - began)
+    _rate = iterations / best
+    return _rate
+
+
+def iterations_per_second() -> float:
+    return calibrate()
+
+
+def burn(seconds: float) -> None:
+    """Do ``seconds`` worth of pure-Python work (as calibrated), in pure Python, so threads must take turns on the GIL."""
+    if seconds > 0:
+        _spin(round(seconds * calibrate()))

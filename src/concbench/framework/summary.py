@@ -1,0 +1,112 @@
+"""Rows of a report: the runs of one backend on one workload, reduced to what is compared.
+
+Pure functions over run records, shared by every output format, so that the terminal,
+Markdown and HTML reports can never disagree about a number.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .records import RunRecord, Status
+from .stats import Summary, summarize
+
+__all__ = ["Group", "Row", "group_records"]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One backend (with its options) on one workload."""
+
+    label: str
+    records: tuple[RunRecord, ...]
+    serial_s: float
+    ideal_s: float
+    machine_bound_s: float
+    tasks: int
+    wall: Summary | None
+    statuses: dict[Status, int]
+    note: str
+
+    @property
+    def overhead_s(self) -> float | None:
+        return None if self.wall is None else self.wall.median - self.ideal_s
+
+    @property
+    def overhead_per_task_s(self) -> float | None:
+        overhead = self.overhead_s
+        return None if overhead is None or not self.tasks else overhead / self.tasks
+
+    @property
+    def overhead_pct(self) -> float | None:
+        overhead = self.overhead_s
+        return None if overhead is None or not self.ideal_s else 100 * overhead / self.ideal_s
+
+    @property
+    def efficiency(self) -> float | None:
+        """ideal / measured: 1.0 is a perfect backend; the seed on a blocked loop gets 0.4."""
+        return None if self.wall is None or not self.wall.median else self.ideal_s / self.wall.median
+
+    @property
+    def speedup(self) -> float | None:
+        return None if self.wall is None or not self.wall.median else self.serial_s / self.wall.median
+
+
+@dataclass(frozen=True)
+class Group:
+    """All rows for one scenario with one set of parameters."""
+
+    scenario: str
+    params_label: str
+    rows: tuple[Row, ...]
+
+    @property
+    def title(self) -> str:
+        return f"{self.scenario} ({self.params_label})" if self.params_label else self.scenario
+
+
+def group_records(records: Iterable[RunRecord]) -> list[Group]:
+    """Group by workload, then by backend label, keeping first-seen order."""
+    workloads: dict[tuple[str, str], dict[str, list[RunRecord]]] = {}
+    for record in records:
+        backends = workloads.setdefault((record.scenario, record.params_label), {})
+        backends.setdefault(record.label, []).append(record)
+    return [
+        Group(scenario, params, tuple(_row(label, runs) for label, runs in backends.items()))
+        for (scenario, params), backends in workloads.items()
+    ]
+
+
+def _row(label: str, runs: Sequence[RunRecord]) -> Row:
+    first = runs[0]
+    ok = [run.wall_s for run in runs if run.status is Status.OK and run.wall_s is not None]
+    statuses = Counter(run.status for run in runs)
+    return Row(
+        label=label,
+        records=tuple(runs),
+        serial_s=first.serial_s,
+        ideal_s=first.ideal_s,
+        machine_bound_s=first.machine_bound_s if first.machine_bound_s is not None else first.ideal_s,
+        tasks=first.tasks,
+        wall=summarize(ok) if ok else None,
+        statuses=dict(statuses),
+        note=_note(runs, statuses),
+    )
+
+
+def _note(runs: Sequence[RunRecord], statuses: Counter[Status]) -> str:
+    """Why a row has no number, or what else happened to its runs."""
+    notes = []
+    for status in (Status.SKIPPED, Status.FAILED, Status.TIMEOUT, Status.CRASHED):
+        if statuses.get(status):
+            error = next(run.error for run in runs if run.status is status) or ""
+            last_line = error.strip().splitlines()[-1] if error.strip() else ""
+            count = statuses[status]
+            prefix = status.value if count == 1 else f"{count} {status.value}"
+            notes.append(f"{prefix}: {last_line}" if last_line else prefix)
+    first = runs[0]
+    if first.machine_bound_s is not None and first.machine_bound_s > first.ideal_s * 1.001:
+        notes.append(f"machine bound {first.machine_bound_s:.3g} s (cpu work / cores)")
+    return "; ".join(notes)

@@ -1,0 +1,27 @@
+"""Human-readable durations and ratios for reports."""
+
+from __future__ import annotations
+
+__all__ = ["fmt_pct", "fmt_ratio", "fmt_seconds"]
+
+
+def fmt_seconds(seconds: float | None, *, signed: bool = False) -> str:
+    if seconds is None:
+        return "-"
+    sign = "+" if signed and seconds >= 0 else ""
+    magnitude = abs(seconds)
+    if magnitude >= 1:
+        return f"{sign}{seconds:.3f} s"
+    if magnitude >= 1e-3:
+        return f"{sign}{seconds * 1e3:.2f} ms"
+    if magnitude >= 1e-6 or magnitude == 0:
+        return f"{sign}{seconds * 1e6:.2f} µs"
+    return f"{sign}{seconds * 1e9:.0f} ns"
+
+
+def fmt_pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:+.1f}%"
+
+
+def fmt_ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"

@@ -1,0 +1,1 @@
+"""Built-in scenarios, registered under ``concbench.scenarios`` like any plugin's."""
