@@ -7,7 +7,6 @@ typo in the last parameter never costs the runs before it.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -63,15 +62,27 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run one scenario on some or all backends")
     run.add_argument("scenario", help="scenario name (see `concbench list`)")
-    run.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
-                     help="scenario parameter; repeat for several")
+    run.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="scenario parameter; repeat for several",
+    )
     _add_backend_arguments(run)
     _add_settings_arguments(run)
     run.set_defaults(command=cmd_run)
 
     compare = commands.add_parser("compare", help="the default matrix on every backend")
-    compare.add_argument("-s", "--scenario", action="append", default=[], metavar="NAME",
-                         help="only these scenarios (default: every scenario in the matrix)")
+    compare.add_argument(
+        "-s",
+        "--scenario",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only these scenarios (default: every scenario in the matrix)",
+    )
     _add_backend_arguments(compare)
     _add_settings_arguments(compare)
     compare.set_defaults(command=cmd_compare)
@@ -83,19 +94,39 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_backend_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-b", "--backend", action="append", default=[], metavar="NAME",
-                        help="backend to run; repeat for several (default: all)")
-    parser.add_argument("-o", "--option", action="append", default=[], metavar="NAME=VALUE",
-                        help="backend option, given to every selected backend that declares it")
+    parser.add_argument(
+        "-b",
+        "--backend",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="backend to run; repeat for several (default: all)",
+    )
+    parser.add_argument(
+        "-o",
+        "--option",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="backend option, given to every selected backend that declares it",
+    )
 
 
 def _add_settings_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--repeat", type=int, default=3, help="counted runs per process (default 3)")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="counted runs per process (default 3)"
+    )
     parser.add_argument("--warmup", type=int, default=1, help="discarded runs first (default 1)")
-    parser.add_argument("--processes", type=int, default=1, help="fresh worker processes (default 1)")
+    parser.add_argument(
+        "--processes", type=int, default=1, help="fresh worker processes (default 1)"
+    )
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per run (default 60)")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="JSON Lines result store to append to (default: results/<command>-<time>.jsonl)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="JSON Lines result store to append to (default: results/<command>-<time>.jsonl)",
+    )
 
 
 def cmd_list(args: argparse.Namespace, console: Console) -> int:
@@ -118,13 +149,17 @@ def cmd_list(args: argparse.Namespace, console: Console) -> int:
     for column in ("name", "parameters (default: allowed; help)", "summary"):
         scenarios.add_column(column, overflow="fold")
     for name, scenario in sorted(registry.scenarios.items()):
-        params = "\n".join(f"{p.name}={p.default}: {p.allowed()}; {p.help}" for p in scenario.params)
+        params = "\n".join(
+            f"{p.name}={p.default}: {p.allowed()}; {p.help}" for p in scenario.params
+        )
         scenarios.add_row(escape(name), escape(params), escape(scenario.summary))
     console.print(scenarios)
 
     for plugin in registry.broken:
-        console.print(f"[red]broken plugin[/] {escape(plugin.group)}:{escape(plugin.name)} "
-                      f"({escape(plugin.value)}): {escape(plugin.reason)}")
+        console.print(
+            f"[red]broken plugin[/] {escape(plugin.group)}:{escape(plugin.name)} "
+            f"({escape(plugin.value)}): {escape(plugin.reason)}"
+        )
     return 0
 
 
@@ -162,11 +197,14 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
 
 
 def _settings(args: argparse.Namespace) -> RunSettings:
-    return RunSettings(repeat=args.repeat, warmup=args.warmup, processes=args.processes,
-                       timeout_s=args.timeout)
+    return RunSettings(
+        repeat=args.repeat, warmup=args.warmup, processes=args.processes, timeout_s=args.timeout
+    )
 
 
-def _backends(registry: Registry, args: argparse.Namespace) -> list[tuple[str, Mapping[str, object]]]:
+def _backends(
+    registry: Registry, args: argparse.Namespace
+) -> list[tuple[str, Mapping[str, object]]]:
     """Selected backends, each with the ``-o`` options it declares; unclaimed options fail."""
     names = args.backend or sorted(registry.backends)
     for name in names:
@@ -183,7 +221,9 @@ def _backends(registry: Registry, args: argparse.Namespace) -> list[tuple[str, M
             f"{name}: {', '.join(o.name for o in registry.backend(name).options) or 'none'}"
             for name, _ in selected
         )
-        raise ParameterError(f"-o/--option: no selected backend has option {option!r} (options: {allowed})")
+        raise ParameterError(
+            f"-o/--option: no selected backend has option {option!r} (options: {allowed})"
+        )
     return selected
 
 
@@ -233,7 +273,12 @@ class _ProgressObserver:
 def _progress(console: Console, jobs: list[Job], settings: RunSettings) -> Iterator[Any]:
     runs = settings.repeat * settings.processes
     total = sum(1 if job.skip_reason else runs for job in jobs)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=True) as progress:
         observer = _ProgressObserver(progress, total, runs)
         yield observer

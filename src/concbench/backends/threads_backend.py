@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Sequence
@@ -41,7 +42,9 @@ class ThreadsBackend(Backend):
             _run_threads(workload, recorder, slots)
 
 
-def _body(index: int, task: Task, recorder: Recorder, slots: threading.BoundedSemaphore | None) -> None:
+def _body(
+    index: int, task: Task, recorder: Recorder, slots: threading.BoundedSemaphore | None
+) -> None:
     if slots is not None:
         slots.acquire()
     try:
@@ -53,7 +56,9 @@ def _body(index: int, task: Task, recorder: Recorder, slots: threading.BoundedSe
             slots.release()
 
 
-def _run_threads(workload: Workload, recorder: Recorder, slots: threading.BoundedSemaphore | None) -> None:
+def _run_threads(
+    workload: Workload, recorder: Recorder, slots: threading.BoundedSemaphore | None
+) -> None:
     ended = [threading.Event() for _ in workload.tasks] if workload.has_dependencies else []
     errors: list[BaseException] = []
 
@@ -104,7 +109,7 @@ def _run_pool(
         def submit(index: int) -> None:
             recorder.spawn(index)
             future = pool.submit(_body, index, tasks[index], recorder, slots)
-            future.add_done_callback(lambda f, index=index: ended(index, f))
+            future.add_done_callback(functools.partial(ended, index))
 
         def ended(index: int, future: Future[None]) -> None:
             nonlocal remaining

@@ -12,7 +12,8 @@ import time
 __all__ = ["burn", "calibrate", "iterations_per_second"]
 
 _CALIBRATION_S = 0.05
-_ROUNDS = 5
+"""Length of one calibration round; the fastest of several rounds sets the rate."""
+_ROUNDS = 7
 _rate: float | None = None
 
 
@@ -33,15 +34,16 @@ def calibrate(target_s: float = _CALIBRATION_S, rounds: int = _ROUNDS) -> float:
     if _rate is not None:
         return _rate
     iterations = 10_000
-    while True:  # grow until a round is long enough to time reliably
+    while True:  # grow until a round is long enough to scale from
         began = time.perf_counter()
         _spin(iterations)
         elapsed = time.perf_counter() - began
-        if elapsed >= target_s / 4:
+        if elapsed >= target_s / 10:
             break
         iterations *= 4
-    best = elapsed
-    for _ in range(rounds - 1):
+    iterations = max(iterations, round(iterations * target_s / elapsed))
+    best = float("inf")
+    for _ in range(rounds):
         began = time.perf_counter()
         _spin(iterations)
         best = min(best, time.perf_counter() - began)
@@ -54,6 +56,6 @@ def iterations_per_second() -> float:
 
 
 def burn(seconds: float) -> None:
-    """Do ``seconds`` worth of pure-Python work (as calibrated), in pure Python, so threads must take turns on the GIL."""
+    """Do ``seconds`` worth of calibrated pure-Python work: threads must take turns on the GIL."""
     if seconds > 0:
         _spin(round(seconds * calibrate()))

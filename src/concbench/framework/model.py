@@ -35,7 +35,7 @@ class StepKind(str, enum.Enum):
     """What a step does to the scheduler; each backend maps every kind to its own primitive."""
 
     SLEEP = "sleep"
-    """A cooperative wait: the backend's own sleep (``await trio.sleep``, ``time.sleep`` in a thread)."""
+    """A cooperative wait: the backend's own sleep (``trio.sleep``, ``time.sleep`` in a thread)."""
     BLOCK = "block"
     """A wait that does not yield (``time.sleep`` inside a coroutine): the classic pitfall."""
     CPU = "cpu"
@@ -54,7 +54,9 @@ class Step:
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.seconds) or self.seconds < 0:
-            raise ModelError(f"{self.kind.value} step: `seconds` must be finite and >= 0, got {self.seconds!r}")
+            raise ModelError(
+                f"{self.kind.value} step: `seconds` must be finite and >= 0, got {self.seconds!r}"
+            )
         if self.count < 1:
             raise ModelError(f"{self.kind.value} step: `count` must be >= 1, got {self.count!r}")
 
@@ -116,7 +118,9 @@ class Workload:
         if self.stated_ideal_s is not None and not (
             math.isfinite(self.stated_ideal_s) and self.stated_ideal_s >= 0
         ):
-            raise ModelError(f"`stated_ideal_s` must be finite and >= 0, got {self.stated_ideal_s!r}")
+            raise ModelError(
+                f"`stated_ideal_s` must be finite and >= 0, got {self.stated_ideal_s!r}"
+            )
         object.__setattr__(self, "_order", _topological_order(self.tasks))
 
     @property
@@ -178,7 +182,9 @@ def _topological_order(tasks: Sequence[Task]) -> tuple[int, ...]:
     for index, task in enumerate(tasks):
         for dep in task.after:
             if not 0 <= dep < count:
-                raise ModelError(f"task {index} depends on task {dep}, which does not exist (0..{count - 1})")
+                raise ModelError(
+                    f"task {index} depends on task {dep}, which does not exist (0..{count - 1})"
+                )
             if dep == index:
                 raise ModelError(f"task {index} depends on itself")
             dependents.setdefault(dep, []).append(index)

@@ -51,7 +51,9 @@ class Param:
         """What the parameter accepts, in words."""
         if self.choices is not None:
             return "one of " + ", ".join(repr(choice) for choice in self.choices)
-        noun = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}[self.type]
+        noun = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}[
+            self.type
+        ]
         if self.min is not None and self.max is not None:
             return f"{noun} from {_fmt(self.min)} to {_fmt(self.max)}"
         if self.min is not None:
@@ -86,7 +88,9 @@ class Param:
             if isinstance(value, bool):
                 return None
             try:
-                number = float(value) if isinstance(value, (int, float)) else float(str(value).strip())
+                number = (
+                    float(value) if isinstance(value, (int, float)) else float(str(value).strip())
+                )
             except ValueError:
                 return None
             return number if math.isfinite(number) else None
@@ -128,10 +132,11 @@ def resolve(specs: Sequence[Param], given: Mapping[str, object], *, owner: str) 
     for name in given:
         if name not in known:
             allowed = ", ".join(known) or "none"
-            raise ParameterError(
-                f"{owner}: unknown parameter {name!r}{did_you_mean(name, known)}; allowed: {allowed}"
-            )
+            hint = did_you_mean(name, known)
+            raise ParameterError(f"{owner}: unknown parameter {name!r}{hint}; allowed: {allowed}")
     return {
-        spec.name: spec.convert(given[spec.name], owner=owner) if spec.name in given else spec.default
+        spec.name: spec.convert(given[spec.name], owner=owner)
+        if spec.name in given
+        else spec.default
         for spec in specs
     }

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
-from typing import Any
+from typing import Any, TypeVar
 
 from .backend import Backend
 from .model import StepKind
@@ -28,6 +28,8 @@ __all__ = [
     "default_registry",
     "load_registry",
 ]
+
+T = TypeVar("T")
 
 BACKENDS_GROUP = "concbench.backends"
 SCENARIOS_GROUP = "concbench.scenarios"
@@ -64,14 +66,16 @@ class Registry:
     def scenario(self, name: str) -> Scenario:
         return self._lookup("scenario", SCENARIOS_GROUP, self.scenarios, name)
 
-    def _lookup(self, kind: str, group: str, table: dict[str, Any], name: str) -> Any:
+    def _lookup(self, kind: str, group: str, table: dict[str, T], name: str) -> T:
         if name in table:
             return table[name]
         for plugin in self.broken:
             if plugin.group == group and plugin.name == name:
                 raise UnknownNameError(f"{kind} {name!r} is installed but broken: {plugin.reason}")
         known = ", ".join(sorted(table)) or "none"
-        raise UnknownNameError(f"unknown {kind} {name!r}{did_you_mean(name, table)}; known: {known}")
+        raise UnknownNameError(
+            f"unknown {kind} {name!r}{did_you_mean(name, table)}; known: {known}"
+        )
 
 
 EntryPointSource = Callable[[str], Iterable[EntryPoint]]
@@ -105,6 +109,7 @@ def _load(
 ) -> dict[str, Any]:
     loaded: dict[str, Any] = {}
     for point in sorted(source(group), key=lambda point: point.name):
+
         def fail(reason: str, point: EntryPoint = point) -> None:
             broken.append(BrokenPlugin(group, point.name, point.value, reason))
 
@@ -133,7 +138,9 @@ def check_backend(name: str, obj: Any) -> str | None:
         return f"{obj.__qualname__} does not implement {missing}"
     if getattr(obj, "name", None) != name:
         return f"{obj.__qualname__}.name is {getattr(obj, 'name', None)!r}, expected {name!r}"
-    if not (isinstance(obj.supports, frozenset) and all(isinstance(k, StepKind) for k in obj.supports)):
+    if not (
+        isinstance(obj.supports, frozenset) and all(isinstance(k, StepKind) for k in obj.supports)
+    ):
         return f"{obj.__qualname__}.supports must be a frozenset of StepKind"
     if not all(isinstance(option, Param) for option in obj.options):
         return f"{obj.__qualname__}.options must be a tuple of Param"

@@ -195,34 +195,51 @@ class Runner:
         while True:
             if not receiver.poll(limit):
                 _stop(worker)
-                self._keep(records, job.record(
-                    Status.TIMEOUT, run=run, process=process,
-                    error=f"run exceeded the time limit of {self.settings.timeout_s:g} s "
-                    "(raise it with --timeout)",
-                ))
+                self._keep(
+                    records,
+                    job.record(
+                        Status.TIMEOUT,
+                        run=run,
+                        process=process,
+                        error=f"run exceeded the time limit of {self.settings.timeout_s:g} s "
+                        "(raise it with --timeout)",
+                    ),
+                )
                 return False
             try:
                 message = receiver.recv()
             except (EOFError, OSError):
                 _stop(worker)
-                self._keep(records, job.record(
-                    Status.CRASHED, run=run, process=process, error=_death(worker.exitcode)
-                ))
+                self._keep(
+                    records,
+                    job.record(
+                        Status.CRASHED, run=run, process=process, error=_death(worker.exitcode)
+                    ),
+                )
                 return False
             limit = self.settings.timeout_s
             event = message["event"]
             if event == "run" and not message["warmup"]:
                 measured = message["measurement"]
-                self._keep(records, job.record(
-                    Status.OK, run=run, process=process,
-                    overhead_s=measured["wall_s"] - job.ideal_s, **measured,
-                ))
+                self._keep(
+                    records,
+                    job.record(
+                        Status.OK,
+                        run=run,
+                        process=process,
+                        overhead_s=measured["wall_s"] - job.ideal_s,
+                        **measured,
+                    ),
+                )
                 run += 1
             elif event == "failed":
                 phase = " (during warm-up)" if message.get("warmup") else ""
-                self._keep(records, job.record(
-                    Status.FAILED, run=run, process=process, error=message["error"] + phase
-                ))
+                self._keep(
+                    records,
+                    job.record(
+                        Status.FAILED, run=run, process=process, error=message["error"] + phase
+                    ),
+                )
                 return False
             elif event == "done":
                 return True

@@ -47,11 +47,15 @@ class Row:
     @property
     def efficiency(self) -> float | None:
         """ideal / measured: 1.0 is a perfect backend; the seed on a blocked loop gets 0.4."""
-        return None if self.wall is None or not self.wall.median else self.ideal_s / self.wall.median
+        return (
+            None if self.wall is None or not self.wall.median else self.ideal_s / self.wall.median
+        )
 
     @property
     def speedup(self) -> float | None:
-        return None if self.wall is None or not self.wall.median else self.serial_s / self.wall.median
+        return (
+            None if self.wall is None or not self.wall.median else self.serial_s / self.wall.median
+        )
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,9 @@ def _row(label: str, runs: Sequence[RunRecord]) -> Row:
         records=tuple(runs),
         serial_s=first.serial_s,
         ideal_s=first.ideal_s,
-        machine_bound_s=first.machine_bound_s if first.machine_bound_s is not None else first.ideal_s,
+        machine_bound_s=first.machine_bound_s
+        if first.machine_bound_s is not None
+        else first.ideal_s,
         tasks=first.tasks,
         wall=summarize(ok) if ok else None,
         statuses=dict(statuses),

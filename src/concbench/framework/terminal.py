@@ -25,13 +25,24 @@ def render_records(records: Iterable[RunRecord], console: Console) -> None:
 def table_for(group: Group) -> Table:
     first = group.rows[0]
     table = Table(
-        title=escape(f"{group.title}: {first.tasks} tasks, serial {fmt_seconds(first.serial_s)}, "
-                     f"ideal {fmt_seconds(first.ideal_s)}"),
+        title=escape(
+            f"{group.title}: {first.tasks} tasks, serial {fmt_seconds(first.serial_s)}, "
+            f"ideal {fmt_seconds(first.ideal_s)}"
+        ),
         title_justify="left",
     )
     table.add_column("backend", style="bold", no_wrap=True)
     table.add_column("runs", justify="right", no_wrap=True)
-    for header in ("serial", "ideal", "measured", "± range", "overhead", "per task", "% ideal", "eff."):
+    for header in (
+        "serial",
+        "ideal",
+        "measured",
+        "± range",
+        "overhead",
+        "per task",
+        "% ideal",
+        "eff.",
+    ):
         table.add_column(header, justify="right", no_wrap=True)
     table.add_column("notes", overflow="fold", min_width=12)
     for row in group.rows:

@@ -61,7 +61,9 @@ class Trace:
             )
         for dep in after:
             if self.end_ns[dep] > start:
-                raise ContractError(f"task {index} started before task {dep}, which it depends on, ended")
+                raise ContractError(
+                    f"task {index} started before task {dep}, which it depends on, ended"
+                )
 
     def _check_limit(self, limit: int) -> None:
         events = sorted(
@@ -71,7 +73,9 @@ class Trace:
         for _, delta in events:
             running += delta
             if running > limit:
-                raise ContractError(f"more than {limit} tasks ran at once, against the workload's limit")
+                raise ContractError(
+                    f"more than {limit} tasks ran at once, against the workload's limit"
+                )
 
     def spawn_spread_s(self) -> float:
         """First to last spawn: how long handing every task to the scheduler took."""
@@ -81,7 +85,8 @@ class Trace:
 
     def start_latencies_s(self) -> list[float]:
         """Per task, spawn to start: how long a ready task waited for the scheduler."""
-        return [(start - spawn) / 1e9 for spawn, start in zip(self.spawn_ns, self.start_ns)]
+        pairs = zip(self.spawn_ns, self.start_ns, strict=True)
+        return [(start - spawn) / 1e9 for spawn, start in pairs]
 
     def join_s(self) -> float:
         """Last of (task end, main done) to the gather's return."""

@@ -58,7 +58,9 @@ def worker_main(conn: Connection, request: WorkerRequest) -> None:
         try:
             measurement = measure(backend, workload)
         except Exception:
-            conn.send({"event": "failed", "run": max(run, 0), "warmup": warmup, "error": _error_text()})
+            conn.send(
+                {"event": "failed", "run": max(run, 0), "warmup": warmup, "error": _error_text()}
+            )
             return
         conn.send({"event": "run", "run": run, "warmup": warmup, "measurement": measurement})
     conn.send({"event": "done"})
@@ -67,7 +69,10 @@ def worker_main(conn: Connection, request: WorkerRequest) -> None:
 def _prepare(request: WorkerRequest) -> tuple[Backend, Workload]:
     scenario = EntryPoint(request.scenario, request.scenario_ref, SCENARIOS_GROUP).load()
     backend_cls = EntryPoint(request.backend, request.backend_ref, BACKENDS_GROUP).load()
-    for problem in (check_scenario(request.scenario, scenario), check_backend(request.backend, backend_cls)):
+    for problem in (
+        check_scenario(request.scenario, scenario),
+        check_backend(request.backend, backend_cls),
+    ):
         if problem:
             raise TypeError(problem)
     workload: Workload = scenario.workload(request.params)

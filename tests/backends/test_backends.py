@@ -1,0 +1,129 @@
+"""The same behaviour checked on every installed backend, in this process, on real schedulers."""
+
+from __future__ import annotations
+
+from typing import cast
+
+import pytest
+
+from concbench.framework import (
+    Backend,
+    Step,
+    StepKind,
+    Task,
+    Workload,
+    block,
+    checkpoint,
+    cpu,
+    sleep,
+)
+from concbench.framework.cpuwork import calibrate
+from conftest import COROUTINE_BACKENDS, execute
+
+S = 0.2  # seconds per unit: short, but long enough that 2-core noise stays well inside the margins
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _calibrated() -> None:
+    calibrate()
+
+
+def spans(trace: object, index: int) -> tuple[float, float]:
+    start = trace.start_ns[index] - trace.begin_ns  # type: ignore[attr-defined]
+    end = trace.end_ns[index] - trace.begin_ns  # type: ignore[attr-defined]
+    return start / 1e9, end / 1e9
+
+
+@pytest.mark.parametrize(
+    "step",
+    [sleep(0.01), block(0.01), cpu(0.01), checkpoint(50)],
+    ids=lambda step: step.kind.value,
+)
+def test_every_step_kind_runs_in_tasks_and_in_main(
+    backend_cls: type[Backend], step: object
+) -> None:
+    assert backend_cls.supports == frozenset(StepKind)
+    workload = Workload(tasks=(Task(steps=(step, step)),) * 3, main=(step,))  # type: ignore[arg-type]
+    trace = execute(backend_cls(), workload)
+    assert trace.wall_s >= 0.0
+
+
+def test_sleeps_overlap(backend_cls: type[Backend]) -> None:
+    workload = Workload(tasks=(Task(steps=(sleep(S),)),) * 4, main=(sleep(S / 2),))
+    trace = execute(backend_cls(), workload)
+    assert trace.wall_s >= 0.99 * S  # a timer may fire a hair early; never much
+    assert trace.wall_s < 0.6 * workload.serial_s
+
+
+def test_blocking_steps_serialise_coroutines_but_not_threads(backend_cls: type[Backend]) -> None:
+    workload = Workload(tasks=(Task(steps=(block(S),)),) * 2, main=(block(S / 2),))
+    trace = execute(backend_cls(), workload)
+    if backend_cls.name in COROUTINE_BACKENDS:
+        assert trace.wall_s >= 0.9 * workload.serial_s
+    else:
+        assert trace.wall_s < 0.6 * workload.serial_s
+
+
+def test_cpu_work_does_not_overlap_under_the_gil(backend_cls: type[Backend]) -> None:
+    workload = Workload(tasks=(Task(steps=(cpu(S),)),) * 2)
+    trace = execute(backend_cls(), workload)
+    assert trace.wall_s >= 0.8 * workload.serial_s
+
+
+def test_dependencies_are_respected(backend_cls: type[Backend]) -> None:
+    # 0 and 1 run together; 2 waits for both; 3 waits for 2; 4 and 5 are free: ideal 4d, serial 9d
+    d = S / 4
+    free = Task((sleep(2 * d),))
+    tasks = (
+        Task((sleep(d),)),
+        free,
+        Task((sleep(d),), after=(0, 1)),
+        Task((sleep(d),), after=(2,)),
+        free,
+        free,
+    )
+    workload = Workload(tasks=tasks)
+    trace = execute(backend_cls(), workload)  # execute() checks starts against dependency ends
+    assert spans(trace, 2)[0] >= spans(trace, 1)[1]
+    assert spans(trace, 3)[0] >= spans(trace, 2)[1]
+    assert trace.wall_s >= 0.99 * workload.ideal_s
+    assert trace.wall_s < 0.6 * workload.serial_s
+
+
+def test_the_limit_is_respected(backend_cls: type[Backend]) -> None:
+    workload = Workload(tasks=(Task((sleep(S / 4),)),) * 6, limit=2)
+    trace = execute(backend_cls(), workload)  # execute() fails if more than 2 ran at once
+    assert trace.wall_s >= 0.99 * workload.ideal_s  # 3 rounds
+    assert trace.wall_s < 0.8 * workload.serial_s
+
+
+def test_an_exception_in_a_task_propagates(backend_cls: type[Backend]) -> None:
+    bogus = Step(kind=cast(StepKind, "bogus"))  # every backend refuses a kind it does not know
+    with pytest.raises(Exception) as caught:  # noqa: PT011 - trio wraps it in a group
+        execute(backend_cls(), Workload(tasks=(Task((bogus,)),)))
+    raised = getattr(caught.value, "exceptions", (caught.value,))
+    assert [type(exc) for exc in raised] == [NotImplementedError]
+
+
+def test_an_empty_workload_runs(backend_cls: type[Backend]) -> None:
+    trace = execute(backend_cls(), Workload(tasks=(), main=(sleep(0.01),)))
+    assert trace.wall_s >= 0.0099
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_a_thread_pool_caps_concurrency_at_its_size(workers: int) -> None:
+    from concbench.backends.threads_backend import ThreadsBackend
+
+    workload = Workload(tasks=(Task((sleep(S / 4),)),) * 6)
+    trace = execute(ThreadsBackend(workers=workers), workload)
+    rounds = -(-6 // workers)
+    assert trace.wall_s >= 0.99 * rounds * S / 4
+
+
+def test_a_thread_pool_runs_dependencies_without_deadlock() -> None:
+    from concbench.backends.threads_backend import ThreadsBackend
+
+    # a chain longer than the pool: waiting tasks must not hold the only worker
+    tasks = tuple(Task((sleep(0.01),), after=((i - 1,) if i else ())) for i in range(5))
+    trace = execute(ThreadsBackend(workers=1), Workload(tasks=tasks))
+    assert trace.wall_s >= 0.049

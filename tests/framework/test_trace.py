@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from concbench.framework import ContractError, Recorder, Task, Workload, sleep
+
+TWO = Workload(tasks=(Task(steps=(sleep(0),)), Task(steps=(sleep(0),), after=(0,))))
+
+
+def faithful(recorder: Recorder, order: tuple[int, ...] = (0, 1)) -> None:
+    recorder.begin()
+    for index in order:
+        recorder.spawn(index)
+        recorder.start(index)
+        time.sleep(0.001)
+        recorder.end(index)
+    recorder.main_done()
+    recorder.finish()
+
+
+def test_a_faithful_trace_passes_and_reports_its_figures() -> None:
+    recorder = Recorder(2)
+    faithful(recorder)
+    trace = recorder.trace()
+    trace.check(TWO)
+    assert trace.wall_s >= 0.002
+    summary = trace.summary()
+    assert summary["spawn_spread_s"] >= 0.001  # the second spawn came after the first task ran
+    assert summary["join_s"] >= 0
+    assert set(summary) == {
+        "spawn_spread_s",
+        "start_latency_median_s",
+        "start_latency_max_s",
+        "main_s",
+        "join_s",
+    }
+
+
+def test_a_task_that_never_started_breaks_the_contract() -> None:
+    recorder = Recorder(2)
+    recorder.begin()
+    for index in (0, 1):
+        recorder.spawn(index)
+        if index == 0:
+            recorder.start(index)
+        recorder.end(index)
+    recorder.main_done()
+    recorder.finish()
+    with pytest.raises(ContractError, match="task 1 never started"):
+        recorder.trace().check(TWO)
+
+
+def test_an_end_before_the_start_breaks_the_contract() -> None:
+    recorder = Recorder(1)
+    recorder.begin()
+    recorder.spawn(0)
+    recorder.end(0)
+    time.sleep(0.001)
+    recorder.start(0)
+    recorder.main_done()
+    recorder.finish()
+    with pytest.raises(ContractError, match="spawn <= start <= end"):
+        recorder.trace().check(Workload(tasks=(Task(steps=()),)))
+
+
+def test_starting_before_a_dependency_ended_breaks_the_contract() -> None:
+    recorder = Recorder(2)
+    faithful(recorder, order=(1, 0))
+    with pytest.raises(ContractError, match="task 1 started before task 0"):
+        recorder.trace().check(TWO)
+
+
+def test_a_run_that_never_finished_breaks_the_contract() -> None:
+    recorder = Recorder(0)
+    recorder.begin()
+    recorder.main_done()
+    with pytest.raises(ContractError, match="finish"):
+        recorder.trace().check(Workload(tasks=()))
+
+
+def test_running_more_tasks_than_the_limit_breaks_the_contract() -> None:
+    workload = Workload(tasks=(Task(steps=()),) * 3, limit=2)
+    recorder = Recorder(3)
+    recorder.begin()
+    for index in range(3):
+        recorder.spawn(index)
+        recorder.start(index)
+    for index in range(3):
+        recorder.end(index)
+    recorder.main_done()
+    recorder.finish()
+    with pytest.raises(ContractError, match="more than 2 tasks ran at once"):
+        recorder.trace().check(workload)

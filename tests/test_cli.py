@@ -1,0 +1,114 @@
+"""The command line end to end: real worker processes, real result files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from concbench.cli import main
+
+
+def test_list_shows_backends_with_availability_and_scenarios_with_parameters(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for name in ("asyncio", "uvloop", "trio", "threads", "seed", "seed-blocking", "fanout", "cpu"):
+        assert name in out
+    assert "tasks=1000: an integer from 1 to 1e+07; number of concurrent tasks" in out
+    assert "workers=0" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["run", "fanout", "-p", "tasks=-3"],
+            "parameter 'tasks' must be an integer from 1 to 1e+07, got '-3'",
+        ),
+        (["run", "fanout", "-p", "task=3"], "unknown parameter 'task' (did you mean 'tasks'?)"),
+        (["run", "fanout", "-p", "tasks"], "-p/--param expects name=value, got 'tasks'"),
+        (["run", "fanuot"], "unknown scenario 'fanuot' (did you mean 'fanout'?)"),
+        (["run", "seed", "-b", "tiro"], "unknown backend 'tiro' (did you mean 'trio'?)"),
+        (
+            ["run", "seed", "-b", "threads", "-o", "workers=-1"],
+            "parameter 'workers' must be an integer from 0 to",
+        ),
+        (
+            ["run", "seed", "-b", "asyncio", "-o", "workers=4"],
+            "no selected backend has option 'workers'",
+        ),
+        (["run", "seed", "--repeat", "0"], "--repeat must be an integer >= 1, got 0"),
+        (["run", "seed", "--timeout", "-1"], "--timeout must be a number of seconds > 0"),
+        (["compare", "-s", "sead"], "unknown scenario 'sead' (did you mean 'seed'?)"),
+        (["report", "/nonexistent/file.jsonl"], "no such result file"),
+    ],
+)
+def test_bad_input_is_refused_before_anything_runs(
+    argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "never.jsonl"
+    extra = ["--out", str(out)] if argv[0] in ("run", "compare") else []
+    assert main(argv + extra) == 2
+    err = " ".join(capsys.readouterr().err.split())  # undo rich's line wrapping
+    assert message in err
+    assert not out.exists()
+
+
+def test_run_measures_stores_and_reports(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "seed.jsonl"
+    argv = ["run", "seed", "-p", "scale=0.2", "--repeat", "2", "--warmup", "0", "--out", str(out)]
+    assert main(argv) == 0
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    ok = [r for r in records if r["status"] == "ok"]
+    skipped = [r for r in records if r["status"] == "skipped"]
+    runnable = {r["backend"] for r in ok}
+    assert runnable >= {"asyncio", "threads"}  # the standard library's backends always run
+    assert len(ok) == 2 * len(runnable)  # two counted runs each; warm-ups are not stored
+    assert len(skipped) == len({r["backend"] for r in skipped})  # one record says why
+    for record in ok:
+        assert record["serial_s"] == pytest.approx(0.5)
+        assert record["ideal_s"] == pytest.approx(0.2)
+        assert 0.99 * 0.2 <= record["wall_s"] < 0.6 * 0.5
+        assert record["overhead_s"] == pytest.approx(record["wall_s"] - 0.2)
+    shown = capsys.readouterr().out
+    assert "seed (scale=0.2)" in shown
+    assert str(out.name) in shown
+
+    assert main(["report", str(out)]) == 0
+    again = capsys.readouterr().out
+    for backend in {r["backend"] for r in ok}:
+        assert backend in again
+
+
+def test_threads_options_make_their_own_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "pool.jsonl"
+    argv = [
+        "run",
+        "fanout",
+        "-p",
+        "tasks=20",
+        "-p",
+        "seconds=0.05",
+        "-b",
+        "threads",
+        "-o",
+        "workers=5",
+        "--repeat",
+        "1",
+        "--warmup",
+        "0",
+        "--out",
+        str(out),
+    ]
+    assert main(argv) == 0
+    [record] = [json.loads(line) for line in out.read_text().splitlines()]
+    assert record["options"] == {"workers": 5}
+    assert record["wall_s"] >= 0.99 * 4 * 0.05  # 20 tasks through 5 workers: 4 rounds
+    assert "threads(workers=5)" in capsys.readouterr().out
