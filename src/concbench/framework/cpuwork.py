@@ -11,9 +11,11 @@ import time
 
 __all__ = ["burn", "calibrate", "iterations_per_second"]
 
-_CALIBRATION_S = 0.05
+_CALIBRATION_S = 0.1
 """Length of one calibration round; the fastest of several rounds sets the rate."""
-_ROUNDS = 7
+_ROUNDS = 3
+"""Rounds in a row that must fail to beat the best by 1% before the rate is trusted."""
+_MAX_CALIBRATION_S = 3.0
 _rate: float | None = None
 
 
@@ -27,8 +29,11 @@ def _spin(iterations: int) -> int:
 def calibrate(target_s: float = _CALIBRATION_S, rounds: int = _ROUNDS) -> float:
     """Measure iterations per second on this process, alone, once; cached for the process.
 
-    Takes the fastest of several rounds (as pyperf takes the minimum for calibration),
-    because other load on the machine only ever makes a round slower.
+    Takes the fastest round (as pyperf takes the minimum for calibration), because other
+    load only ever makes a round slower, and keeps going until the best stops improving:
+    a fresh process on this machine ran its first ~0.2 s of spinning up to 30% slower than
+    later (clock ramp-up, cache and interpreter warm-up), which would make ``cpu`` steps
+    short if the rate were taken too early.
     """
     global _rate  # noqa: PLW0603 - one calibration per worker process, by design
     if _rate is not None:
@@ -43,10 +48,14 @@ def calibrate(target_s: float = _CALIBRATION_S, rounds: int = _ROUNDS) -> float:
         iterations *= 4
     iterations = max(iterations, round(iterations * target_s / elapsed))
     best = float("inf")
-    for _ in range(rounds):
+    stale = 0
+    deadline = time.perf_counter() + _MAX_CALIBRATION_S
+    while stale < rounds and time.perf_counter() < deadline:
         began = time.perf_counter()
         _spin(iterations)
-        best = min(best, time.perf_counter() - began)
+        elapsed = time.perf_counter() - began
+        stale = 0 if elapsed < best * 0.99 else stale + 1
+        best = min(best, elapsed)
     _rate = iterations / best
     return _rate
 
