@@ -33,7 +33,7 @@ def test_a_faithful_trace_passes_and_reports_its_figures() -> None:
         "spawn_spread_s",
         "start_latency_median_s",
         "start_latency_max_s",
-        "main_s",
+        "main_done_s",
         "join_s",
     }
 

@@ -60,7 +60,7 @@ class RunRecord:
     spawn_spread_s: float | None = None
     start_latency_median_s: float | None = None
     start_latency_max_s: float | None = None
-    main_s: float | None = None
+    main_done_s: float | None = None
     join_s: float | None = None
     implementation: str = ""
     started_at: str = ""

@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import platform
 import signal
+import sysconfig
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -76,9 +77,8 @@ class Job:
             ideal_s=self.ideal_s,
             machine_bound_s=self.machine_bound_s,
             python=platform.python_version(),
-            implementation=f"{platform.python_implementation()} {platform.python_build()[0]}",
-            started_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            **fields,
+            implementation=_implementation(),
+            **({"started_at": _now()} | fields),
         )
 
 
@@ -173,7 +173,8 @@ class Runner:
             warmup=self.settings.warmup,
             repeat=self.settings.repeat,
         )
-        worker = context.Process(target=worker_main, args=(sender, request), daemon=True)
+        # not a daemon: a backend may start processes of its own; _stop() ends it for certain
+        worker = context.Process(target=worker_main, args=(sender, request))
         worker.start()
         sender.close()
         try:
@@ -243,6 +244,16 @@ class Runner:
                 return False
             elif event == "done":
                 return True
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _implementation() -> str:
+    """``CPython 3.11.7``, with ``free-threaded`` when the build has no GIL."""
+    name = f"{platform.python_implementation()} {platform.python_version()}"
+    return name + (" free-threaded" if sysconfig.get_config_var("Py_GIL_DISABLED") else "")
 
 
 def _stop(worker: Any) -> None:

@@ -24,7 +24,7 @@ class Summary:
 
     @property
     def relative_spread(self) -> float:
-        """Interquartile range over the median: the noise figure shown next to the median."""
+        """Interquartile range over the median: a scale-free noise figure."""
         return self.iqr / self.median if self.median else 0.0
 
 

@@ -100,6 +100,6 @@ class Trace:
             "spawn_spread_s": self.spawn_spread_s(),
             "start_latency_median_s": statistics.median(latencies) if latencies else 0.0,
             "start_latency_max_s": max(latencies, default=0.0),
-            "main_s": (self.main_done_ns - self.begin_ns) / 1e9,
+            "main_done_s": (self.main_done_ns - self.begin_ns) / 1e9,
             "join_s": self.join_s(),
         }

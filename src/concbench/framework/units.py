@@ -10,11 +10,12 @@ def fmt_seconds(seconds: float | None, *, signed: bool = False) -> str:
         return "-"
     sign = "+" if signed and seconds >= 0 else ""
     magnitude = abs(seconds)
-    if magnitude >= 1:
+    # pick the unit after rounding, so 0.9999999 s reads "1.000 s", not "1000.00 ms"
+    if round(magnitude, 5) >= 1:
         return f"{sign}{seconds:.3f} s"
-    if magnitude >= 1e-3:
+    if round(magnitude, 8) >= 1e-3:
         return f"{sign}{seconds * 1e3:.2f} ms"
-    if magnitude >= 1e-6 or magnitude == 0:
+    if round(magnitude, 11) >= 1e-6 or magnitude == 0:
         return f"{sign}{seconds * 1e6:.2f} µs"
     return f"{sign}{seconds * 1e9:.0f} ns"
 

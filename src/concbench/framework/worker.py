@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 import traceback
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from importlib.metadata import EntryPoint
 from multiprocessing.connection import Connection
 from typing import Any
@@ -85,6 +86,7 @@ def _prepare(request: WorkerRequest) -> tuple[Backend, Workload]:
 def measure(backend: Backend, workload: Workload) -> dict[str, Any]:
     """Run ``workload`` once on ``backend`` and return what the run record keeps."""
     recorder = Recorder(len(workload.tasks))
+    started_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
     usage_before = _usage()
     cpu_before = time.process_time()
     backend.execute(workload, recorder)
@@ -93,6 +95,7 @@ def measure(backend: Backend, workload: Workload) -> dict[str, Any]:
     trace = recorder.trace()
     trace.check(workload)
     return {
+        "started_at": started_at,
         "wall_s": trace.wall_s,
         "cpu_s": cpu_s,
         "voluntary_switches": usage_after[0] - usage_before[0],
