@@ -23,7 +23,7 @@ def backend_cls(request: pytest.FixtureRequest) -> type[Backend]:
 
 def execute(backend: Backend, workload: Workload) -> Trace:
     """One run in this process, checked against the contract like the worker checks it."""
-    recorder = Recorder(len(workload.tasks))
+    recorder = Recorder(workload)
     backend.execute(workload, recorder)
     trace = recorder.trace()
     trace.check(workload)

@@ -127,3 +127,18 @@ def test_a_thread_pool_runs_dependencies_without_deadlock() -> None:
     tasks = tuple(Task((sleep(0.01),), after=((i - 1,) if i else ())) for i in range(5))
     trace = execute(ThreadsBackend(workers=1), Workload(tasks=tasks))
     assert trace.wall_s >= 0.049
+
+
+def test_every_step_end_is_recorded_and_sleeps_last_their_nominal_time(
+    backend_cls: type[Backend],
+) -> None:
+    workload = Workload(
+        tasks=(Task((sleep(0.02), checkpoint(3), sleep(0.01))),) * 3, main=(sleep(0.015),)
+    )
+    trace = execute(backend_cls(), workload)  # checks that every step end is there, in order
+    assert trace.has_steps
+    for lane in range(trace.lanes):
+        nominal = [step.seconds for step in workload.lane_steps(lane)]
+        measured = [ns / 1e9 for ns in trace.step_durations_ns(lane)]
+        for want, got in zip(nominal, measured, strict=True):
+            assert got >= want - 0.002  # libuv may fire a timer up to a millisecond early

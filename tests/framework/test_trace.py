@@ -21,7 +21,7 @@ def faithful(recorder: Recorder, order: tuple[int, ...] = (0, 1)) -> None:
 
 
 def test_a_faithful_trace_passes_and_reports_its_figures() -> None:
-    recorder = Recorder(2)
+    recorder = Recorder(TWO)
     faithful(recorder)
     trace = recorder.trace()
     trace.check(TWO)
@@ -39,7 +39,7 @@ def test_a_faithful_trace_passes_and_reports_its_figures() -> None:
 
 
 def test_a_task_that_never_started_breaks_the_contract() -> None:
-    recorder = Recorder(2)
+    recorder = Recorder(TWO)
     recorder.begin()
     for index in (0, 1):
         recorder.spawn(index)
@@ -53,7 +53,8 @@ def test_a_task_that_never_started_breaks_the_contract() -> None:
 
 
 def test_an_end_before_the_start_breaks_the_contract() -> None:
-    recorder = Recorder(1)
+    workload = Workload(tasks=(Task(steps=()),))
+    recorder = Recorder(workload)
     recorder.begin()
     recorder.spawn(0)
     recorder.end(0)
@@ -62,27 +63,28 @@ def test_an_end_before_the_start_breaks_the_contract() -> None:
     recorder.main_done()
     recorder.finish()
     with pytest.raises(ContractError, match="spawn <= start <= end"):
-        recorder.trace().check(Workload(tasks=(Task(steps=()),)))
+        recorder.trace().check(workload)
 
 
 def test_starting_before_a_dependency_ended_breaks_the_contract() -> None:
-    recorder = Recorder(2)
+    recorder = Recorder(TWO)
     faithful(recorder, order=(1, 0))
     with pytest.raises(ContractError, match="task 1 started before task 0"):
         recorder.trace().check(TWO)
 
 
 def test_a_run_that_never_finished_breaks_the_contract() -> None:
-    recorder = Recorder(0)
+    workload = Workload(tasks=())
+    recorder = Recorder(workload)
     recorder.begin()
     recorder.main_done()
     with pytest.raises(ContractError, match="finish"):
-        recorder.trace().check(Workload(tasks=()))
+        recorder.trace().check(workload)
 
 
 def test_running_more_tasks_than_the_limit_breaks_the_contract() -> None:
     workload = Workload(tasks=(Task(steps=()),) * 3, limit=2)
-    recorder = Recorder(3)
+    recorder = Recorder(workload)
     recorder.begin()
     for index in range(3):
         recorder.spawn(index)
@@ -93,3 +95,54 @@ def test_running_more_tasks_than_the_limit_breaks_the_contract() -> None:
     recorder.finish()
     with pytest.raises(ContractError, match="more than 2 tasks ran at once"):
         recorder.trace().check(workload)
+
+
+STEPPED = Workload(tasks=(Task(steps=(sleep(0.001), sleep(0.001))),), main=(sleep(0.001),))
+
+
+def stepped_run(recorder: Recorder, *, skip: tuple[int, int] | None = None) -> None:
+    recorder.begin()
+    recorder.spawn(0)
+    recorder.start(0)
+    for step in range(2):
+        time.sleep(0.001)
+        if skip != (0, step):
+            recorder.step_done(0, step)
+    recorder.end(0)
+    time.sleep(0.001)
+    recorder.step_done(recorder.main_lane, 0)
+    recorder.main_done()
+    recorder.finish()
+
+
+def test_step_ends_give_each_steps_duration() -> None:
+    recorder = Recorder(STEPPED)
+    stepped_run(recorder)
+    trace = recorder.trace()
+    trace.check(STEPPED)
+    assert trace.has_steps
+    durations = trace.step_durations_ns(0)
+    assert len(durations) == 2
+    assert all(d >= 1_000_000 for d in durations)
+    [main_step] = trace.step_durations_ns(recorder.main_lane)
+    assert main_step >= 3_000_000  # main's step ran after the whole task, from begin
+
+
+def test_a_missing_step_end_breaks_the_contract() -> None:
+    recorder = Recorder(STEPPED)
+    stepped_run(recorder, skip=(0, 1))
+    with pytest.raises(ContractError, match="task 0: step 1 never recorded its end"):
+        recorder.trace().check(STEPPED)
+
+
+def test_a_backend_may_record_no_steps_at_all() -> None:
+    recorder = Recorder(STEPPED)
+    recorder.begin()
+    recorder.spawn(0)
+    recorder.start(0)
+    recorder.end(0)
+    recorder.main_done()
+    recorder.finish()
+    trace = recorder.trace()
+    trace.check(STEPPED)
+    assert not trace.has_steps

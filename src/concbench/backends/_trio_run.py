@@ -23,7 +23,7 @@ async def _main(workload: Workload, recorder: Recorder) -> None:
         for index, task in enumerate(workload.tasks):
             recorder.spawn(index)
             nursery.start_soon(_task, index, task, recorder, ended, slots)
-        await _run_steps(workload.main)
+        await _run_steps(workload.main, recorder, recorder.main_lane)
         recorder.main_done()
     recorder.finish()
 
@@ -48,12 +48,12 @@ async def _task(
 
 async def _body(index: int, task: Task, recorder: Recorder) -> None:
     recorder.start(index)
-    await _run_steps(task.steps)
+    await _run_steps(task.steps, recorder, index)
     recorder.end(index)
 
 
-async def _run_steps(steps: Sequence[Step]) -> None:
-    for step in steps:
+async def _run_steps(steps: Sequence[Step], recorder: Recorder, lane: int) -> None:
+    for number, step in enumerate(steps):
         if step.kind is StepKind.SLEEP:
             await trio.sleep(step.seconds)
         elif step.kind is StepKind.BLOCK:
@@ -65,3 +65,4 @@ async def _run_steps(steps: Sequence[Step]) -> None:
                 await trio.lowlevel.checkpoint()
         else:
             raise NotImplementedError(step.kind)
+        recorder.step_done(lane, number)

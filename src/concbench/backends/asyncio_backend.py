@@ -12,8 +12,8 @@ from concbench.framework.cpuwork import burn
 __all__ = ["AsyncioBackend", "UvloopBackend"]
 
 
-async def run_steps(steps: Sequence[Step]) -> None:
-    for step in steps:
+async def run_steps(steps: Sequence[Step], recorder: Recorder, lane: int) -> None:
+    for number, step in enumerate(steps):
         if step.kind is StepKind.SLEEP:
             await asyncio.sleep(step.seconds)
         elif step.kind is StepKind.BLOCK:
@@ -25,6 +25,7 @@ async def run_steps(steps: Sequence[Step]) -> None:
                 await asyncio.sleep(0)
         else:
             raise NotImplementedError(step.kind)
+        recorder.step_done(lane, number)
 
 
 class AsyncioBackend(Backend):
@@ -52,7 +53,7 @@ class AsyncioBackend(Backend):
         for index, task in enumerate(workload.tasks):
             recorder.spawn(index)
             spawned.append(asyncio.create_task(_task(index, task, recorder, ended, slots)))
-        await run_steps(workload.main)
+        await run_steps(workload.main, recorder, recorder.main_lane)
         recorder.main_done()
         await asyncio.gather(*spawned)
         recorder.finish()
@@ -71,7 +72,7 @@ async def _task(
         await slots.acquire()
     try:
         recorder.start(index)
-        await run_steps(task.steps)
+        await run_steps(task.steps, recorder, index)
         recorder.end(index)
     finally:
         if slots is not None:

@@ -14,8 +14,8 @@ from concbench.framework.cpuwork import burn
 __all__ = ["ThreadsBackend"]
 
 
-def run_steps(steps: Sequence[Step]) -> None:
-    for step in steps:
+def run_steps(steps: Sequence[Step], recorder: Recorder, lane: int) -> None:
+    for number, step in enumerate(steps):
         if step.kind is StepKind.SLEEP or step.kind is StepKind.BLOCK:
             time.sleep(step.seconds)  # in a thread, blocking is what waiting looks like
         elif step.kind is StepKind.CPU:
@@ -25,6 +25,7 @@ def run_steps(steps: Sequence[Step]) -> None:
                 time.sleep(0)  # releases the GIL: the nearest thing to a yield
         else:
             raise NotImplementedError(step.kind)
+        recorder.step_done(lane, number)
 
 
 class ThreadsBackend(Backend):
@@ -49,7 +50,7 @@ def _body(
         slots.acquire()
     try:
         recorder.start(index)
-        run_steps(task.steps)
+        run_steps(task.steps, recorder, index)
         recorder.end(index)
     finally:
         if slots is not None:
@@ -80,7 +81,7 @@ def _run_threads(
         recorder.spawn(index)
         thread.start()
         threads.append(thread)
-    run_steps(workload.main)
+    run_steps(workload.main, recorder, recorder.main_lane)
     recorder.main_done()
     for thread in threads:
         thread.join()
@@ -135,7 +136,7 @@ def _run_pool(
         for index in range(len(tasks)):
             if waiting[index] == 0:
                 submit(index)
-        run_steps(workload.main)
+        run_steps(workload.main, recorder, recorder.main_lane)
         recorder.main_done()
         all_ended.wait()
         recorder.finish()

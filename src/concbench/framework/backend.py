@@ -31,11 +31,16 @@ class Backend(ABC):
     2. For every task ``i``: call ``recorder.spawn(i)`` just before handing it to the
        scheduler; in the task, wait for every task in ``task.after`` to end and for a slot
        under ``workload.limit``, then call ``recorder.start(i)``, run its steps in order
-       with the backend's own primitives, and call ``recorder.end(i)``.
-    3. Concurrently with the tasks, run ``workload.main`` in the spawning routine, then
-       call ``recorder.main_done()`` and wait for every task (the gather).
+       with the backend's own primitives, calling ``recorder.step_done(i, j)`` as step
+       ``j`` returns, and call ``recorder.end(i)``.
+    3. Concurrently with the tasks, run ``workload.main`` in the spawning routine (its
+       steps reported as ``recorder.step_done(recorder.main_lane, j)``), then call
+       ``recorder.main_done()`` and wait for every task (the gather).
     4. Call ``recorder.finish()`` when the gather returns, still inside the scheduler.
     5. Let exceptions propagate: the run is recorded as ``failed`` with their text.
+
+    Step ends are optional (a backend that records none still gets totals, but no
+    decomposition of its overhead); if any are recorded, all must be, in order.
 
     A step kind the backend cannot express is left out of :attr:`supports`; workloads using
     it are recorded as ``skipped`` with the reason instead of being run wrongly.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import heapq
 import math
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -122,6 +123,27 @@ class Workload:
                 f"`stated_ideal_s` must be finite and >= 0, got {self.stated_ideal_s!r}"
             )
         object.__setattr__(self, "_order", _topological_order(self.tasks))
+
+    @cached_property
+    def step_offsets(self) -> array[int]:
+        """Where each lane's steps begin in a run's flat step storage.
+
+        Lane ``i < len(tasks)`` is task ``i``; lane ``len(tasks)`` is the main routine; the
+        last entry is the total number of steps. One flat array keeps a million tasks'
+        step timestamps cheap to store and to ship from the worker.
+        """
+        offsets = array("q", bytes(8 * (len(self.tasks) + 2)))
+        total = 0
+        for lane, task in enumerate(self.tasks):
+            offsets[lane] = total
+            total += len(task.steps)
+        offsets[len(self.tasks)] = total
+        offsets[len(self.tasks) + 1] = total + len(self.main)
+        return offsets
+
+    def lane_steps(self, lane: int) -> tuple[Step, ...]:
+        """The steps of task ``lane``, or of the main routine for ``lane == len(tasks)``."""
+        return self.main if lane == len(self.tasks) else self.tasks[lane].steps
 
     @property
     def has_dependencies(self) -> bool:

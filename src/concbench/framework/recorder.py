@@ -1,7 +1,8 @@
 """Timestamps of one run, written by the backend while it runs.
 
-Storage is preallocated (one ``array('q')`` per event kind) so that recording an event is
-one clock read and one store: the harness must not become the overhead it measures.
+Storage is preallocated (one ``array('q')`` per event kind, one flat array for every step)
+so that recording an event is one clock read and one store: the harness must not become
+the overhead it measures.
 """
 
 from __future__ import annotations
@@ -9,21 +10,39 @@ from __future__ import annotations
 from array import array
 from time import perf_counter_ns
 
+from .model import Workload
 from .trace import Trace
 
 __all__ = ["Recorder"]
 
 
 class Recorder:
-    """Handed to :meth:`Backend.execute`; see the backend contract for when to call what."""
+    """Handed to :meth:`Backend.execute`; see the backend contract for when to call what.
 
-    __slots__ = ("_begin", "_end", "_finish", "_main_done", "_spawn", "_start", "tasks")
+    Lanes number the routines of a run: task ``i`` is lane ``i``, and the main routine is
+    lane :attr:`main_lane` (one past the last task).
+    """
 
-    def __init__(self, tasks: int) -> None:
-        self.tasks = tasks
+    __slots__ = (
+        "_begin",
+        "_end",
+        "_finish",
+        "_main_done",
+        "_offsets",
+        "_spawn",
+        "_start",
+        "_step_end",
+        "main_lane",
+    )
+
+    def __init__(self, workload: Workload) -> None:
+        tasks = len(workload.tasks)
+        self.main_lane = tasks
+        self._offsets = workload.step_offsets
         self._spawn = array("q", bytes(8 * tasks))
         self._start = array("q", bytes(8 * tasks))
         self._end = array("q", bytes(8 * tasks))
+        self._step_end = array("q", bytes(8 * self._offsets[-1]))
         self._begin = 0
         self._main_done = 0
         self._finish = 0
@@ -36,6 +55,10 @@ class Recorder:
 
     def start(self, task: int) -> None:
         self._start[task] = perf_counter_ns()
+
+    def step_done(self, lane: int, step: int) -> None:
+        """Step ``step`` of ``lane`` has just returned; its start is the previous step's end."""
+        self._step_end[self._offsets[lane] + step] = perf_counter_ns()
 
     def end(self, task: int) -> None:
         self._end[task] = perf_counter_ns()
@@ -54,4 +77,6 @@ class Recorder:
             spawn_ns=self._spawn,
             start_ns=self._start,
             end_ns=self._end,
+            step_end_ns=self._step_end,
+            step_offsets=self._offsets,
         )

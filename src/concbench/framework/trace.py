@@ -25,6 +25,34 @@ class Trace:
     spawn_ns: array[int]
     start_ns: array[int]
     end_ns: array[int]
+    step_end_ns: array[int]
+    step_offsets: array[int]
+
+    @property
+    def lanes(self) -> int:
+        """Tasks plus the main routine."""
+        return len(self.start_ns) + 1
+
+    @property
+    def has_steps(self) -> bool:
+        """Whether the backend recorded step ends (optional in the contract)."""
+        return any(self.step_end_ns)
+
+    def lane_bounds(self, lane: int) -> tuple[int, int]:
+        """When a lane ran its steps: (start, end) for a task, (begin, main_done) for main."""
+        if lane == len(self.start_ns):
+            return self.begin_ns, self.main_done_ns
+        return self.start_ns[lane], self.end_ns[lane]
+
+    def step_durations_ns(self, lane: int) -> list[int]:
+        """Each step's measured duration: from the previous step's end (or the lane's start)."""
+        first, last = self.step_offsets[lane], self.step_offsets[lane + 1]
+        previous = self.lane_bounds(lane)[0]
+        durations = []
+        for slot in range(first, last):
+            durations.append(self.step_end_ns[slot] - previous)
+            previous = self.step_end_ns[slot]
+        return durations
 
     @property
     def wall_s(self) -> float:
@@ -44,6 +72,25 @@ class Trace:
             self._check_task(index, task.after)
         if workload.limit is not None:
             self._check_limit(workload.limit)
+        if self.has_steps:
+            for lane in range(self.lanes):
+                self._check_steps(lane)
+
+    def _check_steps(self, lane: int) -> None:
+        lower, upper = self.lane_bounds(lane)
+        who = "main" if lane == len(self.start_ns) else f"task {lane}"
+        for slot in range(self.step_offsets[lane], self.step_offsets[lane + 1]):
+            stamp = self.step_end_ns[slot]
+            if not stamp:
+                raise ContractError(
+                    f"{who}: step {slot - self.step_offsets[lane]} never recorded its end"
+                )
+            if not lower <= stamp <= upper:
+                raise ContractError(
+                    f"{who}: step {slot - self.step_offsets[lane]} ended out of order "
+                    "(before the previous step or outside the lane's start and end)"
+                )
+            lower = stamp
 
     def _check_task(self, index: int, after: tuple[int, ...]) -> None:
         spawn, start, end = self.spawn_ns[index], self.start_ns[index], self.end_ns[index]

@@ -85,7 +85,7 @@ def _prepare(request: WorkerRequest) -> tuple[Backend, Workload]:
 
 def measure(backend: Backend, workload: Workload) -> dict[str, Any]:
     """Run ``workload`` once on ``backend`` and return what the run record keeps."""
-    recorder = Recorder(len(workload.tasks))
+    recorder = Recorder(workload)
     started_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
     usage_before = _usage()
     cpu_before = time.process_time()
