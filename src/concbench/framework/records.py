@@ -64,6 +64,9 @@ class RunRecord:
     join_s: float | None = None
     implementation: str = ""
     started_at: str = ""
+    id: str = ""
+    """Unique per record; keys the run's full trace in ``<store>.traces.jsonl`` if kept."""
+    trace_stored: bool = False
     schema: int = SCHEMA
 
     @property

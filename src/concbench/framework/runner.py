@@ -8,11 +8,13 @@ every record is appended to the store as soon as it exists.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import platform
 import signal
 import sysconfig
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -22,6 +24,7 @@ from .params import ParameterError
 from .records import RunRecord, Status
 from .registry import BACKENDS_GROUP, SCENARIOS_GROUP, Registry
 from .store import ResultStore
+from .tracestore import StoredTrace, TraceStore, trace_path
 from .worker import WorkerRequest, worker_main
 
 __all__ = ["Job", "Observer", "RunSettings", "Runner", "plan"]
@@ -36,6 +39,8 @@ class RunSettings:
     warmup: int = 1
     processes: int = 1
     timeout_s: float = 60.0
+    keep_traces: int = 1
+    """Counted runs per worker process whose full trace is kept (the first ones)."""
 
     def __post_init__(self) -> None:
         checks = [
@@ -78,7 +83,7 @@ class Job:
             machine_bound_s=self.machine_bound_s,
             python=platform.python_version(),
             implementation=_implementation(),
-            **({"started_at": _now()} | fields),
+            **({"started_at": _now(), "id": uuid.uuid4().hex} | fields),
         )
 
 
@@ -141,6 +146,12 @@ class Runner:
     store: ResultStore
     settings: RunSettings = field(default_factory=RunSettings)
     observer: Observer = field(default_factory=_Silent)
+    traces: TraceStore | None = None
+    """Where kept traces go; by default beside the result store."""
+
+    def __post_init__(self) -> None:
+        if self.traces is None:
+            self.traces = TraceStore(trace_path(self.store.path))
 
     def run(self, jobs: Iterable[Job]) -> list[RunRecord]:
         records: list[RunRecord] = []
@@ -172,6 +183,7 @@ class Runner:
             options=dict(job.options),
             warmup=self.settings.warmup,
             repeat=self.settings.repeat,
+            keep_traces=self.settings.keep_traces,
         )
         # not a daemon: a backend may start processes of its own; _stop() ends it for certain
         worker = context.Process(target=worker_main, args=(sender, request))
@@ -222,16 +234,18 @@ class Runner:
             event = message["event"]
             if event == "run" and not message["warmup"]:
                 measured = message["measurement"]
-                self._keep(
-                    records,
-                    job.record(
-                        Status.OK,
-                        run=run,
-                        process=process,
-                        overhead_s=measured["wall_s"] - job.ideal_s,
-                        **measured,
-                    ),
+                stored: StoredTrace | None = message.get("trace")
+                record = job.record(
+                    Status.OK,
+                    run=run,
+                    process=process,
+                    overhead_s=measured["wall_s"] - job.ideal_s,
+                    trace_stored=stored is not None,
+                    **measured,
                 )
+                if stored is not None and self.traces is not None:
+                    self.traces.append(dataclasses.replace(stored, record_id=record.id))
+                self._keep(records, record)
                 run += 1
             elif event == "failed":
                 phase = " (during warm-up)" if message.get("warmup") else ""

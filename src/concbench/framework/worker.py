@@ -22,6 +22,8 @@ from .cpuwork import calibrate
 from .model import StepKind, Workload
 from .recorder import Recorder
 from .registry import BACKENDS_GROUP, SCENARIOS_GROUP, check_backend, check_scenario
+from .trace import Trace
+from .tracestore import MAX_STORED_TASKS, StoredTrace
 
 try:
     import resource
@@ -43,6 +45,8 @@ class WorkerRequest:
     options: dict[str, Any]
     warmup: int
     repeat: int
+    keep_traces: int = 1
+    """How many counted runs (the first ones) send their full trace back."""
 
 
 def worker_main(conn: Connection, request: WorkerRequest) -> None:
@@ -57,13 +61,16 @@ def worker_main(conn: Connection, request: WorkerRequest) -> None:
         warmup = index < request.warmup
         run = index - request.warmup
         try:
-            measurement = measure(backend, workload)
+            measurement, trace = measure(backend, workload)
         except Exception:
             conn.send(
                 {"event": "failed", "run": max(run, 0), "warmup": warmup, "error": _error_text()}
             )
             return
-        conn.send({"event": "run", "run": run, "warmup": warmup, "measurement": measurement})
+        keep = not warmup and run < request.keep_traces and len(workload.tasks) <= MAX_STORED_TASKS
+        stored = StoredTrace.capture("", trace, workload) if keep else None
+        message = {"event": "run", "run": run, "warmup": warmup, "measurement": measurement}
+        conn.send(message | {"trace": stored})
     conn.send({"event": "done"})
 
 
@@ -83,8 +90,8 @@ def _prepare(request: WorkerRequest) -> tuple[Backend, Workload]:
     return backend, workload
 
 
-def measure(backend: Backend, workload: Workload) -> dict[str, Any]:
-    """Run ``workload`` once on ``backend`` and return what the run record keeps."""
+def measure(backend: Backend, workload: Workload) -> tuple[dict[str, Any], Trace]:
+    """Run ``workload`` once on ``backend``; return what the run record keeps, and the trace."""
     recorder = Recorder(workload)
     started_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
     usage_before = _usage()
@@ -102,7 +109,7 @@ def measure(backend: Backend, workload: Workload) -> dict[str, Any]:
         "involuntary_switches": usage_after[1] - usage_before[1],
         "peak_rss_kib": usage_after[2],
         **trace.summary(),
-    }
+    }, trace
 
 
 def _usage() -> tuple[int, int, int]:
