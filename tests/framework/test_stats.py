@@ -78,3 +78,55 @@ def test_faults_beside_good_runs_are_counted_in_the_note() -> None:
 def test_options_make_separate_rows() -> None:
     [group] = group_records([_run("threads", 1.0), _run("threads", 2.0, options={"workers": 2})])
     assert [row.label for row in group.rows] == ["threads", "threads(workers=2)"]
+
+
+def test_mann_whitney_exact_p_values_match_the_tables() -> None:
+    from concbench.framework.stats import mann_whitney_p
+
+    # fully separated samples: p = 2 / C(n+m, n)
+    assert mann_whitney_p([1, 2, 3], [4, 5, 6]) == pytest.approx(2 / 20)
+    assert mann_whitney_p([1, 2, 3, 4, 5], [6, 7, 8, 9, 10]) == pytest.approx(2 / 252)
+    # interleaved 4 against 4: U = 6, P(U <= 6) = 24 / 70
+    assert mann_whitney_p([1.1, 1.2, 1.3, 1.4], [1.15, 1.25, 1.35, 1.45]) == pytest.approx(48 / 70)
+
+
+def test_mann_whitney_with_ties_uses_the_normal_approximation() -> None:
+    from concbench.framework.stats import mann_whitney_p
+
+    assert mann_whitney_p([1.0] * 5, [1.0] * 5) == 1.0
+    separated = mann_whitney_p([1.0, 1.0, 2.0, 2.0] * 5, [3.0, 3.0, 4.0, 4.0] * 5)
+    assert separated < 1e-6
+
+
+def test_three_runs_against_three_can_never_be_significant() -> None:
+    from concbench.framework.stats import compare
+
+    result = compare([1.0, 1.01, 1.02], [2.0, 2.01, 2.02])
+    assert result.change == pytest.approx(1.01 / 1.01 * 2.01 / 1.01 - 1)
+    assert not result.significant  # p = 0.1 at best with 3 + 3 runs
+    assert compare([1.0, 1.01, 1.02, 1.03, 1.04], [2.0, 2.01, 2.02, 2.03, 2.04]).significant
+
+
+def test_bootstrap_interval_brackets_the_median_and_is_reproducible() -> None:
+    from concbench.framework.stats import bootstrap_ci
+
+    values = [1.0, 1.1, 0.9, 1.05, 0.95, 1.2, 0.8, 1.0, 1.02, 0.98]
+    low, high = bootstrap_ci(values)
+    assert low <= summarize(values).median <= high
+    assert 0.8 <= low < high <= 1.2
+    assert bootstrap_ci(values) == (low, high)
+
+
+def test_outliers_are_flagged_by_tukey_fences() -> None:
+    assert summarize([1.0, 1.01, 1.02, 0.99, 1.5]).outliers == (1.5,)
+    assert summarize([1.0, 1.01, 1.02, 0.99, 1.03]).outliers == ()
+
+
+def test_stability_warnings_give_advice() -> None:
+    from concbench.framework.stats import stability_warnings
+
+    few = stability_warnings(summarize([1.0, 1.01, 1.02]))
+    assert any("only 3 runs: use --repeat 10" in warning for warning in few)
+    noisy = stability_warnings(summarize([1.0, 1.5, 2.0, 1.2, 1.8, 1.1]))
+    assert any("spread (IQR) is" in warning and "noisy" in warning for warning in noisy)
+    assert stability_warnings(summarize([1.0, 1.001, 1.002, 0.999, 1.0005, 1.0])) == []
