@@ -75,8 +75,12 @@ def test_run_measures_stores_and_reports(
         assert record["ideal_s"] == pytest.approx(0.2)
         assert 0.99 * 0.2 <= record["wall_s"] < 0.6 * 0.5
         assert record["overhead_s"] == pytest.approx(record["wall_s"] - 0.2)
+    env_ids = {r["env"] for r in records}
+    [env] = [json.loads(line) for line in out.with_name("seed.env.jsonl").read_text().splitlines()]
+    assert env_ids == {env["id"]}
     shown = capsys.readouterr().out
     assert "seed (scale=0.2)" in shown
+    assert "where the overhead went" in shown
     assert str(out.name) in shown
 
     assert main(["report", str(out)]) == 0

@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
+from .framework.environment import collect
 from .framework.model import ModelError
 from .framework.params import ParameterError, parse_assignments
 from .framework.records import RunRecord, Status
@@ -235,8 +236,9 @@ def _out(args: argparse.Namespace, command: str) -> Path:
 
 def _execute(jobs: list[Job], settings: RunSettings, out: Path, console: Console) -> int:
     store = ResultStore(out)
+    environment = collect(default_registry().backends.values())
     with _progress(console, jobs, settings) as observer:
-        records = Runner(store, settings, observer).run(jobs)
+        records = Runner(store, settings, observer, environment=environment).run(jobs)
     render_records(records, console)
     faults = sum(r.status in (Status.FAILED, Status.TIMEOUT, Status.CRASHED) for r in records)
     summary = f"{len(records)} records in [bold]{escape(str(out))}[/]"

@@ -119,3 +119,10 @@ def test_a_dependency_on_a_missing_task_is_refused() -> None:
 def test_a_limit_below_one_is_refused(limit: int) -> None:
     with pytest.raises(ModelError, match="limit"):
         Workload(tasks=(chain(0.1),), limit=limit)
+
+
+def test_nominal_starts_follow_dependencies_and_the_limit() -> None:
+    tasks = (chain(1.0), chain(0.2), chain(0.3, after=(1,)), chain(0.9, after=(2,)))
+    assert list(Workload(tasks=tasks).nominal_starts) == pytest.approx([0.0, 0.0, 0.2, 0.5])
+    limited = Workload(tasks=(chain(0.1),) * 5, limit=2)
+    assert list(limited.nominal_starts) == pytest.approx([0.0, 0.0, 0.1, 0.1, 0.2])

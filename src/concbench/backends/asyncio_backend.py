@@ -31,6 +31,7 @@ async def run_steps(steps: Sequence[Step], recorder: Recorder, lane: int) -> Non
 class AsyncioBackend(Backend):
     name = "asyncio"
     description = "asyncio.create_task per task, then asyncio.gather, on the default event loop"
+    blocks_scheduler = frozenset({StepKind.BLOCK, StepKind.CPU})
 
     def new_loop(self) -> asyncio.AbstractEventLoop:
         """The loop to measure on; created before ``recorder.begin()``, so not timed."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from concbench.framework import Backend, Recorder, Workload
+from concbench.framework import Backend, Recorder, StepKind, Workload
 
 __all__ = ["TrioBackend"]
 
@@ -12,6 +12,7 @@ class TrioBackend(Backend):
     description = "trio nursery.start_soon per task; the nursery's exit gathers"
     requires = ("trio",)
     extra = "trio"
+    blocks_scheduler = frozenset({StepKind.BLOCK, StepKind.CPU})
 
     def execute(self, workload: Workload, recorder: Recorder) -> None:
         from ._trio_run import run  # trio is imported only where it is known to exist

@@ -58,6 +58,10 @@ class Backend(ABC):
     """Step kinds this backend can run with its own primitives."""
     options: ClassVar[tuple[Param, ...]] = ()
     """Backend options (``-o name=value``), validated like scenario parameters."""
+    blocks_scheduler: ClassVar[frozenset[StepKind]] = frozenset()
+    """Step kinds that stop every other task while they run (on a coroutine scheduler:
+    ``block`` and ``cpu``). The overhead decomposition charges time spent waiting behind
+    them to "blocked", and the diagnosis names them."""
 
     def __init__(self, **options: Any) -> None:
         self.config: dict[str, Any] = resolve(self.options, options, owner=f"backend {self.name!r}")

@@ -62,8 +62,29 @@ class RunRecord:
     start_latency_max_s: float | None = None
     main_done_s: float | None = None
     join_s: float | None = None
+    start_latency_p99_s: float | None = None
+    part_spawn_s: float | None = None
+    part_start_s: float | None = None
+    part_blocked_s: float | None = None
+    part_sleep_late_s: float | None = None
+    part_cpu_s: float | None = None
+    part_steps_s: float | None = None
+    part_join_s: float | None = None
+    part_rest_s: float | None = None
+    critical_lane: str | None = None
+    sleep_steps: int | None = None
+    sleep_late_mean_s: float | None = None
+    sleep_late_median_s: float | None = None
+    sleep_late_p99_s: float | None = None
+    sleep_late_max_s: float | None = None
+    blocked_steps: int | None = None
+    blocked_tasks_s: float | None = None
+    blocked_main_s: float | None = None
+    cores: int | None = None
     implementation: str = ""
     started_at: str = ""
+    env: str = ""
+    """Id of the environment (``<store>.env.jsonl``) the run was measured in."""
     id: str = ""
     """Unique per record; keys the run's full trace in ``<store>.traces.jsonl`` if kept."""
     trace_stored: bool = False

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
+from .environment import write_environment
 from .params import ParameterError
 from .records import RunRecord, Status
 from .registry import BACKENDS_GROUP, SCENARIOS_GROUP, Registry
@@ -148,10 +149,15 @@ class Runner:
     observer: Observer = field(default_factory=_Silent)
     traces: TraceStore | None = None
     """Where kept traces go; by default beside the result store."""
+    environment: dict[str, Any] | None = None
+    """The machine's description (framework/environment.py), written beside the store."""
+    _env_id: str = field(default="", init=False)
 
     def __post_init__(self) -> None:
         if self.traces is None:
             self.traces = TraceStore(trace_path(self.store.path))
+        if self.environment is not None:
+            self._env_id = write_environment(self.store.path, self.environment)
 
     def run(self, jobs: Iterable[Job]) -> list[RunRecord]:
         records: list[RunRecord] = []
@@ -166,6 +172,8 @@ class Runner:
         return records
 
     def _keep(self, records: list[RunRecord], record: RunRecord) -> None:
+        if self._env_id:
+            record = dataclasses.replace(record, env=self._env_id)
         self.store.append(record)
         records.append(record)
         self.observer.recorded(record)

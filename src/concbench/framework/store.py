@@ -29,7 +29,7 @@ class ResultStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
 
     def append(self, record: RunRecord) -> None:
-        line = (json.dumps(record.to_dict(), sort_keys=True, allow_nan=False) + "\n").encode()
+        line = (json.dumps(record.to_dict(), allow_nan=False) + "\n").encode()
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             os.write(fd, line)

@@ -6,12 +6,15 @@ Markdown and HTML reports can never disagree about a number.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from .decompose import PARTS
+from .diagnosis import diagnose, median_of
 from .records import RunRecord, Status
-from .stats import Summary, summarize
+from .stats import Comparison, Summary, compare, stability_warnings, summarize
 
 __all__ = ["Group", "Row", "group_records"]
 
@@ -29,6 +32,12 @@ class Row:
     wall: Summary | None
     statuses: dict[Status, int]
     note: str
+    diagnosis: str = ""
+    parts: dict[str, float | None] = dataclasses.field(default_factory=dict)
+    """Median of each overhead part (framework/decompose.py) over the ok runs."""
+    warnings: tuple[str, ...] = ()
+    vs_best: Comparison | None = None
+    """Against the fastest row of the group: change of the median, and its significance."""
 
     @property
     def overhead_s(self) -> float | None:
@@ -78,15 +87,34 @@ def group_records(records: Iterable[RunRecord]) -> list[Group]:
         backends = workloads.setdefault((record.scenario, record.params_label), {})
         backends.setdefault(record.label, []).append(record)
     return [
-        Group(scenario, params, tuple(_row(label, runs) for label, runs in backends.items()))
-        for (scenario, params), backends in workloads.items()
+        Group(scenario, params, _against_best([_row(label, runs) for label, runs in rows.items()]))
+        for (scenario, params), rows in workloads.items()
     ]
+
+
+def _against_best(rows: list[Row]) -> tuple[Row, ...]:
+    measured = [row for row in rows if row.wall is not None]
+    if len(measured) < 2:
+        return tuple(rows)
+    best = min(measured, key=lambda row: row.wall.median if row.wall else 0.0)
+    best_walls = _walls(best.records)
+    return tuple(
+        dataclasses.replace(row, vs_best=compare(best_walls, _walls(row.records)))
+        if row.wall is not None and row is not best
+        else row
+        for row in rows
+    )
+
+
+def _walls(records: Sequence[RunRecord]) -> list[float]:
+    return [r.wall_s for r in records if r.status is Status.OK and r.wall_s is not None]
 
 
 def _row(label: str, runs: Sequence[RunRecord]) -> Row:
     first = runs[0]
-    ok = [run.wall_s for run in runs if run.status is Status.OK and run.wall_s is not None]
+    ok = _walls(runs)
     statuses = Counter(run.status for run in runs)
+    wall = summarize(ok) if ok else None
     return Row(
         label=label,
         records=tuple(runs),
@@ -96,9 +124,12 @@ def _row(label: str, runs: Sequence[RunRecord]) -> Row:
         if first.machine_bound_s is not None
         else first.ideal_s,
         tasks=first.tasks,
-        wall=summarize(ok) if ok else None,
+        wall=wall,
         statuses=dict(statuses),
         note=_note(runs, statuses),
+        diagnosis=diagnose(runs),
+        parts={name: median_of(runs, f"part_{name}_s") for name in PARTS},
+        warnings=tuple(stability_warnings(wall)) if wall else (),
     )
 
 

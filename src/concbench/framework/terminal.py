@@ -1,4 +1,4 @@
-"""The terminal report: one rich table per workload, one row per backend."""
+"""The terminal report: per workload, a results table, a decomposition table and advice."""
 
 from __future__ import annotations
 
@@ -8,18 +8,40 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from .decompose import PARTS
 from .records import RunRecord
 from .summary import Group, Row, group_records
 from .units import fmt_pct, fmt_ratio, fmt_seconds
 
-__all__ = ["render_records", "table_for"]
+__all__ = ["decomposition_table", "render_records", "table_for"]
+
+_PART_HEADERS = {
+    "spawn": "spawn",
+    "start": "start",
+    "blocked": "blocked",
+    "sleep_late": "sleep late",
+    "cpu": "cpu",
+    "steps": "steps",
+    "join": "join",
+    "rest": "unexplained",
+}
 
 
 def render_records(records: Iterable[RunRecord], console: Console) -> None:
-    """Print a table per workload. Column meanings: measured is the median wall time;
-    overhead = measured - ideal; eff. (efficiency) = ideal / measured."""
+    """Print each workload's tables. Column meanings: measured is the median wall time
+    with a 95% bootstrap interval; overhead = measured - ideal; eff. = ideal / measured;
+    "vs best" compares with the fastest row (Mann-Whitney U)."""
     for group in group_records(records):
         console.print(table_for(group))
+        if any(row.wall is not None for row in group.rows):
+            console.print(decomposition_table(group))
+        advice: dict[str, list[str]] = {}
+        for row in group.rows:
+            for warning in row.warnings:
+                advice.setdefault(warning, []).append(row.label)
+        for warning, labels in advice.items():
+            console.print(f"  [yellow]![/] {escape(', '.join(labels))}: {escape(warning)}")
+        console.print()
 
 
 def table_for(group: Group) -> Table:
@@ -33,36 +55,61 @@ def table_for(group: Group) -> Table:
     )
     table.add_column("backend", style="bold", no_wrap=True)
     table.add_column("runs", justify="right", no_wrap=True)
-    for header in (
-        "serial",
-        "ideal",
-        "measured",
-        "± range",
-        "overhead",
-        "per task",
-        "% ideal",
-        "eff.",
-    ):
+    headers = ("serial", "ideal", "measured", "95% CI", "overhead", "per task", "% ideal", "eff.")
+    for header in headers:
         table.add_column(header, justify="right", no_wrap=True)
-    table.add_column("notes", overflow="fold", min_width=12)
+    table.add_column("vs best", justify="right", no_wrap=True)
+    table.add_column("diagnosis and notes", overflow="fold", min_width=24)
     for row in group.rows:
         table.add_row(*_cells(row))
     return table
 
 
+def decomposition_table(group: Group) -> Table:
+    """The overhead's parts along the critical lane (medians); they add up to the overhead."""
+    table = Table(
+        title="  where the overhead went (median of runs; parts add up to the overhead)",
+        title_justify="left",
+        title_style="dim",
+    )
+    table.add_column("backend", style="bold", no_wrap=True)
+    table.add_column("overhead", justify="right", no_wrap=True)
+    for name in PARTS:
+        table.add_column(_PART_HEADERS[name], justify="right", no_wrap=True)
+    for row in group.rows:
+        if row.wall is None:
+            continue
+        cells = [fmt_seconds(row.parts.get(name), signed=True) for name in PARTS]
+        table.add_row(escape(row.label), fmt_seconds(row.overhead_s, signed=True), *cells)
+    return table
+
+
 def _cells(row: Row) -> list[str]:
     wall = row.wall
-    spread = "-" if wall is None else fmt_seconds(wall.maximum - wall.minimum)
+    ci = "-" if wall is None or wall.n < 2 else f"{_short(wall.ci_low)}-{_short(wall.ci_high)}"
+    notes = "; ".join(text for text in (row.diagnosis, row.note) if text)
     return [
         escape(row.label),
         str(wall.n if wall else 0),
         fmt_seconds(row.serial_s),
         fmt_seconds(row.ideal_s),
         fmt_seconds(wall.median if wall else None),
-        spread,
+        ci,
         fmt_seconds(row.overhead_s, signed=True),
         fmt_seconds(row.overhead_per_task_s, signed=True),
         fmt_pct(row.overhead_pct),
         fmt_ratio(row.efficiency),
-        escape(row.note),
+        _vs_best(row),
+        escape(notes),
     ]
+
+
+def _vs_best(row: Row) -> str:
+    if row.vs_best is None:
+        return "best" if row.wall is not None else "-"
+    mark = "*" if row.vs_best.significant else ""
+    return f"{row.vs_best.change:+.1%}{mark} p={row.vs_best.p_value:.2g}"
+
+
+def _short(seconds: float) -> str:
+    return fmt_seconds(seconds)

@@ -9,6 +9,7 @@ tell a slow run from a dead worker.
 
 from __future__ import annotations
 
+import os
 import time
 import traceback
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from typing import Any
 
 from .backend import Backend
 from .cpuwork import calibrate
+from .decompose import decompose
 from .model import StepKind, Workload
 from .recorder import Recorder
 from .registry import BACKENDS_GROUP, SCENARIOS_GROUP, check_backend, check_scenario
@@ -102,6 +104,8 @@ def measure(backend: Backend, workload: Workload) -> tuple[dict[str, Any], Trace
     trace = recorder.trace()
     trace.check(workload)
     return {
+        **decompose(trace, workload, type(backend).blocks_scheduler),
+        "cores": os.cpu_count(),
         "started_at": started_at,
         "wall_s": trace.wall_s,
         "cpu_s": cpu_s,

@@ -1,0 +1,147 @@
+"""The overhead decomposition on hand-built traces (exact answers) and on real runs."""
+
+from __future__ import annotations
+
+from array import array
+
+import pytest
+
+from concbench.framework import Backend, StepKind, Task, Workload, block, cpu, sleep
+from concbench.framework.decompose import PARTS, decompose
+from concbench.framework.trace import Trace
+from conftest import COROUTINE_BACKENDS, execute
+
+MS = 1_000_000
+COROUTINE = frozenset({StepKind.BLOCK, StepKind.CPU})
+
+
+def trace_of(
+    workload: Workload,
+    *,
+    spawn: list[int],
+    start: list[int],
+    step_ends: list[int],
+    main_done: int,
+    finish: int,
+) -> Trace:
+    """A trace in milliseconds after begin = 0 (stored as ns, offset so that 0 means "set")."""
+    base = 1000 * MS
+
+    def stamps(values: list[int]) -> array[int]:
+        return array("q", [base + v * MS for v in values])
+
+    ends = []
+    offsets = workload.step_offsets
+    for lane in range(len(workload.tasks)):
+        last = offsets[lane + 1] - 1
+        ends.append(step_ends[last])
+    return Trace(
+        begin_ns=base,
+        main_done_ns=base + main_done * MS,
+        finish_ns=base + finish * MS,
+        spawn_ns=stamps(spawn),
+        start_ns=stamps(start),
+        end_ns=stamps(ends),
+        step_end_ns=stamps(step_ends),
+        step_offsets=offsets,
+    )
+
+
+def parts_ms(figures: dict[str, object]) -> dict[str, float]:
+    return {name: round(float(figures[f"part_{name}_s"]) * 1000, 6) for name in PARTS}  # type: ignore[arg-type]
+
+
+def test_a_blocked_loop_is_charged_to_blocked() -> None:
+    # seed-blocking at 100 ms: main blocks 0-50, task 0 blocks 50-150, task 1 blocks 150-250
+    workload = Workload(tasks=(Task((block(0.1),)),) * 2, main=(block(0.05),))
+    trace = trace_of(
+        workload, spawn=[0, 0], start=[50, 150], step_ends=[150, 250, 50], main_done=50, finish=251
+    )
+    figures = decompose(trace, workload, COROUTINE)
+    parts = parts_ms(figures)
+    assert parts["blocked"] == pytest.approx(150)  # task 1 waited behind main and task 0
+    assert parts["join"] == pytest.approx(1)
+    assert sum(parts.values()) == pytest.approx(151)  # the overhead: 251 - 100
+    assert figures["blocked_steps"] == 3
+    assert figures["blocked_tasks_s"] == pytest.approx(0.2)
+    assert figures["blocked_main_s"] == pytest.approx(0.05)
+    assert figures["critical_lane"] == "1"
+
+
+def test_the_same_wait_on_threads_is_start_latency_not_blocking() -> None:
+    workload = Workload(tasks=(Task((block(0.1),)),) * 2, main=(block(0.05),))
+    trace = trace_of(
+        workload, spawn=[0, 0], start=[50, 150], step_ends=[150, 250, 50], main_done=50, finish=251
+    )
+    parts = parts_ms(decompose(trace, workload, frozenset()))
+    assert parts["blocked"] == 0
+    assert parts["start"] == pytest.approx(150)
+
+
+def test_late_sleeps_are_split_into_lateness_and_blocking() -> None:
+    # task 0 sleeps 100 ms but wakes at 130: 10 ms of that is task 1's CPU work (110-120)
+    workload = Workload(tasks=(Task((sleep(0.1),)), Task((sleep(0.11), cpu(0.01)))))
+    trace = trace_of(
+        workload, spawn=[0, 0], start=[0, 0], step_ends=[130, 110, 120], main_done=0, finish=130
+    )
+    parts = parts_ms(decompose(trace, workload, COROUTINE))
+    assert parts["blocked"] == pytest.approx(10)
+    assert parts["sleep_late"] == pytest.approx(20)
+    assert sum(parts.values()) == pytest.approx(130 - 120)  # ideal is task 1's 120 ms
+
+
+def test_cpu_excess_is_charged_to_cpu_and_waiting_for_dependencies_is_not_overhead() -> None:
+    # task 1 depends on task 0: its nominal start is 50 ms; it starts at 52 and its CPU
+    # work of 50 ms takes 80 (another thread held the GIL)
+    workload = Workload(tasks=(Task((sleep(0.05),)), Task((cpu(0.05),), after=(0,))))
+    trace = trace_of(
+        workload, spawn=[0, 0], start=[0, 52], step_ends=[51, 132], main_done=0, finish=133
+    )
+    parts = parts_ms(decompose(trace, workload, frozenset()))
+    assert parts["spawn"] == 0
+    assert parts["start"] == pytest.approx(2)
+    assert parts["cpu"] == pytest.approx(30)
+    assert parts["join"] == pytest.approx(1)
+    assert sum(parts.values()) == pytest.approx(133 - 100)
+
+
+def test_a_timer_firing_early_leaves_a_negative_lateness() -> None:
+    workload = Workload(tasks=(Task((sleep(0.1),)),))
+    trace = trace_of(workload, spawn=[0], start=[0], step_ends=[99], main_done=0, finish=99)
+    parts = parts_ms(decompose(trace, workload, frozenset()))
+    assert parts["sleep_late"] == pytest.approx(-1)
+    assert sum(parts.values()) == pytest.approx(-1)
+
+
+@pytest.mark.parametrize(
+    "workload",
+    [
+        Workload(tasks=(Task((sleep(0.05),)),) * 50, main=(sleep(0.02),)),
+        Workload(tasks=(Task((block(0.02),)),) * 3, main=(block(0.01),)),
+        Workload(tasks=(Task((cpu(0.03),)),) * 2),
+        Workload(tasks=(Task((sleep(0.02),)), Task((sleep(0.01),), after=(0,))) * 2, limit=2),
+    ],
+    ids=["sleeps", "blocks", "cpu", "deps-and-limit"],
+)
+def test_parts_add_up_to_the_overhead_on_every_backend(
+    backend_cls: type[Backend], workload: Workload
+) -> None:
+    trace = execute(backend_cls(), workload)
+    figures = decompose(trace, workload, backend_cls.blocks_scheduler)
+    total = sum(float(figures[f"part_{name}_s"]) for name in PARTS)
+    assert total == pytest.approx(trace.wall_s - workload.ideal_s, abs=1e-9)
+
+
+def test_real_blocking_on_a_coroutine_backend_is_mostly_blocked_time(
+    backend_cls: type[Backend],
+) -> None:
+    workload = Workload(tasks=(Task((block(0.1),)),) * 2, main=(block(0.05),))
+    trace = execute(backend_cls(), workload)
+    figures = decompose(trace, workload, backend_cls.blocks_scheduler)
+    overhead = trace.wall_s - workload.ideal_s
+    if backend_cls.name in COROUTINE_BACKENDS:
+        assert float(figures["part_blocked_s"]) >= 0.9 * overhead
+        assert float(figures["blocked_tasks_s"]) >= 0.19
+    else:
+        assert figures["part_blocked_s"] == 0
+        assert overhead < 0.05
