@@ -7,8 +7,16 @@ from collections.abc import Sequence
 
 import trio
 
-from concbench.framework import Recorder, Step, StepKind, Task, Workload
+from concbench.framework import Recorder, Step, StepKind, Workload
 from concbench.framework.cpuwork import burn
+
+# module constants: an enum member lookup per step would be measurable at a million tasks
+_SLEEP, _BLOCK, _CPU, _CHECKPOINT = (
+    StepKind.SLEEP,
+    StepKind.BLOCK,
+    StepKind.CPU,
+    StepKind.CHECKPOINT,
+)
 
 
 def run(workload: Workload, recorder: Recorder) -> None:
@@ -19,50 +27,53 @@ async def _main(workload: Workload, recorder: Recorder) -> None:
     recorder.begin()
     ended = [trio.Event() for _ in workload.tasks] if workload.has_dependencies else []
     slots = trio.CapacityLimiter(workload.limit) if workload.limit else None
+    spawn = recorder.spawn
     async with trio.open_nursery() as nursery:
+        start_soon = nursery.start_soon
         for index, task in enumerate(workload.tasks):
-            recorder.spawn(index)
-            nursery.start_soon(_task, index, task, recorder, ended, slots)
-        await _run_steps(workload.main, recorder, recorder.main_lane)
+            spawn(index)
+            start_soon(_lane, recorder, index, task.steps, task.after, ended, slots)
+        await _lane(recorder, recorder.main_lane, workload.main, (), [], None)
         recorder.main_done()
     recorder.finish()
 
 
-async def _task(
-    index: int,
-    task: Task,
+async def _lane(
     recorder: Recorder,
+    lane: int,
+    steps: Sequence[Step],
+    after: Sequence[int],
     ended: list[trio.Event],
     slots: trio.CapacityLimiter | None,
 ) -> None:
-    for dep in task.after:
+    """One task (or the main routine's steps) in one coroutine: nested frames per task
+    would be charged to trio as overhead."""
+    is_task = lane != recorder.main_lane
+    for dep in after:
         await ended[dep].wait()
     if slots is not None:
-        async with slots:
-            await _body(index, task, recorder)
-    else:
-        await _body(index, task, recorder)
-    if ended:
-        ended[index].set()
-
-
-async def _body(index: int, task: Task, recorder: Recorder) -> None:
-    recorder.start(index)
-    await _run_steps(task.steps, recorder, index)
-    recorder.end(index)
-
-
-async def _run_steps(steps: Sequence[Step], recorder: Recorder, lane: int) -> None:
-    for number, step in enumerate(steps):
-        if step.kind is StepKind.SLEEP:
-            await trio.sleep(step.seconds)
-        elif step.kind is StepKind.BLOCK:
-            time.sleep(step.seconds)  # deliberately blocks the run loop: the pitfall measured
-        elif step.kind is StepKind.CPU:
-            burn(step.seconds)
-        elif step.kind is StepKind.CHECKPOINT:
-            for _ in range(step.count):
-                await trio.lowlevel.checkpoint()
-        else:
-            raise NotImplementedError(step.kind)
-        recorder.step_done(lane, number)
+        await slots.acquire_on_behalf_of(lane)
+    try:
+        if is_task:
+            recorder.start(lane)
+        for number, step in enumerate(steps):
+            kind = step.kind
+            if kind is _SLEEP:
+                await trio.sleep(step.seconds)
+            elif kind is _BLOCK:
+                time.sleep(step.seconds)  # deliberately blocks the run loop: the pitfall measured
+            elif kind is _CPU:
+                burn(step.seconds)
+            elif kind is _CHECKPOINT:
+                for _ in range(step.count):
+                    await trio.lowlevel.checkpoint()
+            else:
+                raise NotImplementedError(kind)
+            recorder.step_done(lane, number)
+        if is_task:
+            recorder.end(lane)
+    finally:
+        if slots is not None:
+            slots.release_on_behalf_of(lane)
+    if ended and is_task:
+        ended[lane].set()

@@ -6,26 +6,18 @@ import asyncio
 import time
 from collections.abc import Sequence
 
-from concbench.framework import Backend, Recorder, Step, StepKind, Task, Workload
+from concbench.framework import Backend, Recorder, Step, StepKind, Workload
 from concbench.framework.cpuwork import burn
 
 __all__ = ["AsyncioBackend", "UvloopBackend"]
 
-
-async def run_steps(steps: Sequence[Step], recorder: Recorder, lane: int) -> None:
-    for number, step in enumerate(steps):
-        if step.kind is StepKind.SLEEP:
-            await asyncio.sleep(step.seconds)
-        elif step.kind is StepKind.BLOCK:
-            time.sleep(step.seconds)  # deliberately blocks the loop: the pitfall being measured
-        elif step.kind is StepKind.CPU:
-            burn(step.seconds)
-        elif step.kind is StepKind.CHECKPOINT:
-            for _ in range(step.count):
-                await asyncio.sleep(0)
-        else:
-            raise NotImplementedError(step.kind)
-        recorder.step_done(lane, number)
+# module constants: an enum member lookup per step would be measurable at a million tasks
+_SLEEP, _BLOCK, _CPU, _CHECKPOINT = (
+    StepKind.SLEEP,
+    StepKind.BLOCK,
+    StepKind.CPU,
+    StepKind.CHECKPOINT,
+)
 
 
 class AsyncioBackend(Backend):
@@ -41,45 +33,66 @@ class AsyncioBackend(Backend):
         loop = self.new_loop()
         asyncio.set_event_loop(loop)
         try:
-            loop.run_until_complete(self._main(workload, recorder))
+            loop.run_until_complete(_main(workload, recorder))
         finally:
             asyncio.set_event_loop(None)
             loop.close()
 
-    async def _main(self, workload: Workload, recorder: Recorder) -> None:
-        recorder.begin()
-        ended = [asyncio.Event() for _ in workload.tasks] if workload.has_dependencies else []
-        slots = asyncio.Semaphore(workload.limit) if workload.limit else None
-        spawned = []
-        for index, task in enumerate(workload.tasks):
-            recorder.spawn(index)
-            spawned.append(asyncio.create_task(_task(index, task, recorder, ended, slots)))
-        await run_steps(workload.main, recorder, recorder.main_lane)
-        recorder.main_done()
-        await asyncio.gather(*spawned)
-        recorder.finish()
+
+async def _main(workload: Workload, recorder: Recorder) -> None:
+    recorder.begin()
+    ended = [asyncio.Event() for _ in workload.tasks] if workload.has_dependencies else []
+    slots = asyncio.Semaphore(workload.limit) if workload.limit else None
+    spawn, create_task = recorder.spawn, asyncio.create_task
+    spawned = []
+    for index, task in enumerate(workload.tasks):
+        spawn(index)
+        spawned.append(create_task(_lane(recorder, index, task.steps, task.after, ended, slots)))
+    await _lane(recorder, recorder.main_lane, workload.main, (), [], None)
+    recorder.main_done()
+    await asyncio.gather(*spawned)
+    recorder.finish()
 
 
-async def _task(
-    index: int,
-    task: Task,
+async def _lane(
     recorder: Recorder,
+    lane: int,
+    steps: Sequence[Step],
+    after: Sequence[int],
     ended: list[asyncio.Event],
     slots: asyncio.Semaphore | None,
 ) -> None:
-    for dep in task.after:
+    """One task (or the main routine's steps): one coroutine, no nested layers, since every
+    extra frame per task would be charged to the backend as overhead."""
+    is_task = lane != recorder.main_lane
+    for dep in after:
         await ended[dep].wait()
     if slots is not None:
         await slots.acquire()
     try:
-        recorder.start(index)
-        await run_steps(task.steps, recorder, index)
-        recorder.end(index)
+        if is_task:
+            recorder.start(lane)
+        for number, step in enumerate(steps):
+            kind = step.kind
+            if kind is _SLEEP:
+                await asyncio.sleep(step.seconds)
+            elif kind is _BLOCK:
+                time.sleep(step.seconds)  # deliberately blocks the loop: the pitfall measured
+            elif kind is _CPU:
+                burn(step.seconds)
+            elif kind is _CHECKPOINT:
+                for _ in range(step.count):
+                    await asyncio.sleep(0)
+            else:
+                raise NotImplementedError(kind)
+            recorder.step_done(lane, number)
+        if is_task:
+            recorder.end(lane)
     finally:
         if slots is not None:
             slots.release()
-    if ended:
-        ended[index].set()
+    if ended and is_task:
+        ended[lane].set()
 
 
 class UvloopBackend(AsyncioBackend):

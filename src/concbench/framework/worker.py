@@ -9,6 +9,7 @@ tell a slow run from a dead worker.
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 import traceback
@@ -96,11 +97,19 @@ def measure(backend: Backend, workload: Workload) -> tuple[dict[str, Any], Trace
     """Run ``workload`` once on ``backend``; return what the run record keeps, and the trace."""
     recorder = Recorder(workload)
     started_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    # The harness's own objects (modules, the workload, the last run's figures) must not be
+    # traced by the collector inside the run: collect them now, then freeze them, so the
+    # run's garbage collections cost what the workload's own objects cost.
+    gc.collect()
+    gc.freeze()
     usage_before = _usage()
     cpu_before = time.process_time()
-    backend.execute(workload, recorder)
-    cpu_s = time.process_time() - cpu_before
-    usage_after = _usage()
+    try:
+        backend.execute(workload, recorder)
+    finally:
+        cpu_s = time.process_time() - cpu_before
+        usage_after = _usage()
+        gc.unfreeze()
     trace = recorder.trace()
     trace.check(workload)
     return {
