@@ -54,7 +54,7 @@ async def _main(workload: Workload, recorder: Recorder) -> None:
     recorder.finish()
 
 
-async def _lane(
+async def _lane(  # noqa: PLR0912, PLR0917 - one flat frame per task, on purpose
     recorder: Recorder,
     lane: int,
     steps: Sequence[Step],
