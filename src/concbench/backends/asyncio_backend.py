@@ -5,14 +5,45 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from concbench.framework import Backend, Recorder, Step, StepKind, Task, Workload
 from concbench.framework.cpuwork import burn
+from concbench.framework.ioserver import check_reply, encode_request
 
 __all__ = ["AsyncioBackend", "UvloopBackend"]
 
 
-async def run_steps(steps: Sequence[Step], recorder: Recorder, lane: int) -> None:
+@dataclass(frozen=True)
+class Shared:
+    """What every routine of one run uses: the recorder, the server, the channels."""
+
+    recorder: Recorder
+    address: tuple[str, int] | None
+    queues: dict[str, asyncio.Queue[None]]
+
+    @classmethod
+    def of(cls, workload: Workload, recorder: Recorder) -> Shared:
+        address = workload.io_target() if StepKind.IO in workload.kinds else None
+        # asyncio.Queue reads maxsize 0 as unbounded, as the model reads capacity None
+        queues: dict[str, asyncio.Queue[None]] = {
+            channel.name: asyncio.Queue(channel.capacity or 0) for channel in workload.channels
+        }
+        return cls(recorder, address, queues)
+
+
+async def request(address: tuple[str, int], seconds: float) -> None:
+    """One request through asyncio streams: connect, ask, read the answer, close."""
+    reader, writer = await asyncio.open_connection(*address)
+    try:
+        writer.write(encode_request(seconds))
+        check_reply(await reader.read(1))
+    finally:
+        writer.close()
+        await writer.wait_closed()
+
+
+async def run_steps(steps: Sequence[Step], shared: Shared, lane: int) -> None:
     for number, step in enumerate(steps):
         if step.kind is StepKind.SLEEP:
             await asyncio.sleep(step.seconds)
@@ -23,9 +54,16 @@ async def run_steps(steps: Sequence[Step], recorder: Recorder, lane: int) -> Non
         elif step.kind is StepKind.CHECKPOINT:
             for _ in range(step.count):
                 await asyncio.sleep(0)
+        elif step.kind is StepKind.IO:
+            assert shared.address is not None
+            await request(shared.address, step.seconds)
+        elif step.kind is StepKind.PUT:
+            await shared.queues[step.channel].put(None)
+        elif step.kind is StepKind.GET:
+            await shared.queues[step.channel].get()
         else:
             raise NotImplementedError(step.kind)
-        recorder.step_done(lane, number)
+        shared.recorder.step_done(lane, number)
 
 
 class AsyncioBackend(Backend):
@@ -46,14 +84,15 @@ class AsyncioBackend(Backend):
             loop.close()
 
     async def _main(self, workload: Workload, recorder: Recorder) -> None:
+        shared = Shared.of(workload, recorder)
         recorder.begin()
         ended = [asyncio.Event() for _ in workload.tasks] if workload.has_dependencies else []
         slots = asyncio.Semaphore(workload.limit) if workload.limit else None
         spawned = []
         for index, task in enumerate(workload.tasks):
             recorder.spawn(index)
-            spawned.append(asyncio.create_task(_task(index, task, recorder, ended, slots)))
-        await run_steps(workload.main, recorder, recorder.main_lane)
+            spawned.append(asyncio.create_task(_task(index, task, shared, ended, slots)))
+        await run_steps(workload.main, shared, recorder.main_lane)
         recorder.main_done()
         await asyncio.gather(*spawned)
         recorder.finish()
@@ -62,7 +101,7 @@ class AsyncioBackend(Backend):
 async def _task(
     index: int,
     task: Task,
-    recorder: Recorder,
+    shared: Shared,
     ended: list[asyncio.Event],
     slots: asyncio.Semaphore | None,
 ) -> None:
@@ -71,9 +110,9 @@ async def _task(
     if slots is not None:
         await slots.acquire()
     try:
-        recorder.start(index)
-        await run_steps(task.steps, recorder, index)
-        recorder.end(index)
+        shared.recorder.start(index)
+        await run_steps(task.steps, shared, index)
+        shared.recorder.end(index)
     finally:
         if slots is not None:
             slots.release()

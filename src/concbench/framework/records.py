@@ -64,6 +64,8 @@ class RunRecord:
     join_s: float | None = None
     implementation: str = ""
     started_at: str = ""
+    steps: int | None = None
+    """Steps in the tasks, main excluded (as ``tasks`` excludes main); absent in old stores."""
     schema: int = SCHEMA
 
     @property

@@ -24,6 +24,7 @@ def render_records(records: Iterable[RunRecord], console: Console) -> None:
 
 def table_for(group: Group) -> Table:
     first = group.rows[0]
+    per_step = _shows_steps(group)
     table = Table(
         title=escape(
             f"{group.title}: {first.tasks} tasks, serial {fmt_seconds(first.serial_s)}, "
@@ -40,17 +41,24 @@ def table_for(group: Group) -> Table:
         "± range",
         "overhead",
         "per task",
+        *(["per step"] if per_step else []),
         "% ideal",
         "eff.",
     ):
         table.add_column(header, justify="right", no_wrap=True)
     table.add_column("notes", overflow="fold", min_width=12)
     for row in group.rows:
-        table.add_row(*_cells(row))
+        table.add_row(*_cells(row, per_step))
     return table
 
 
-def _cells(row: Row) -> list[str]:
+def _shows_steps(group: Group) -> bool:
+    """A per-step column only where it says something per task does not: tasks of several
+    steps (one task of 1000 sleeps: the lateness per sleep)."""
+    return any(row.steps is not None and row.steps > row.tasks for row in group.rows)
+
+
+def _cells(row: Row, per_step: bool) -> list[str]:
     wall = row.wall
     spread = "-" if wall is None else fmt_seconds(wall.maximum - wall.minimum)
     return [
@@ -62,6 +70,7 @@ def _cells(row: Row) -> list[str]:
         spread,
         fmt_seconds(row.overhead_s, signed=True),
         fmt_seconds(row.overhead_per_task_s, signed=True),
+        *([fmt_seconds(row.overhead_per_step_s, signed=True)] if per_step else []),
         fmt_pct(row.overhead_pct),
         fmt_ratio(row.efficiency),
         escape(row.note),
