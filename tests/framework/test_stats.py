@@ -78,3 +78,37 @@ def test_faults_beside_good_runs_are_counted_in_the_note() -> None:
 def test_options_make_separate_rows() -> None:
     [group] = group_records([_run("threads", 1.0), _run("threads", 2.0, options={"workers": 2})])
     assert [row.label for row in group.rows] == ["threads", "threads(workers=2)"]
+
+
+def _spawn_run(wall: float) -> RunRecord:
+    return RunRecord(
+        scenario="spawn",
+        params={"tasks": 1000},
+        backend="asyncio",
+        status=Status.OK,
+        tasks=1000,
+        serial_s=0.0,
+        ideal_s=0.0,
+        python="3.11",
+        wall_s=wall,
+        overhead_s=wall,
+        steps=0,
+    )
+
+
+def test_an_ideal_of_zero_leaves_the_cost_per_task_as_the_headline() -> None:
+    [group] = group_records([_spawn_run(0.02), _spawn_run(0.01), _spawn_run(0.03)])
+    [row] = group.rows
+    assert row.overhead_s == pytest.approx(0.02)
+    assert row.overhead_per_task_s == pytest.approx(20e-6)
+    assert row.overhead_pct is None  # no division by zero, and no meaningless 0.00
+    assert row.efficiency is None
+    assert row.overhead_per_step_s is None  # no steps
+
+
+def test_overhead_per_step_divides_by_the_tasks_steps() -> None:
+    [group] = group_records([_run("a", 1.5, steps=1000)])
+    [row] = group.rows
+    assert row.overhead_per_step_s == pytest.approx(0.5 / 1000)
+    [old] = group_records([_run("a", 1.5)]).pop().rows  # a record from before `steps`
+    assert old.overhead_per_step_s is None

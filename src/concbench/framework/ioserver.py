@@ -169,6 +169,9 @@ class LatencyServer:
         server.address = (message["host"], message["port"])
         return server
 
+    def is_alive(self) -> bool:
+        return bool(self._process.is_alive())
+
     def stop(self) -> None:
         """Close the pipe (the server's signal to exit), then make sure it has."""
         self._conn.close()
