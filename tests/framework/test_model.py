@@ -252,6 +252,11 @@ def test_a_workload_that_deadlocks_is_refused_naming_who_waits(
         Workload(tasks=tasks, channels=(Channel("c", 1),))
 
 
+def test_a_stated_ideal_does_not_hide_a_deadlock() -> None:
+    with pytest.raises(ModelError, match="deadlocks"):
+        Workload(tasks=(Task((get("c"),)),), channels=(Channel("c"),), stated_ideal_s=1.0)
+
+
 def test_dependencies_and_channels_combine() -> None:
     # task 2 starts after task 0 (0.1) and then waits for task 1's item (made at 0.3)
     workload = Workload(

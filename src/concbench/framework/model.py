@@ -206,7 +206,12 @@ class Workload:
                         f"{who}: {step.kind.value} step uses channel {step.channel!r}, which is "
                         f"not declared in `channels` ({', '.join(map(repr, names)) or 'none'})"
                     )
-        _ = self.ideal_s  # the simulation that computes it refuses a workload that deadlocks
+        _ = self._perfect_run_s  # the simulation refuses a workload that would deadlock
+
+    @cached_property
+    def _perfect_run_s(self) -> float:
+        """The makespan of a zero-overhead run, hand-offs included (see :class:`_Perfect`)."""
+        return _Perfect(self).run()
 
     @cached_property
     def step_offsets(self) -> array[int]:
@@ -303,7 +308,7 @@ class Workload:
         if self.stated_ideal_s is not None:
             return self.stated_ideal_s
         if self.channels:
-            return _simulate(self)
+            return self._perfect_run_s
         if self.limit is None or self.limit >= len(self.tasks):
             tasks_end = _critical_path(self.tasks, self._order)
         else:
@@ -375,11 +380,6 @@ def _greedy_makespan(tasks: Sequence[Task], limit: int) -> float:
             if waiting[child] == 0:
                 heapq.heappush(ready, child)
     return now
-
-
-def _simulate(workload: Workload) -> float:
-    """Run ``workload`` on a perfect scheduler and return its makespan (see :class:`_Perfect`)."""
-    return _Perfect(workload).run()
 
 
 class _Perfect:
