@@ -215,3 +215,16 @@ def test_more_concurrent_requests_than_the_hard_limit_allows_are_refused_while_p
         rf".* the hard limit RLIMIT_NOFILE is {hard}: raise the hard limit",
     ):
         plan(registry, "io-tiny", {"tasks": tasks}, [("sequential-io", {})])
+
+
+def test_a_backend_that_cannot_make_requests_is_skipped_and_gets_no_server(
+    registry: Registry, tmp_path: Path
+) -> None:
+    before = latency_servers()
+    jobs = plan(registry, "io-tiny", {}, [("sleeponly", {})])
+    assert jobs[0].skip_reason == "backend 'sleeponly' cannot run io steps"
+    Runner(ResultStore(tmp_path / "r.jsonl"), RunSettings(warmup=0, repeat=1)).run(jobs)
+    assert stored(tmp_path) == [
+        ("sleeponly", Status.SKIPPED, "backend 'sleeponly' cannot run io steps")
+    ]
+    assert latency_servers() == before
