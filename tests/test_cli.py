@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import resource
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,11 @@ def test_list_shows_backends_with_availability_and_scenarios_with_parameters(
     out = capsys.readouterr().out
     for name in ("asyncio", "uvloop", "trio", "threads", "seed", "seed-blocking", "fanout", "cpu"):
         assert name in out
+    for name in ("requests", "bounded", "pipeline", "spawn", "timers", "mixed", "chain"):
+        assert name in out
     assert "tasks=1000: an integer from 1 to 1e+07; number of concurrent tasks" in out
+    assert "limit=10: an integer from 1 to 1e+06; most tasks running at once" in out
+    assert "kind=sleep: one of 'sleep', 'cpu', 'io'" in out
     assert "workers=0" in out
 
 
@@ -116,3 +121,33 @@ def test_threads_options_make_their_own_row(
     assert record["options"] == {"workers": 5}
     assert record["wall_s"] >= 0.99 * 4 * 0.05  # 20 tasks through 5 workers: 4 rounds
     assert "threads(workers=5)" in capsys.readouterr().out
+
+
+def test_requests_run_against_a_real_server_on_every_backend(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "requests.jsonl"
+    argv = ["run", "requests", "-p", "tasks=100", "-p", "seconds=0.05"]
+    assert main([*argv, "--repeat", "1", "--warmup", "0", "--out", str(out)]) == 0
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    ok = [r for r in records if r["status"] == "ok"]
+    assert {r["backend"] for r in ok} >= {"asyncio", "threads"}
+    assert not [r for r in records if r["status"] not in ("ok", "skipped")]
+    for record in ok:
+        assert record["ideal_s"] == pytest.approx(0.05)
+        assert record["wall_s"] >= 0.05  # the server never answers early
+        assert record["wall_s"] < 0.6 * record["serial_s"]  # 100 requests of 0.05 s overlap
+    assert "requests (tasks=100, seconds=0.05)" in capsys.readouterr().out
+
+
+def test_more_requests_than_the_open_file_limit_allows_are_refused_up_front(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard >= 1_000_000:
+        pytest.skip("the hard open-file limit is beyond what the scenario allows")
+    out = tmp_path / "never.jsonl"
+    assert main(["run", "requests", "-p", f"tasks={hard}", "--out", str(out)]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"the hard limit RLIMIT_NOFILE is {hard}: raise the hard limit" in err
+    assert not out.exists()

@@ -8,6 +8,9 @@ import pytest
 
 from concbench.framework import (
     Backend,
+    Channel,
+    ModelError,
+    Recorder,
     Step,
     StepKind,
     Task,
@@ -15,6 +18,9 @@ from concbench.framework import (
     block,
     checkpoint,
     cpu,
+    get,
+    io,
+    put,
     sleep,
 )
 from concbench.framework.cpuwork import calibrate
@@ -36,16 +42,75 @@ def spans(trace: object, index: int) -> tuple[float, float]:
 
 @pytest.mark.parametrize(
     "step",
-    [sleep(0.01), block(0.01), cpu(0.01), checkpoint(50)],
+    [sleep(0.01), block(0.01), cpu(0.01), checkpoint(50), io(0.01)],
     ids=lambda step: step.kind.value,
 )
 def test_every_step_kind_runs_in_tasks_and_in_main(
-    backend_cls: type[Backend], step: object
+    backend_cls: type[Backend], step: Step, io_address: tuple[str, int]
 ) -> None:
     assert backend_cls.supports == frozenset(StepKind)
-    workload = Workload(tasks=(Task(steps=(step, step)),) * 3, main=(step,))  # type: ignore[arg-type]
-    trace = execute(backend_cls(), workload)
+    workload = Workload(tasks=(Task(steps=(step, step)),) * 3, main=(step,))
+    trace = execute(backend_cls(), workload, io_address)
     assert trace.wall_s >= 0.0
+
+
+def test_channel_steps_run_in_tasks_and_in_main(backend_cls: type[Backend]) -> None:
+    # main puts two items and takes two back; the tasks pass one each through the channel
+    workload = Workload(
+        tasks=(Task((put("c"), get("c"))),) * 3,
+        main=(put("c"), put("c"), get("c"), get("c")),
+        channels=(Channel("c", 2),),
+    )
+    trace = execute(backend_cls(), workload)
+    assert trace.has_steps
+
+
+def test_requests_overlap_and_each_lasts_at_least_the_latency(
+    backend_cls: type[Backend], io_address: tuple[str, int]
+) -> None:
+    workload = Workload(tasks=(Task((io(S / 2),)),) * 50)
+    trace = execute(backend_cls(), workload, io_address)
+    assert trace.wall_s < 0.6 * workload.serial_s
+    for lane in range(len(workload.tasks)):
+        [measured] = trace.step_durations_ns(lane)
+        assert measured / 1e9 >= S / 2  # the server never answers early
+
+
+def test_a_workload_with_io_but_no_server_address_fails_saying_so(
+    backend_cls: type[Backend],
+) -> None:
+    workload = Workload(tasks=(Task((io(0.01),)),))
+    with pytest.raises(ModelError, match="no io_address: the runner starts the latency server"):
+        backend_cls().execute(workload, Recorder(workload))
+
+
+def test_consumers_share_a_channel_and_overlap(backend_cls: type[Backend]) -> None:
+    # a producer hands 8 items to 4 consumers that each work S/2 per item: ideal 2 x S/2
+    consumer = Task((get("c"), sleep(S / 2)) * 2)
+    workload = Workload(
+        tasks=(Task((put("c"),) * 8), *(consumer,) * 4), channels=(Channel("c", 2),)
+    )
+    assert workload.ideal_s == pytest.approx(S)
+    trace = execute(backend_cls(), workload)
+    assert trace.wall_s >= 0.99 * workload.ideal_s
+    assert trace.wall_s < 0.6 * workload.serial_s
+
+
+@pytest.mark.parametrize(("capacity", "blocked"), [(1, True), (None, False)])
+def test_a_full_channel_makes_the_producer_wait(
+    backend_cls: type[Backend], capacity: int | None, blocked: bool
+) -> None:
+    # the consumer takes its first item after S/2: with room for one item, the second put waits
+    workload = Workload(
+        tasks=(Task((put("c"), put("c"))), Task((sleep(S / 2), get("c"), get("c")))),
+        channels=(Channel("c", capacity),),
+    )
+    trace = execute(backend_cls(), workload)
+    second_put = sum(trace.step_durations_ns(0)) / 1e9
+    if blocked:
+        assert second_put >= 0.95 * S / 2
+    else:
+        assert second_put < 0.5 * S / 2
 
 
 def test_sleeps_overlap(backend_cls: type[Backend]) -> None:

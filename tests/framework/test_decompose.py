@@ -145,3 +145,16 @@ def test_real_blocking_on_a_coroutine_backend_is_mostly_blocked_time(
     else:
         assert figures["part_blocked_s"] == 0
         assert overhead < 0.05
+
+
+def test_an_io_request_delayed_by_cpu_work_is_charged_to_blocked() -> None:
+    from concbench.framework import io
+
+    # task 0's 100 ms request is answered at 100 but read at 140: task 1 computed 100-140
+    workload = Workload(tasks=(Task((io(0.1),)), Task((sleep(0.1), cpu(0.04)))))
+    trace = trace_of(
+        workload, spawn=[0, 0], start=[0, 0], step_ends=[145, 100, 140], main_done=0, finish=145
+    )
+    parts = parts_ms(decompose(trace, workload, COROUTINE))
+    assert parts["blocked"] == pytest.approx(40)
+    assert parts["steps"] == pytest.approx(5)

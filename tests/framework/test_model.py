@@ -4,7 +4,21 @@ import math
 
 import pytest
 
-from concbench.framework import ModelError, StepKind, Task, Workload, block, checkpoint, cpu, sleep
+from concbench.framework import (
+    Channel,
+    ModelError,
+    Step,
+    StepKind,
+    Task,
+    Workload,
+    block,
+    checkpoint,
+    cpu,
+    get,
+    io,
+    put,
+    sleep,
+)
 
 
 def chain(*seconds: float, after: tuple[int, ...] = ()) -> Task:
@@ -126,3 +140,138 @@ def test_nominal_starts_follow_dependencies_and_the_limit() -> None:
     assert list(Workload(tasks=tasks).nominal_starts) == pytest.approx([0.0, 0.0, 0.2, 0.5])
     limited = Workload(tasks=(chain(0.1),) * 5, limit=2)
     assert list(limited.nominal_starts) == pytest.approx([0.0, 0.0, 0.1, 0.1, 0.2])
+
+
+def test_io_steps_count_their_latency_like_any_wait() -> None:
+    workload = Workload(tasks=(Task((io(0.2), sleep(0.1))), Task((io(0.25),))), main=(io(0.05),))
+    assert workload.kinds == {StepKind.IO, StepKind.SLEEP}
+    assert workload.serial_s == pytest.approx(0.6)
+    assert workload.ideal_s == pytest.approx(0.3)
+
+
+@pytest.mark.parametrize(
+    ("tasks", "main", "limit", "connections"),
+    [
+        ((Task((io(0.1), io(0.1))),) * 5, (), None, 5),  # one open request per lane at a time
+        ((Task((io(0.1),)),) * 5 + (Task((sleep(0.1),)),) * 3, (io(0.1),), None, 6),
+        ((Task((io(0.1),)),) * 50, (io(0.1),), 8, 9),  # the limit caps tasks, not main
+        ((Task((sleep(0.1),)),) * 5, (), None, 0),
+    ],
+)
+def test_io_connections_is_the_most_requests_open_at_once(
+    tasks: tuple[Task, ...], main: tuple[Step, ...], limit: int | None, connections: int
+) -> None:
+    assert Workload(tasks=tasks, main=main, limit=limit).io_connections == connections
+
+
+def test_an_io_workload_without_a_server_address_says_how_to_get_one() -> None:
+    workload = Workload(tasks=(Task((io(0.1),)),))
+    with pytest.raises(ModelError, match="no io_address: the runner starts the latency server"):
+        workload.io_target()
+    assert Workload(tasks=workload.tasks, io_address=("127.0.0.1", 9)).io_target() == (
+        "127.0.0.1",
+        9,
+    )
+
+
+def test_task_steps_excludes_main() -> None:
+    workload = Workload(tasks=(Task((sleep(0.1),) * 3), Task(())), main=(sleep(0.1),))
+    assert workload.task_steps == 3
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: Step(StepKind.PUT), "`channel` is required for put and get steps"),
+        (lambda: Step(StepKind.SLEEP, 0.1, channel="c"), "allowed for no others, got 'c'"),
+        (lambda: Channel("c", 0), "`capacity` must be None .unbounded. or >= 1, got 0"),
+        (lambda: Channel(""), "a channel needs a name"),
+        (
+            lambda: Workload(tasks=(Task((put("x"),)),), channels=(Channel("c"),)),
+            "task 0: put step uses channel 'x', which is not declared in `channels` .'c'.",
+        ),
+        (
+            lambda: Workload(tasks=(), channels=(Channel("c"), Channel("c", 2))),
+            "channel names must be unique",
+        ),
+    ],
+)
+def test_malformed_channels_are_refused(make: object, message: str) -> None:
+    with pytest.raises(ModelError, match=message):
+        make()  # type: ignore[operator]
+
+
+def test_hand_offs_are_nominally_free_and_order_the_work() -> None:
+    # the consumer cannot start its 0.3 before the producer's 0.2 has made the item
+    workload = Workload(
+        tasks=(Task((sleep(0.2), put("c"))), Task((get("c"), sleep(0.3)))),
+        channels=(Channel("c", 1),),
+    )
+    assert workload.serial_s == pytest.approx(0.5)
+    assert workload.ideal_s == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize(("capacity", "ideal"), [(1, 1.5), (2, 1.0), (None, 1.0)])
+def test_a_full_channel_holds_the_producer_back(capacity: int | None, ideal: float) -> None:
+    # the producer puts two items, then works 1.0; the consumer takes its first at 0.5.
+    # With room for one item the second put waits until 0.5, so the producer ends at 1.5.
+    workload = Workload(
+        tasks=(Task((put("c"), put("c"), sleep(1.0))), Task((sleep(0.5), get("c"), get("c")))),
+        channels=(Channel("c", capacity),),
+    )
+    assert workload.ideal_s == pytest.approx(ideal)
+
+
+def test_channels_are_used_by_main_too() -> None:
+    workload = Workload(
+        tasks=(Task((get("c"), sleep(0.4))),),
+        main=(sleep(0.3), put("c")),
+        channels=(Channel("c"),),
+    )
+    assert workload.ideal_s == pytest.approx(0.7)
+
+
+def test_a_waiting_task_keeps_its_slot_under_the_limit() -> None:
+    # limit 1: the consumer (task 0) waits in get holding the only slot; the producer
+    # (task 1) can never start. Every backend would hang; the model refuses it up front.
+    tasks = (Task((get("c"),)), Task((put("c"),)))
+    with pytest.raises(ModelError, match="task 1 never starts"):
+        Workload(tasks=tasks, channels=(Channel("c"),), limit=1)
+    # in the other order the producer runs first, ends, and frees the slot
+    assert Workload(tasks=tasks[::-1], channels=(Channel("c"),), limit=1).ideal_s == 0
+
+
+@pytest.mark.parametrize(
+    ("tasks", "message"),
+    [
+        ((Task((get("c"),)),), "task 0 waits forever to get from channel 'c'"),
+        ((Task((put("c"), put("c"))),), "task 0 waits forever to put into channel 'c'"),
+        (
+            (Task((get("c"),)), Task((sleep(0.1),), after=(0,))),
+            "task 0 waits forever to get from channel 'c'; task 1 never starts",
+        ),
+    ],
+)
+def test_a_workload_that_deadlocks_is_refused_naming_who_waits(
+    tasks: tuple[Task, ...], message: str
+) -> None:
+    with pytest.raises(ModelError, match=f"the workload deadlocks: {message}"):
+        Workload(tasks=tasks, channels=(Channel("c", 1),))
+
+
+def test_a_stated_ideal_does_not_hide_a_deadlock() -> None:
+    with pytest.raises(ModelError, match="deadlocks"):
+        Workload(tasks=(Task((get("c"),)),), channels=(Channel("c"),), stated_ideal_s=1.0)
+
+
+def test_dependencies_and_channels_combine() -> None:
+    # task 2 starts after task 0 (0.1) and then waits for task 1's item (made at 0.3)
+    workload = Workload(
+        tasks=(
+            Task((sleep(0.1),)),
+            Task((sleep(0.3), put("c"))),
+            Task((get("c"), sleep(0.2)), after=(0,)),
+        ),
+        channels=(Channel("c"),),
+    )
+    assert workload.ideal_s == pytest.approx(0.5)

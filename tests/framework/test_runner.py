@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import multiprocessing
+import resource
 from pathlib import Path
 
 import pytest
 
+from concbench.framework.ioserver import FILES_MARGIN, OpenFileLimitError
 from concbench.framework.params import ParameterError
 from concbench.framework.records import Status
 from concbench.framework.registry import BACKENDS_GROUP, SCENARIOS_GROUP, Registry
@@ -23,6 +27,7 @@ BACKENDS = {
         plugins.ContractBreakingBackend,
         plugins.MissingLibraryBackend,
         plugins.SleepOnlyBackend,
+        plugins.SequentialIoBackend,
     )
 }
 
@@ -32,10 +37,11 @@ def registry() -> Registry:
     references = {
         (BACKENDS_GROUP, name): f"support.plugins:{cls.__name__}" for name, cls in BACKENDS.items()
     }
-    scenarios = {"tiny": plugins.tiny, "cpu-tiny": plugins.cpu_tiny}
+    scenarios = {"tiny": plugins.tiny, "cpu-tiny": plugins.cpu_tiny, "io-tiny": plugins.io_tiny}
     references |= {
         (SCENARIOS_GROUP, "tiny"): "support.plugins:tiny",
         (SCENARIOS_GROUP, "cpu-tiny"): "support.plugins:cpu_tiny",
+        (SCENARIOS_GROUP, "io-tiny"): "support.plugins:io_tiny",
     }
     return Registry(backends=dict(BACKENDS), scenarios=scenarios, references=references)
 
@@ -143,3 +149,82 @@ def test_scenario_parameters_are_checked_while_planning(registry: Registry) -> N
 def test_run_settings_are_validated(field: str, value: float, message: str) -> None:
     with pytest.raises(ParameterError, match=message):
         RunSettings(**{field: value})  # type: ignore[arg-type]
+
+
+def latency_servers() -> list[multiprocessing.process.BaseProcess]:
+    return [
+        child
+        for child in multiprocessing.active_children()
+        if child.name == "concbench-latency-server"
+    ]
+
+
+def test_io_jobs_get_a_server_of_their_own_which_is_stopped_after_them(
+    registry: Registry, tmp_path: Path
+) -> None:
+    before = latency_servers()  # the session's own server may be running
+    jobs = plan(registry, "io-tiny", {"tasks": 3, "seconds": 0.05}, [("sequential-io", {})])
+    assert jobs[0].io_connections == 3
+    assert jobs[0].steps == 3
+    Runner(ResultStore(tmp_path / "r.jsonl"), RunSettings(warmup=0, repeat=2)).run(jobs)
+    records = read_records(tmp_path / "r.jsonl")
+    assert [r.status for r in records] == [Status.OK, Status.OK]
+    for record in records:
+        assert record.wall_s is not None
+        assert record.wall_s >= 3 * 0.05  # three real requests, one after another
+        assert record.steps == 3
+    assert latency_servers() == before
+
+
+def test_jobs_without_io_start_no_server(registry: Registry, tmp_path: Path) -> None:
+    [job] = run(registry, tmp_path, "good", repeat=1)
+    assert job.io_connections == 0
+
+
+def test_a_server_that_cannot_start_fails_the_job_and_the_sweep_goes_on(
+    registry: Registry, tmp_path: Path
+) -> None:
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY:
+        pytest.skip("no hard limit on open files to exceed")
+    [job] = plan(registry, "io-tiny", {}, [("sequential-io", {})])
+    impossible = dataclasses.replace(job, io_connections=hard)  # planning would refuse this
+    good = plan(registry, "tiny", {}, [("good", {})])
+    Runner(ResultStore(tmp_path / "r.jsonl"), RunSettings(warmup=0, repeat=1)).run(
+        [impossible, *good]
+    )
+    results = stored(tmp_path)
+    assert [(backend, status) for backend, status, _ in results] == [
+        ("sequential-io", Status.FAILED),
+        ("good", Status.OK),
+    ]
+    assert "latency server:" in results[0][2]
+    assert "RLIMIT_NOFILE" in results[0][2]
+
+
+def test_more_concurrent_requests_than_the_hard_limit_allows_are_refused_while_planning(
+    registry: Registry,
+) -> None:
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY:
+        pytest.skip("no hard limit on open files to exceed")
+    tasks = hard - FILES_MARGIN + 1
+    with pytest.raises(
+        OpenFileLimitError,
+        match=rf"scenario 'io-tiny' \(tasks={tasks}, seconds=0.02\) needs {hard + 1} open files "
+        rf".* the hard limit RLIMIT_NOFILE is {hard}: raise the hard limit",
+    ):
+        plan(registry, "io-tiny", {"tasks": tasks}, [("sequential-io", {})])
+
+
+def test_a_backend_that_cannot_make_requests_is_skipped_and_gets_no_server(
+    registry: Registry, tmp_path: Path
+) -> None:
+    before = latency_servers()
+    jobs = plan(registry, "io-tiny", {}, [("sleeponly", {})])
+    assert jobs[0].skip_reason == "backend 'sleeponly' cannot run io steps"
+    Runner(ResultStore(tmp_path / "r.jsonl"), RunSettings(warmup=0, repeat=1)).run(jobs)
+    assert stored(tmp_path) == [
+        ("sleeponly", Status.SKIPPED, "backend 'sleeponly' cannot run io steps")
+    ]
+    assert latency_servers() == before

@@ -130,3 +130,37 @@ def test_stability_warnings_give_advice() -> None:
     noisy = stability_warnings(summarize([1.0, 1.5, 2.0, 1.2, 1.8, 1.1]))
     assert any("spread (IQR) is" in warning and "noisy" in warning for warning in noisy)
     assert stability_warnings(summarize([1.0, 1.001, 1.002, 0.999, 1.0005, 1.0])) == []
+
+
+def _spawn_run(wall: float) -> RunRecord:
+    return RunRecord(
+        scenario="spawn",
+        params={"tasks": 1000},
+        backend="asyncio",
+        status=Status.OK,
+        tasks=1000,
+        serial_s=0.0,
+        ideal_s=0.0,
+        python="3.11",
+        wall_s=wall,
+        overhead_s=wall,
+        steps=0,
+    )
+
+
+def test_an_ideal_of_zero_leaves_the_cost_per_task_as_the_headline() -> None:
+    [group] = group_records([_spawn_run(0.02), _spawn_run(0.01), _spawn_run(0.03)])
+    [row] = group.rows
+    assert row.overhead_s == pytest.approx(0.02)
+    assert row.overhead_per_task_s == pytest.approx(20e-6)
+    assert row.overhead_pct is None  # no division by zero, and no meaningless 0.00
+    assert row.efficiency is None
+    assert row.overhead_per_step_s is None  # no steps
+
+
+def test_overhead_per_step_divides_by_the_tasks_steps() -> None:
+    [group] = group_records([_run("a", 1.5, steps=1000)])
+    [row] = group.rows
+    assert row.overhead_per_step_s == pytest.approx(0.5 / 1000)
+    [old] = group_records([_run("a", 1.5)]).pop().rows  # a record from before `steps`
+    assert old.overhead_per_step_s is None

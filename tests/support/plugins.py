@@ -7,6 +7,7 @@ an importable module rather than inside a test function.
 from __future__ import annotations
 
 import os
+import socket
 import time
 
 from concbench.framework import (
@@ -18,8 +19,10 @@ from concbench.framework import (
     Task,
     Workload,
     cpu,
+    io,
     sleep,
 )
+from concbench.framework.ioserver import check_reply, encode_request
 
 
 class GoodBackend(Backend):
@@ -34,6 +37,26 @@ class GoodBackend(Backend):
             recorder.start(index)
             for step in task.steps:
                 time.sleep(step.seconds)
+            recorder.end(index)
+        recorder.main_done()
+        recorder.finish()
+
+
+class SequentialIoBackend(GoodBackend):
+    """Makes each task's requests one after another on blocking sockets."""
+
+    name = "sequential-io"
+
+    def execute(self, workload: Workload, recorder: Recorder) -> None:
+        address = workload.io_target()
+        recorder.begin()
+        for index, task in enumerate(workload.tasks):
+            recorder.spawn(index)
+            recorder.start(index)
+            for step in task.steps:
+                with socket.create_connection(address) as sock:
+                    sock.sendall(encode_request(step.seconds))
+                    check_reply(sock.recv(1))
             recorder.end(index)
         recorder.main_done()
         recorder.finish()
@@ -106,4 +129,15 @@ cpu_tiny = Scenario(
     summary="a sleep and a little CPU work",
     params=(),
     build=lambda: Workload(tasks=(Task(steps=(sleep(0), cpu(0.01))),)),
+)
+
+
+io_tiny = Scenario(
+    name="io-tiny",
+    summary="a few requests",
+    params=(
+        Param("tasks", int, 2, "tasks", min=1, max=1_000_000),
+        Param("seconds", float, 0.02, "latency", min=0, max=10),
+    ),
+    build=lambda tasks, seconds: Workload(tasks=(Task(steps=(io(seconds),)),) * tasks),
 )

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from concbench.framework import Backend, Recorder, Step, StepKind, Workload
 from concbench.framework.cpuwork import burn
+from concbench.framework.ioserver import check_reply, encode_request
 
 __all__ = ["AsyncioBackend", "UvloopBackend"]
 
@@ -18,6 +20,36 @@ _SLEEP, _BLOCK, _CPU, _CHECKPOINT = (
     StepKind.CPU,
     StepKind.CHECKPOINT,
 )
+_IO, _PUT, _GET = StepKind.IO, StepKind.PUT, StepKind.GET
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What every routine of one run uses: the recorder, the server, the channels."""
+
+    recorder: Recorder
+    address: tuple[str, int] | None
+    queues: dict[str, asyncio.Queue[None]]
+
+    @classmethod
+    def of(cls, workload: Workload, recorder: Recorder) -> Shared:
+        address = workload.io_target() if StepKind.IO in workload.kinds else None
+        # asyncio.Queue reads maxsize 0 as unbounded, as the model reads capacity None
+        queues: dict[str, asyncio.Queue[None]] = {
+            channel.name: asyncio.Queue(channel.capacity or 0) for channel in workload.channels
+        }
+        return cls(recorder, address, queues)
+
+
+async def request(address: tuple[str, int], seconds: float) -> None:
+    """One request through asyncio streams: connect, ask, read the answer, close."""
+    reader, writer = await asyncio.open_connection(*address)
+    try:
+        writer.write(encode_request(seconds))
+        check_reply(await reader.read(1))
+    finally:
+        writer.close()
+        await writer.wait_closed()
 
 
 class AsyncioBackend(Backend):
@@ -40,6 +72,7 @@ class AsyncioBackend(Backend):
 
 
 async def _main(workload: Workload, recorder: Recorder) -> None:
+    shared = Shared.of(workload, recorder)
     recorder.begin()
     ended = [asyncio.Event() for _ in workload.tasks] if workload.has_dependencies else []
     slots = asyncio.Semaphore(workload.limit) if workload.limit else None
@@ -47,15 +80,15 @@ async def _main(workload: Workload, recorder: Recorder) -> None:
     spawned = []
     for index, task in enumerate(workload.tasks):
         spawn(index)
-        spawned.append(create_task(_lane(recorder, index, task.steps, task.after, ended, slots)))
-    await _lane(recorder, recorder.main_lane, workload.main, (), [], None)
+        spawned.append(create_task(_lane(shared, index, task.steps, task.after, ended, slots)))
+    await _lane(shared, recorder.main_lane, workload.main, (), [], None)
     recorder.main_done()
     await asyncio.gather(*spawned)
     recorder.finish()
 
 
 async def _lane(  # noqa: PLR0912, PLR0917 - one flat frame per task, on purpose
-    recorder: Recorder,
+    shared: Shared,
     lane: int,
     steps: Sequence[Step],
     after: Sequence[int],
@@ -64,6 +97,7 @@ async def _lane(  # noqa: PLR0912, PLR0917 - one flat frame per task, on purpose
 ) -> None:
     """One task (or the main routine's steps): one coroutine, no nested layers, since every
     extra frame per task would be charged to the backend as overhead."""
+    recorder = shared.recorder
     is_task = lane != recorder.main_lane
     for dep in after:
         await ended[dep].wait()
@@ -83,6 +117,13 @@ async def _lane(  # noqa: PLR0912, PLR0917 - one flat frame per task, on purpose
             elif kind is _CHECKPOINT:
                 for _ in range(step.count):
                     await asyncio.sleep(0)
+            elif kind is _IO:
+                assert shared.address is not None
+                await request(shared.address, step.seconds)
+            elif kind is _PUT:
+                await shared.queues[step.channel].put(None)
+            elif kind is _GET:
+                await shared.queues[step.channel].get()
             else:
                 raise NotImplementedError(kind)
             recorder.step_done(lane, number)

@@ -3,18 +3,47 @@
 from __future__ import annotations
 
 import functools
+import queue
+import socket
 import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 
 from concbench.framework import Backend, Param, Recorder, Step, StepKind, Task, Workload
 from concbench.framework.cpuwork import burn
+from concbench.framework.ioserver import check_reply, encode_request
 
 __all__ = ["ThreadsBackend"]
 
 
-def run_steps(steps: Sequence[Step], recorder: Recorder, lane: int) -> None:
+@dataclass(frozen=True)
+class Shared:
+    """What every thread of one run uses: the recorder, the server, the channels."""
+
+    recorder: Recorder
+    address: tuple[str, int] | None
+    queues: dict[str, queue.Queue[None]]
+
+    @classmethod
+    def of(cls, workload: Workload, recorder: Recorder) -> Shared:
+        address = workload.io_target() if StepKind.IO in workload.kinds else None
+        # queue.Queue reads maxsize 0 as unbounded, as the model reads capacity None
+        queues: dict[str, queue.Queue[None]] = {
+            channel.name: queue.Queue(channel.capacity or 0) for channel in workload.channels
+        }
+        return cls(recorder, address, queues)
+
+
+def request(address: tuple[str, int], seconds: float) -> None:
+    """One request on a blocking socket: connect, ask, read the answer, close."""
+    with socket.create_connection(address) as sock:
+        sock.sendall(encode_request(seconds))
+        check_reply(sock.recv(1))
+
+
+def run_steps(steps: Sequence[Step], shared: Shared, lane: int) -> None:
     for number, step in enumerate(steps):
         if step.kind is StepKind.SLEEP or step.kind is StepKind.BLOCK:
             time.sleep(step.seconds)  # in a thread, blocking is what waiting looks like
@@ -23,9 +52,16 @@ def run_steps(steps: Sequence[Step], recorder: Recorder, lane: int) -> None:
         elif step.kind is StepKind.CHECKPOINT:
             for _ in range(step.count):
                 time.sleep(0)  # releases the GIL: the nearest thing to a yield
+        elif step.kind is StepKind.IO:
+            assert shared.address is not None
+            request(shared.address, step.seconds)
+        elif step.kind is StepKind.PUT:
+            shared.queues[step.channel].put(None)
+        elif step.kind is StepKind.GET:
+            shared.queues[step.channel].get()
         else:
             raise NotImplementedError(step.kind)
-        recorder.step_done(lane, number)
+        shared.recorder.step_done(lane, number)
 
 
 class ThreadsBackend(Backend):
@@ -37,29 +73,29 @@ class ThreadsBackend(Backend):
 
     def execute(self, workload: Workload, recorder: Recorder) -> None:
         slots = threading.BoundedSemaphore(workload.limit) if workload.limit else None
+        shared = Shared.of(workload, recorder)
         if self.config["workers"]:
-            _run_pool(workload, recorder, self.config["workers"], slots)
+            _run_pool(workload, shared, self.config["workers"], slots)
         else:
-            _run_threads(workload, recorder, slots)
+            _run_threads(workload, shared, slots)
 
 
-def _body(
-    index: int, task: Task, recorder: Recorder, slots: threading.BoundedSemaphore | None
-) -> None:
+def _body(index: int, task: Task, shared: Shared, slots: threading.BoundedSemaphore | None) -> None:
     if slots is not None:
         slots.acquire()
     try:
-        recorder.start(index)
-        run_steps(task.steps, recorder, index)
-        recorder.end(index)
+        shared.recorder.start(index)
+        run_steps(task.steps, shared, index)
+        shared.recorder.end(index)
     finally:
         if slots is not None:
             slots.release()
 
 
 def _run_threads(
-    workload: Workload, recorder: Recorder, slots: threading.BoundedSemaphore | None
+    workload: Workload, shared: Shared, slots: threading.BoundedSemaphore | None
 ) -> None:
+    recorder = shared.recorder
     ended = [threading.Event() for _ in workload.tasks] if workload.has_dependencies else []
     errors: list[BaseException] = []
 
@@ -67,7 +103,7 @@ def _run_threads(
         try:
             for dep in task.after:
                 ended[dep].wait()
-            _body(index, task, recorder, slots)
+            _body(index, task, shared, slots)
         except BaseException as exc:  # re-raised in the spawning thread after the join
             errors.append(exc)
         finally:
@@ -81,7 +117,7 @@ def _run_threads(
         recorder.spawn(index)
         thread.start()
         threads.append(thread)
-    run_steps(workload.main, recorder, recorder.main_lane)
+    run_steps(workload.main, shared, recorder.main_lane)
     recorder.main_done()
     for thread in threads:
         thread.join()
@@ -91,9 +127,14 @@ def _run_threads(
 
 
 def _run_pool(
-    workload: Workload, recorder: Recorder, workers: int, slots: threading.BoundedSemaphore | None
+    workload: Workload, shared: Shared, workers: int, slots: threading.BoundedSemaphore | None
 ) -> None:
-    """Submit each task once its dependencies have ended, so waiting never holds a worker."""
+    """Submit each task once its dependencies have ended, so waiting never holds a worker.
+
+    A task blocked in a channel does hold its worker: a pool smaller than the tasks that
+    must run at once for a pipeline to move deadlocks, as it would in a real program.
+    """
+    recorder = shared.recorder
     tasks = workload.tasks
     waiting = [len(set(task.after)) for task in tasks]
     dependents: dict[int, list[int]] = {}
@@ -109,7 +150,7 @@ def _run_pool(
 
         def submit(index: int) -> None:
             recorder.spawn(index)
-            future = pool.submit(_body, index, tasks[index], recorder, slots)
+            future = pool.submit(_body, index, tasks[index], shared, slots)
             future.add_done_callback(functools.partial(ended, index))
 
         def ended(index: int, future: Future[None]) -> None:
@@ -136,7 +177,7 @@ def _run_pool(
         for index in range(len(tasks)):
             if waiting[index] == 0:
                 submit(index)
-        run_steps(workload.main, recorder, recorder.main_lane)
+        run_steps(workload.main, shared, recorder.main_lane)
         recorder.main_done()
         all_ended.wait()
         recorder.finish()

@@ -5,7 +5,21 @@ through the entry-point registry.
 """
 
 from .backend import Backend
-from .model import ModelError, Step, StepKind, Task, Workload, block, checkpoint, cpu, sleep
+from .model import (
+    Channel,
+    ModelError,
+    Step,
+    StepKind,
+    Task,
+    Workload,
+    block,
+    checkpoint,
+    cpu,
+    get,
+    io,
+    put,
+    sleep,
+)
 from .params import Param, ParameterError
 from .recorder import Recorder
 from .records import SCHEMA, RunRecord, Status
@@ -15,6 +29,7 @@ from .trace import ContractError, Trace
 __all__ = [
     "SCHEMA",
     "Backend",
+    "Channel",
     "ContractError",
     "ModelError",
     "Param",
@@ -31,5 +46,8 @@ __all__ = [
     "block",
     "checkpoint",
     "cpu",
+    "get",
+    "io",
+    "put",
     "sleep",
 ]

@@ -13,8 +13,10 @@ the main routine) that ended last, since the run could not finish before it. Its
       start    the rest: a busy scheduler getting round to the task;
     steps      each step's measured duration minus its nominal one: for a sleep, the
                time past its nominal end, again split into ``blocked`` and
-               ``sleep_late`` (timer rounding, slack, a busy loop); for CPU work,
-               ``cpu`` (the GIL, or more work than cores); anything else ``steps``;
+               ``sleep_late`` (timer rounding, slack, a busy loop); for an io request
+               likewise into ``blocked`` and ``steps`` (connection set-up, syscalls);
+               for CPU work, ``cpu`` (the GIL, or more work than cores); anything else
+               (a checkpoint's yields, a channel hand-off's wait) ``steps``;
     join       the lane's end -> the gather's return;
 
 and ``rest`` is whatever the overhead holds beyond these (it is negative when the
@@ -100,11 +102,11 @@ def _attribute_steps(
     for step, duration in zip(steps, trace.step_durations_ns(lane), strict=True):
         end = begin + duration
         excess = (duration - step.seconds * 1e9) / 1e9
-        if step.kind in _WAITS:
+        if step.kind in _WAITS or step.kind is StepKind.IO:
             due = begin + round(step.seconds * 1e9)
             blocked = others.overlap(due, end) / 1e9 if end > due else 0.0
             parts["blocked"] += blocked
-            parts["sleep_late"] += excess - blocked
+            parts["sleep_late" if step.kind in _WAITS else "steps"] += excess - blocked
         elif step.kind is StepKind.CPU:
             parts["cpu"] += excess
         else:

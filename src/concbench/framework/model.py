@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import enum
 import heapq
+import itertools
 import math
 from array import array
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
 __all__ = [
+    "Channel",
     "ModelError",
     "Step",
     "StepKind",
@@ -24,6 +27,9 @@ __all__ = [
     "block",
     "checkpoint",
     "cpu",
+    "get",
+    "io",
+    "put",
     "sleep",
 ]
 
@@ -43,6 +49,17 @@ class StepKind(str, enum.Enum):
     """Pure-Python computation calibrated to take ``seconds`` alone on this machine."""
     CHECKPOINT = "checkpoint"
     """``count`` bare yields to the scheduler; nominally free."""
+    IO = "io"
+    """One request to the loopback latency server, which answers after ``seconds``, made
+    through the backend's own socket API (a new connection per request)."""
+    PUT = "put"
+    """Hand one item to ``channel`` (the backend's own queue or channel); waits while it is
+    full. Nominally free: only the waiting it causes is on the critical path."""
+    GET = "get"
+    """Take one item from ``channel``; waits while it is empty. Nominally free."""
+
+
+_CHANNEL_KINDS = frozenset({StepKind.PUT, StepKind.GET})
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +69,8 @@ class Step:
     kind: StepKind
     seconds: float = 0.0
     count: int = 1
+    channel: str = ""
+    """The channel a ``put`` or ``get`` step uses (declared in :attr:`Workload.channels`)."""
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.seconds) or self.seconds < 0:
@@ -60,6 +79,11 @@ class Step:
             )
         if self.count < 1:
             raise ModelError(f"{self.kind.value} step: `count` must be >= 1, got {self.count!r}")
+        if (self.kind in _CHANNEL_KINDS) != bool(self.channel):
+            raise ModelError(
+                f"{self.kind.value} step: `channel` is required for put and get steps and "
+                f"allowed for no others, got {self.channel!r}"
+            )
 
 
 def sleep(seconds: float) -> Step:
@@ -80,6 +104,43 @@ def cpu(seconds: float) -> Step:
 def checkpoint(count: int = 1) -> Step:
     """``count`` bare yields to the scheduler."""
     return Step(StepKind.CHECKPOINT, 0.0, int(count))
+
+
+def io(seconds: float) -> Step:
+    """One request to a loopback server that answers after ``seconds``."""
+    return Step(StepKind.IO, float(seconds))
+
+
+def put(channel: str) -> Step:
+    """Hand one item to ``channel``, waiting while it is full."""
+    return Step(StepKind.PUT, channel=channel)
+
+
+def get(channel: str) -> Step:
+    """Take one item from ``channel``, waiting while it is empty."""
+    return Step(StepKind.GET, channel=channel)
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """A FIFO hand-off between tasks: asyncio.Queue, a trio memory channel, queue.Queue.
+
+    ``capacity`` is how many items it holds before a ``put`` waits; ``None`` is unbounded.
+    There is no rendezvous channel (capacity 0): asyncio and the standard library have none,
+    so it could not be measured on every backend with the backend's own kind.
+    """
+
+    name: str
+    capacity: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise ModelError("a channel needs a name")
+        if self.capacity is not None and self.capacity < 1:
+            raise ModelError(
+                f"channel {self.name!r}: `capacity` must be None (unbounded) or >= 1, "
+                f"got {self.capacity!r}"
+            )
 
 
 def _duration(steps: Iterable[Step]) -> float:
@@ -105,12 +166,17 @@ class Workload:
     The main routine spawns every task, runs ``main`` concurrently with them, then gathers.
     ``limit`` caps how many tasks run at once (the main routine does not count). With a
     limit, a scenario that knows its exact ideal states it in ``stated_ideal_s``.
+    ``channels`` declares the channels that ``put`` and ``get`` steps use. ``io_address``
+    is where ``io`` steps connect: a scenario leaves it ``None``, and the worker fills it in
+    with the address of the latency server the runner started for the job.
     """
 
     tasks: tuple[Task, ...]
     main: tuple[Step, ...] = ()
     limit: int | None = None
     stated_ideal_s: float | None = None
+    channels: tuple[Channel, ...] = ()
+    io_address: tuple[str, int] | None = None
     _order: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -123,6 +189,29 @@ class Workload:
                 f"`stated_ideal_s` must be finite and >= 0, got {self.stated_ideal_s!r}"
             )
         object.__setattr__(self, "_order", _topological_order(self.tasks))
+        if self.channels or _CHANNEL_KINDS & self.kinds:
+            self._check_channels()
+
+    def _check_channels(self) -> None:
+        """Every channel used is declared once, and the hand-offs can all complete."""
+        names = [channel.name for channel in self.channels]
+        if len(set(names)) != len(names):
+            raise ModelError(f"channel names must be unique, got {names}")
+        declared = set(names)
+        for lane in range(len(self.tasks) + 1):
+            for step in self.lane_steps(lane):
+                if step.channel and step.channel not in declared:
+                    who = "main" if lane == len(self.tasks) else f"task {lane}"
+                    raise ModelError(
+                        f"{who}: {step.kind.value} step uses channel {step.channel!r}, which is "
+                        f"not declared in `channels` ({', '.join(map(repr, names)) or 'none'})"
+                    )
+        _ = self._perfect_run_s  # the simulation refuses a workload that would deadlock
+
+    @cached_property
+    def _perfect_run_s(self) -> float:
+        """The makespan of a zero-overhead run, hand-offs included (see :class:`_Perfect`)."""
+        return _Perfect(self).run()
 
     @cached_property
     def step_offsets(self) -> array[int]:
@@ -160,6 +249,37 @@ class Workload:
                 kinds.update(step.kind for step in task.steps)
         return frozenset(kinds)
 
+    @property
+    def task_steps(self) -> int:
+        """Steps in the tasks, main excluded (as ``len(tasks)`` excludes main)."""
+        return self.step_offsets[len(self.tasks)]
+
+    @cached_property
+    def io_connections(self) -> int:
+        """The most ``io`` requests that can be open at once: one per lane that makes any
+        (a lane runs its steps one at a time), at most ``limit`` tasks, plus main."""
+        has_io: dict[int, bool] = {}
+        lanes = 0
+        for task in self.tasks:
+            key = id(task.steps)  # scenarios share one steps tuple between tasks
+            if key not in has_io:
+                has_io[key] = any(step.kind is StepKind.IO for step in task.steps)
+            lanes += has_io[key]
+        if self.limit is not None:
+            lanes = min(lanes, self.limit)
+        return lanes + any(step.kind is StepKind.IO for step in self.main)
+
+    def io_target(self) -> tuple[str, int]:
+        """The latency server's address, or an error saying how to provide one."""
+        if self.io_address is None:
+            raise ModelError(
+                "the workload has io steps but no io_address: the runner starts the latency "
+                "server and fills it in; to execute a workload yourself, start "
+                "concbench.framework.ioserver.LatencyServer and set io_address with "
+                "dataclasses.replace"
+            )
+        return self.io_address
+
     @cached_property
     def main_s(self) -> float:
         return _duration(self.main)
@@ -182,9 +302,13 @@ class Workload:
         Without a limit this is exact. With a limit and no stated ideal, it is the makespan
         of a greedy schedule that starts ready tasks in index order: exact for equal tasks
         (ceil(N/L) x d), an upper bound in general, since the optimum is NP-hard to find.
+        With channels, hand-offs are dependencies too (a get waits for a put, a put into a
+        full channel for a get), so the ideal is the makespan of a zero-overhead run.
         """
         if self.stated_ideal_s is not None:
             return self.stated_ideal_s
+        if self.channels:
+            return self._perfect_run_s
         starts = self.nominal_starts
         tasks_end = max(
             (start + task.duration_s for start, task in zip(starts, self.tasks, strict=True)),
@@ -273,3 +397,131 @@ def _greedy_starts(tasks: Sequence[Task], limit: int) -> array[float]:
             if waiting[child] == 0:
                 heapq.heappush(ready, child)
     return starts
+
+
+class _Perfect:
+    """A zero-overhead run: every step takes its nominal time, hand-offs and wake-ups take
+    none, and every runnable lane runs at once (cores unlimited, as for the critical path).
+
+    Ties go first come, first served: the getter or putter that has waited longest is
+    served first, and a free slot under the limit goes to the lowest-index ready task. A
+    blocked task keeps its slot, as it does on every backend.
+    """
+
+    def __init__(self, workload: Workload) -> None:
+        self.workload = workload
+        tasks = workload.tasks
+        self.lanes = [task.steps for task in tasks] + [workload.main]
+        self.position = [0] * len(self.lanes)
+        self.finish: list[float | None] = [None] * len(self.lanes)
+        self.started = [False] * len(tasks) + [True]
+        self.capacity = {channel.name: channel.capacity for channel in workload.channels}
+        self.items = dict.fromkeys(self.capacity, 0)
+        self.putters: dict[str, deque[int]] = {name: deque() for name in self.capacity}
+        self.getters: dict[str, deque[int]] = {name: deque() for name in self.capacity}
+        self.waiting = [len(set(task.after)) for task in tasks]
+        self.dependents: dict[int, list[int]] = {}
+        for index, task in enumerate(tasks):
+            for dep in set(task.after):
+                self.dependents.setdefault(dep, []).append(index)
+        self.ready = [index for index, count in enumerate(self.waiting) if count == 0]
+        heapq.heapify(self.ready)
+        self.running = 0
+        self.order = itertools.count()
+        self.events: list[tuple[float, int, int]] = []  # (time, tie-break, lane)
+
+    def run(self) -> float:
+        self._schedule(len(self.workload.tasks), 0.0)  # main starts at once, without a slot
+        self._start_ready(0.0)
+        while self.events:
+            now, _, lane = heapq.heappop(self.events)
+            if self._advance(lane, now):
+                self._end(lane, now)
+        stuck = [lane for lane, end in enumerate(self.finish) if end is None]
+        if stuck:
+            raise ModelError(f"the workload deadlocks: {self._describe(stuck)}")
+        return max(end for end in self.finish if end is not None)
+
+    def _schedule(self, lane: int, at: float) -> None:
+        heapq.heappush(self.events, (at, next(self.order), lane))
+
+    def _wake(self, lane: int, now: float) -> None:
+        """The put or get that ``lane`` waits in completes now."""
+        self.position[lane] += 1
+        self._schedule(lane, now)
+
+    def _start_ready(self, now: float) -> None:
+        limit = self.workload.limit
+        while self.ready and (limit is None or self.running < limit):
+            self.running += 1
+            lane = heapq.heappop(self.ready)
+            self.started[lane] = True
+            self._schedule(lane, now)
+
+    def _advance(self, lane: int, now: float) -> bool:
+        """Run ``lane`` until it waits; True when it has no steps left."""
+        steps = self.lanes[lane]
+        while self.position[lane] < len(steps):
+            step = steps[self.position[lane]]
+            if step.kind is StepKind.PUT:
+                if not self._put(step.channel, lane, now):
+                    return False
+            elif step.kind is StepKind.GET:
+                if not self._get(step.channel, lane, now):
+                    return False
+            elif step.seconds:
+                self.position[lane] += 1
+                self._schedule(lane, now + step.seconds)
+                return False
+            self.position[lane] += 1
+        return True
+
+    def _put(self, name: str, lane: int, now: float) -> bool:
+        """Hand an item over; False when the channel is full and ``lane`` must wait."""
+        capacity = self.capacity[name]
+        if self.getters[name]:
+            self._wake(self.getters[name].popleft(), now)
+        elif capacity is None or self.items[name] < capacity:
+            self.items[name] += 1
+        else:
+            self.putters[name].append(lane)
+            return False
+        return True
+
+    def _get(self, name: str, lane: int, now: float) -> bool:
+        """Take an item; False when the channel is empty and ``lane`` must wait."""
+        if not self.items[name]:
+            self.getters[name].append(lane)
+            return False
+        if self.putters[name]:  # the channel was full: the longest-waiting put goes in
+            self._wake(self.putters[name].popleft(), now)
+        else:
+            self.items[name] -= 1
+        return True
+
+    def _end(self, lane: int, now: float) -> None:
+        self.finish[lane] = now
+        if lane == len(self.workload.tasks):
+            return
+        self.running -= 1
+        for child in self.dependents.get(lane, ()):
+            self.waiting[child] -= 1
+            if self.waiting[child] == 0:
+                heapq.heappush(self.ready, child)
+        self._start_ready(now)
+
+    def _describe(self, stuck: list[int]) -> str:
+        described = []
+        for lane in stuck[:3]:
+            who = "main" if lane == len(self.workload.tasks) else f"task {lane}"
+            if self.started[lane]:
+                step = self.lanes[lane][self.position[lane]]
+                verb = "put into" if step.kind is StepKind.PUT else "get from"
+                described.append(f"{who} waits forever to {verb} channel {step.channel!r}")
+            else:
+                described.append(
+                    f"{who} never starts (a task it depends on never ends, or waiting tasks "
+                    "hold every slot under `limit`)"
+                )
+        more = f" (and {len(stuck) - 3} more)" if len(stuck) > 3 else ""
+        return "; ".join(described) + more

@@ -88,6 +88,8 @@ class RunRecord:
     id: str = ""
     """Unique per record; keys the run's full trace in ``<store>.traces.jsonl`` if kept."""
     trace_stored: bool = False
+    steps: int | None = None
+    """Steps in the tasks, main excluded (as ``tasks`` excludes main); absent in old stores."""
     schema: int = SCHEMA
 
     @property

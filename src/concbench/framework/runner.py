@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from .environment import write_environment
+from .ioserver import LatencyServer, ServerError, check_open_files, open_files_needed
 from .params import ParameterError
 from .records import RunRecord, Status
 from .registry import BACKENDS_GROUP, SCENARIOS_GROUP, Registry
@@ -70,6 +71,9 @@ class Job:
     scenario_ref: str = ""
     backend_ref: str = ""
     skip_reason: str | None = None
+    steps: int = 0
+    io_connections: int = 0
+    """Requests the workload can have open at once; > 0 means it needs a latency server."""
 
     def record(self, status: Status, **fields: Any) -> RunRecord:
         return RunRecord(
@@ -84,6 +88,7 @@ class Job:
             machine_bound_s=self.machine_bound_s,
             python=platform.python_version(),
             implementation=_implementation(),
+            steps=self.steps,
             **({"started_at": _now(), "id": uuid.uuid4().hex} | fields),
         )
 
@@ -102,6 +107,11 @@ def plan(
     recipe = registry.scenario(scenario)
     resolved = recipe.resolve(params)
     workload = recipe.build(**resolved)
+    if workload.io_connections:
+        given = ", ".join(f"{name}={value}" for name, value in resolved.items())
+        check_open_files(
+            open_files_needed(workload.io_connections), f"scenario {scenario!r} ({given})"
+        )
     cores = os.cpu_count() or 1
     jobs = []
     for name, given_options in backends:
@@ -121,6 +131,8 @@ def plan(
                 scenario_ref=registry.reference(SCENARIOS_GROUP, scenario),
                 backend_ref=registry.reference(BACKENDS_GROUP, name),
                 skip_reason=reason,
+                steps=workload.task_steps,
+                io_connections=workload.io_connections,
             )
         )
     return jobs
@@ -165,11 +177,30 @@ class Runner:
             self.observer.job_started(job, self.settings.repeat * self.settings.processes)
             if job.skip_reason:
                 self._keep(records, job.record(Status.SKIPPED, error=job.skip_reason))
-                continue
-            for process in range(self.settings.processes):
-                if not self._run_process(job, process, records):
-                    break  # the fault would repeat; the sweep moves to the next job
+            elif not job.io_connections:
+                self._run_processes(job, None, records)
+            else:
+                self._run_with_server(job, records)
         return records
+
+    def _run_with_server(self, job: Job, records: list[RunRecord]) -> None:
+        """One latency server per job, in its own process, for that job's runs only."""
+        try:
+            server = LatencyServer.start(job.io_connections)
+        except ServerError as exc:
+            self._keep(records, job.record(Status.FAILED, error=f"latency server: {exc}"))
+            return
+        try:
+            self._run_processes(job, server.address, records)
+        finally:
+            server.stop()
+
+    def _run_processes(
+        self, job: Job, io_address: tuple[str, int] | None, records: list[RunRecord]
+    ) -> None:
+        for process in range(self.settings.processes):
+            if not self._run_process(job, process, io_address, records):
+                break  # the fault would repeat; the sweep moves to the next job
 
     def _keep(self, records: list[RunRecord], record: RunRecord) -> None:
         if self._env_id:
@@ -178,7 +209,13 @@ class Runner:
         records.append(record)
         self.observer.recorded(record)
 
-    def _run_process(self, job: Job, process: int, records: list[RunRecord]) -> bool:
+    def _run_process(
+        self,
+        job: Job,
+        process: int,
+        io_address: tuple[str, int] | None,
+        records: list[RunRecord],
+    ) -> bool:
         """Run one worker to completion; False when it ended in a fault."""
         context = multiprocessing.get_context("spawn")  # fresh interpreter, no inherited state
         receiver, sender = context.Pipe(duplex=False)
@@ -192,6 +229,7 @@ class Runner:
             warmup=self.settings.warmup,
             repeat=self.settings.repeat,
             keep_traces=self.settings.keep_traces,
+            io_address=io_address,
         )
         # not a daemon: a backend may start processes of its own; _stop() ends it for certain
         worker = context.Process(target=worker_main, args=(sender, request))

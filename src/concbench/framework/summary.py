@@ -29,6 +29,7 @@ class Row:
     ideal_s: float
     machine_bound_s: float
     tasks: int
+    steps: int | None
     wall: Summary | None
     statuses: dict[Status, int]
     note: str
@@ -49,16 +50,26 @@ class Row:
         return None if overhead is None or not self.tasks else overhead / self.tasks
 
     @property
+    def overhead_per_step_s(self) -> float | None:
+        """Overhead over the tasks' steps: for one task of M sleeps, the lateness per sleep."""
+        overhead = self.overhead_s
+        return None if overhead is None or not self.steps else overhead / self.steps
+
+    @property
     def overhead_pct(self) -> float | None:
         overhead = self.overhead_s
         return None if overhead is None or not self.ideal_s else 100 * overhead / self.ideal_s
 
     @property
     def efficiency(self) -> float | None:
-        """ideal / measured: 1.0 is a perfect backend; the seed on a blocked loop gets 0.4."""
-        return (
-            None if self.wall is None or not self.wall.median else self.ideal_s / self.wall.median
-        )
+        """ideal / measured: 1.0 is a perfect backend; the seed on a blocked loop gets 0.4.
+
+        None when the ideal is 0 (nothing to wait for): every backend would score 0, so the
+        cost per task says more.
+        """
+        if self.wall is None or not self.wall.median or not self.ideal_s:
+            return None
+        return self.ideal_s / self.wall.median
 
     @property
     def speedup(self) -> float | None:
@@ -124,6 +135,7 @@ def _row(label: str, runs: Sequence[RunRecord]) -> Row:
         if first.machine_bound_s is not None
         else first.ideal_s,
         tasks=first.tasks,
+        steps=first.steps,
         wall=wall,
         statuses=dict(statuses),
         note=_note(runs, statuses),

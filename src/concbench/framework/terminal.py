@@ -46,6 +46,7 @@ def render_records(records: Iterable[RunRecord], console: Console) -> None:
 
 def table_for(group: Group) -> Table:
     first = group.rows[0]
+    per_step = _shows_steps(group)
     table = Table(
         title=escape(
             f"{group.title}: {first.tasks} tasks, serial {fmt_seconds(first.serial_s)}, "
@@ -55,13 +56,22 @@ def table_for(group: Group) -> Table:
     )
     table.add_column("backend", style="bold", no_wrap=True)
     table.add_column("runs", justify="right", no_wrap=True)
-    headers = ("serial", "ideal", "measured", "95% CI", "overhead", "per task", "% ideal", "eff.")
-    for header in headers:
+    for header in (
+        "serial",
+        "ideal",
+        "measured",
+        "95% CI",
+        "overhead",
+        "per task",
+        *(["per step"] if per_step else []),
+        "% ideal",
+        "eff.",
+    ):
         table.add_column(header, justify="right", no_wrap=True)
     table.add_column("vs best", justify="right", no_wrap=True)
     table.add_column("diagnosis and notes", overflow="fold", min_width=24)
     for row in group.rows:
-        table.add_row(*_cells(row))
+        table.add_row(*_cells(row, per_step))
     return table
 
 
@@ -84,7 +94,13 @@ def decomposition_table(group: Group) -> Table:
     return table
 
 
-def _cells(row: Row) -> list[str]:
+def _shows_steps(group: Group) -> bool:
+    """A per-step column only where it says something per task does not: tasks of several
+    steps (one task of 1000 sleeps: the lateness per sleep)."""
+    return any(row.steps is not None and row.steps > row.tasks for row in group.rows)
+
+
+def _cells(row: Row, per_step: bool) -> list[str]:
     wall = row.wall
     ci = "-" if wall is None or wall.n < 2 else f"{_short(wall.ci_low)}-{_short(wall.ci_high)}"
     notes = "; ".join(text for text in (row.diagnosis, row.note) if text)
@@ -97,6 +113,7 @@ def _cells(row: Row) -> list[str]:
         ci,
         fmt_seconds(row.overhead_s, signed=True),
         fmt_seconds(row.overhead_per_task_s, signed=True),
+        *([fmt_seconds(row.overhead_per_step_s, signed=True)] if per_step else []),
         fmt_pct(row.overhead_pct),
         fmt_ratio(row.efficiency),
         _vs_best(row),

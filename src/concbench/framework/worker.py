@@ -9,6 +9,7 @@ tell a slow run from a dead worker.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import os
 import time
@@ -22,6 +23,7 @@ from typing import Any
 from .backend import Backend
 from .cpuwork import calibrate
 from .decompose import decompose
+from .ioserver import ensure_open_files, open_files_needed
 from .model import StepKind, Workload
 from .recorder import Recorder
 from .registry import BACKENDS_GROUP, SCENARIOS_GROUP, check_backend, check_scenario
@@ -50,6 +52,8 @@ class WorkerRequest:
     repeat: int
     keep_traces: int = 1
     """How many counted runs (the first ones) send their full trace back."""
+    io_address: tuple[str, int] | None = None
+    """The latency server the runner started for this job, when the workload makes requests."""
 
 
 def worker_main(conn: Connection, request: WorkerRequest) -> None:
@@ -89,6 +93,9 @@ def _prepare(request: WorkerRequest) -> tuple[Backend, Workload]:
     workload: Workload = scenario.workload(request.params)
     if StepKind.CPU in workload.kinds:
         calibrate()  # once per worker, before any timed run
+    if StepKind.IO in workload.kinds:
+        ensure_open_files(open_files_needed(workload.io_connections))
+        workload = dataclasses.replace(workload, io_address=request.io_address)
     backend: Backend = backend_cls(**request.options)
     return backend, workload
 
