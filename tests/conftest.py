@@ -7,6 +7,8 @@ import pytest
 from concbench.framework import Backend, Recorder, Trace, Workload
 from concbench.framework.registry import default_registry
 
+pytest_plugins = ["support.stores"]  # real result stores for the report tests
+
 BACKEND_NAMES = sorted(default_registry().backends)
 COROUTINE_BACKENDS = {"asyncio", "uvloop", "trio"}
 

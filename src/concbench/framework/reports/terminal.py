@@ -31,7 +31,7 @@ KIND_STYLES: dict[StepKind | None, str] = {
     StepKind.CHECKPOINT: "cyan",
     None: "blue",
 }
-_WAIT, _GATHER, _SPAWN, _DONE = "wait", "gather", "▸", "◂"
+_WAIT, _GATHER, _IDLE, _SPAWN, _DONE = "wait", "gather", "idle", "▸", "◂"
 _LEVELS = " ▁▂▃▄▅▆▇█"
 _NAME_WIDTH = 9
 
@@ -94,7 +94,7 @@ def _lane_cells(lane: Lane, gather: tuple[float, float] | None, slice_s: float, 
             overlap = min(end, high) - max(start, low)
             if overlap > 0 or (start == end and low <= start < high):
                 cover[state] = cover.get(state, 0.0) + max(overlap, 1e-12)
-        state = max(cover, key=lambda key: cover[key]) if cover else None
+        state = max(cover, key=lambda key: cover[key]) if cover else _IDLE
         char, style = _cell(state)
         if lane.spawn_s is not None and low <= lane.spawn_s < high:
             char = _SPAWN
@@ -105,7 +105,7 @@ def _lane_cells(lane: Lane, gather: tuple[float, float] | None, slice_s: float, 
 
 
 def _cell(state: object) -> tuple[str, str]:
-    if state is None:
+    if state is _IDLE:
         return " ", ""
     if state == _WAIT:
         return "·", "dim"
@@ -117,14 +117,19 @@ def _cell(state: object) -> tuple[str, str]:
 def _density_rows(text: Text, density: Density, tasks: int, width: int) -> None:
     bins = len(density.running)
 
-    def sample(values: Sequence[float], index: int) -> float:
-        return values[min(index * bins // width, len(values) - 1)]
+    def at_end(counts: Sequence[int], cell: int) -> float:
+        """A cumulative count at the end of the cell, as a share of all tasks."""
+        return counts[max((cell + 1) * bins // width, 1)] / tasks
 
-    peak = max(density.peak, 1)
+    def mean_running(cell: int) -> float:
+        low = cell * bins // width
+        covered = density.running[low : max((cell + 1) * bins // width, low + 1)]
+        return sum(covered) / len(covered) / max(density.peak, 1)
+
     rows = (
-        ("spawned", [sample(density.spawned[1:], i) / tasks for i in range(width)]),
-        ("running", [sample(density.running, i) / peak for i in range(width)]),
-        ("ended", [sample(density.ended[1:], i) / tasks for i in range(width)]),
+        ("spawned", [at_end(density.spawned, i) for i in range(width)]),
+        ("running", [mean_running(i) for i in range(width)]),
+        ("ended", [at_end(density.ended, i) for i in range(width)]),
     )
     for name, fractions in rows:
         text.append(f"{name:<{_NAME_WIDTH}}", style="bold")
