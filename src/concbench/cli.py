@@ -335,12 +335,12 @@ def _execute(
     with _progress(console, jobs, settings) as observer:
         records = Runner(store, settings, observer).run(jobs)
     render_records(records, console)
-    _report_files(records, [out], outputs, timeline, console)
     faults = sum(r.status in (Status.FAILED, Status.TIMEOUT, Status.CRASHED) for r in records)
     summary = f"{len(records)} records in [bold]{escape(str(out))}[/]"
     if faults:
         summary += f" ([red]{faults} failed, timed out or crashed[/]: see the notes column)"
     console.print(summary)
+    _report_files(records, [out], outputs, timeline, console)
     return 0
 
 

@@ -111,7 +111,7 @@ cpu_tiny = Scenario(
 
 HOSTILE = (
     '<script>alert("x")</script> <b>bold</b> | *em* _em_ `code` [link](http://evil.example) '
-    "$\\alpha^2$ @everyone :smile: &amp; [red]rich[/red] # ~~s~~"
+    "$\\alpha^2$ $\\notacommand{$ @everyone :smile: &amp; [red]rich[/red] # ~~s~~"
 )
 """Text that is markup in every format a report is written in; it must print as itself."""
 
