@@ -57,6 +57,7 @@ def test_list_shows_backends_with_availability_and_scenarios_with_parameters(
         (["compare", "--csv", "/"], "--csv: '/' is a directory; give a file name"),
         (["diff", "/nonexistent/a.jsonl", "/nonexistent/b.jsonl"], "no such result file"),
         (["diff", "a", "b", "--alpha", "2"], "--alpha must be between 0 and 1, got 2.0"),
+        (["diff", "a", "b", "--markdown", "/"], "--markdown: '/' is a directory"),
     ],
 )
 def test_bad_input_is_refused_before_anything_runs(

@@ -264,6 +264,7 @@ def cmd_diff(args: argparse.Namespace, console: Console) -> int:
 
     if not 0 < args.alpha < 1:
         raise ParameterError(f"--alpha must be between 0 and 1, got {args.alpha!r}")
+    Outputs(markdown=args.markdown).check()
     rows = diff_records(read_records(args.base), read_records(args.new), args.alpha)
     console.print(diff_table(rows, args.fail_above))
     for warning in power_warnings(rows, args.alpha):
