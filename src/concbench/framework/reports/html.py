@@ -177,7 +177,7 @@ def _timelines(groups: Sequence[Group], traces: Mapping[str, StoredTrace]) -> st
                 timelines.append((row.label, build_timeline(stored)))
         if not timelines:
             continue
-        figure = plots.timeline_figure(group.title, timelines)
+        figure = plots.timeline_figure(group.title, timelines, titled=False)
         parts.append(f"<h3>{_e(group.title)}</h3>" + _plot(figure, group.title))
     if not parts:
         return "<p>No stored traces for these runs (traces live beside the result store).</p>"

@@ -160,8 +160,11 @@ SHARED_AXIS_RATIO = 4.0
 """Backends whose runs differ in length by more than this get a time axis each."""
 
 
-def timeline_figure(title: str, timelines: Sequence[tuple[str, Timeline]]) -> Figure:
-    """One axes per backend, stacked; on a shared time axis when their lengths compare."""
+def timeline_figure(
+    title: str, timelines: Sequence[tuple[str, Timeline]], *, titled: bool = True
+) -> Figure:
+    """One axes per backend, stacked; on a shared time axis when their lengths compare.
+    ``titled=False`` leaves the title out of the picture, for a page that heads it."""
     heights = [_height(timeline) for _, timeline in timelines]
     walls = [max(timeline.wall_s, 1e-9) for _, timeline in timelines]
     shared = max(walls) / min(walls) <= SHARED_AXIS_RATIO
@@ -180,7 +183,8 @@ def timeline_figure(title: str, timelines: Sequence[tuple[str, Timeline]]) -> Fi
                 axes.tick_params(labelbottom=False)
             if not shared or axes is axes_list[-1]:
                 axes.set_xlabel("seconds since begin")
-        figure.suptitle(title, x=0.01, ha="left")
+        if titled:
+            figure.suptitle(title, x=0.01, ha="left")
         _legend(figure, timelines)
     return figure
 
