@@ -174,9 +174,9 @@ def test_diff_exits_nonzero_for_a_regression_and_zero_for_the_same_code(
         assert main([*argv, "--out", str(out)]) == 0
         return out
 
-    base, same = run(0.04, "base"), run(0.04, "same")
+    base, same = run(0.1, "base"), run(0.1, "same")
     # the regression: the same code doing 30% more waiting, relabelled as the base's workload
-    _relabel(run(0.052, "longer"), tmp_path / "slower.jsonl", 0.04, 0.04, 0.1)
+    _relabel(run(0.13, "longer"), tmp_path / "slower.jsonl", 0.1, 0.1, 0.25)
     slower = tmp_path / "slower.jsonl"
     capsys.readouterr()
 
@@ -186,9 +186,9 @@ def test_diff_exits_nonzero_for_a_regression_and_zero_for_the_same_code(
     md = tmp_path / "diff.md"
     assert main(["diff", str(base), str(slower), "--fail-above", "10%", "--markdown", str(md)]) == 1
     shown = " ".join(capsys.readouterr().out.split())
-    assert "1 row(s) regressed beyond 10%: asyncio on seed (scale=0.04)" in shown
+    assert "1 row(s) regressed beyond 10%: asyncio on seed (scale=0.1)" in shown
     assert "slower" in md.read_text()
-    assert "| seed (scale=0.04) | asyncio |" in md.read_text()
+    assert "| seed (scale=0.1) | asyncio |" in md.read_text()
 
     assert main(["diff", str(base), str(slower), "--fail-above", "50"]) == 0  # 30% < 50%
     assert main(["diff", str(base), str(slower)]) == 0  # no gate: report only

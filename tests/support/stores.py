@@ -75,7 +75,7 @@ def make_hostile_store(path: Path) -> Store:
     return load(path)
 
 
-DIFF_SCALE = 0.04
+DIFF_SCALE = 0.1
 SLOWDOWN = 1.3
 
 

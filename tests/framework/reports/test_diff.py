@@ -19,7 +19,7 @@ def test_two_runs_of_the_same_code_show_no_significant_slowdown(
     [row] = diff_records(read_records(diff_stores["base"]), read_records(diff_stores["same"]))
     assert row.verdict in (Verdict.SAME, Verdict.FASTER, Verdict.SLOWER)
     assert row.comparison is not None
-    assert abs(row.comparison.change) < 0.05  # the same sleeps, measured twice
+    assert abs(row.comparison.change) < 0.10  # the same sleeps, measured twice
     assert not row.fails(0.10)
 
 
@@ -35,7 +35,7 @@ def test_a_thirty_percent_slowdown_is_significant_and_fails_a_ten_percent_gate(
     assert row.fails(0.10)
     assert not row.fails(0.50)
     cells = diff_cells(row)
-    assert cells[:2] == ["seed (scale=0.04)", "asyncio"]
+    assert cells[:2] == ["seed (scale=0.1)", "asyncio"]
     assert cells[-1] == "slower"
     assert cells[4].startswith("+")
     [back] = diff_records(slower, base)  # and the other way round: an improvement
@@ -51,7 +51,7 @@ def test_three_runs_a_side_can_never_be_significant_and_the_report_says_so(
     rows = diff_records(base, slower)
     assert rows[0].verdict is Verdict.SAME  # p >= 0.1 with 3 against 3, however far apart
     [warning] = power_warnings(rows, 0.05)
-    assert "asyncio on seed (scale=0.04) (3 vs 3 runs)" in warning
+    assert "asyncio on seed (scale=0.1) (3 vs 3 runs)" in warning
     assert "--repeat 5" in warning
     assert power_warnings(diff_records(read_records(diff_stores["base"]), slower), 0.05) == []
 
