@@ -11,6 +11,8 @@ from concbench.framework import Backend, Recorder, StepKind, Trace, Workload
 from concbench.framework.ioserver import LatencyServer, ensure_open_files, open_files_needed
 from concbench.framework.registry import default_registry
 
+pytest_plugins = ["support.stores"]  # real result stores for the report tests
+
 BACKEND_NAMES = sorted(default_registry().backends)
 COROUTINE_BACKENDS = {"asyncio", "uvloop", "trio"}
 

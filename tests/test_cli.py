@@ -49,6 +49,20 @@ def test_list_shows_backends_with_availability_and_scenarios_with_parameters(
         (["run", "seed", "--timeout", "-1"], "--timeout must be a number of seconds > 0"),
         (["compare", "-s", "sead"], "unknown scenario 'sead' (did you mean 'seed'?)"),
         (["report", "/nonexistent/file.jsonl"], "no such result file"),
+        (
+            ["run", "fanout", "-p", "tasks=10,,100"],
+            "-p/--param: tasks='10,,100' has an empty value in its list",
+        ),
+        (
+            ["run", "fanout", "-p", "tasks=10,x"],
+            "parameter 'tasks' must be an integer from 1 to 1e+07, got 'x'",
+        ),
+        (["run", "fanout", "-p", "tasks=10,10"], "tasks='10,10' lists '10' more than once"),
+        (["run", "seed", "--html", "."], "--html: '.' is a directory; give a file name"),
+        (["compare", "--csv", "/"], "--csv: '/' is a directory; give a file name"),
+        (["diff", "/nonexistent/a.jsonl", "/nonexistent/b.jsonl"], "no such result file"),
+        (["diff", "a", "b", "--alpha", "2"], "--alpha must be between 0 and 1, got 2.0"),
+        (["diff", "a", "b", "--markdown", "/"], "--markdown: '/' is a directory"),
     ],
 )
 def test_bad_input_is_refused_before_anything_runs(
@@ -151,3 +165,76 @@ def test_more_requests_than_the_open_file_limit_allows_are_refused_up_front(
     err = " ".join(capsys.readouterr().err.split())
     assert f"the hard limit RLIMIT_NOFILE is {hard}: raise the hard limit" in err
     assert not out.exists()
+
+
+def test_a_comma_list_runs_each_value_and_every_report_file_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "sweep.jsonl"
+    files = {"--html": "r.html", "--markdown": "r.md", "--csv": "r.csv", "--plots": "plots"}
+    argv = ["run", "fanout", "-p", "tasks=3,6", "-p", "seconds=0.02", "-b", "asyncio"]
+    argv += ["--repeat", "1", "--warmup", "0", "--out", str(out), "--timeline"]
+    for flag, name in files.items():
+        argv += [flag, str(tmp_path / name)]
+    assert main(argv) == 0
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["params"]["tasks"], r["status"]) for r in records] == [(3, "ok"), (6, "ok")]
+    shown = capsys.readouterr().out
+    for name in ("r.html", "r.md", "r.csv", "scaling.png", "scaling.svg"):
+        assert name in shown
+    assert "task 5" in shown
+    assert "fanout (tasks=6, seconds=0.02) on asyncio" in shown
+    assert (tmp_path / "plots" / "scaling.svg").exists()
+    assert "<svg" in (tmp_path / "r.html").read_text()
+    assert len((tmp_path / "r.csv").read_text().splitlines()) == 1 + len(records)
+
+    again = tmp_path / "again.html"
+    assert main(["report", str(out), "--html", str(again)]) == 0
+    assert again.read_text().count("<svg") == (tmp_path / "r.html").read_text().count("<svg")
+
+
+def _relabel(source: Path, target: Path, scale: float, ideal_s: float, serial_s: float) -> None:
+    """Records of one workload rewritten as another's: ``params``, ``ideal_s``, ``serial_s``."""
+    lines = []
+    for line in source.read_text().splitlines():
+        record = json.loads(line)
+        record.update(params={"scale": scale}, ideal_s=ideal_s, serial_s=serial_s)
+        record["overhead_s"] = record["wall_s"] - ideal_s
+        lines.append(json.dumps(record, sort_keys=True))
+    target.write_text("\n".join(lines) + "\n")
+
+
+def test_diff_exits_nonzero_for_a_regression_and_zero_for_the_same_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def run(scale: float, name: str) -> Path:
+        out = tmp_path / f"{name}.jsonl"
+        argv = ["run", "seed", "-p", f"scale={scale}", "-b", "asyncio", "--repeat", "6"]
+        assert main([*argv, "--out", str(out)]) == 0
+        return out
+
+    base, same = run(0.1, "base"), run(0.1, "same")
+    # the regression: the same code doing 30% more waiting, relabelled as the base's workload
+    _relabel(run(0.13, "longer"), tmp_path / "slower.jsonl", 0.1, 0.1, 0.25)
+    slower = tmp_path / "slower.jsonl"
+    capsys.readouterr()
+
+    assert main(["diff", str(base), str(same), "--fail-above", "10%"]) == 0
+    assert "no significant regression beyond 10%" in capsys.readouterr().out
+
+    md = tmp_path / "diff.md"
+    assert main(["diff", str(base), str(slower), "--fail-above", "10%", "--markdown", str(md)]) == 1
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "1 row(s) regressed beyond 10%: asyncio on seed (scale=0.1)" in shown
+    assert "slower" in md.read_text()
+    assert "| seed (scale=0.1) | asyncio |" in md.read_text()
+
+    assert main(["diff", str(base), str(slower), "--fail-above", "50"]) == 0  # 30% < 50%
+    assert main(["diff", str(base), str(slower)]) == 0  # no gate: report only
+
+
+def test_diff_threshold_must_be_a_percentage(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["diff", "a.jsonl", "b.jsonl", "--fail-above", "ten"])
+    assert stop.value.code == 2
+    assert "expected a percentage >= 0 such as 10%, got 'ten'" in capsys.readouterr().err

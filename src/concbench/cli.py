@@ -24,8 +24,10 @@ from .framework.model import ModelError
 from .framework.params import ParameterError, parse_assignments
 from .framework.records import RunRecord, Status
 from .framework.registry import Registry, UnknownNameError, default_registry
+from .framework.reports.outputs import Outputs, load_traces
 from .framework.runner import Job, Runner, RunSettings, plan
 from .framework.store import ResultStore, StoreError, read_records
+from .framework.sweep import expand
 from .framework.terminal import render_records
 
 __all__ = ["main"]
@@ -69,10 +71,11 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="scenario parameter; repeat for several",
+        help="scenario parameter; repeat for several; a comma list (tasks=10,100) runs each value",
     )
     _add_backend_arguments(run)
     _add_settings_arguments(run)
+    _add_output_arguments(run)
     run.set_defaults(command=cmd_run)
 
     compare = commands.add_parser("compare", help="the default matrix on every backend")
@@ -86,11 +89,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_backend_arguments(compare)
     _add_settings_arguments(compare)
+    _add_output_arguments(compare)
     compare.set_defaults(command=cmd_compare)
 
     report = commands.add_parser("report", help="re-render stored result files")
     report.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    _add_output_arguments(report)
     report.set_defaults(command=cmd_report)
+
+    diff = commands.add_parser("diff", help="compare two result files row by row")
+    diff.add_argument("base", type=Path, metavar="BASE", help="the baseline result file")
+    diff.add_argument("new", type=Path, metavar="NEW", help="the result file to judge")
+    diff.add_argument(
+        "--fail-above",
+        type=_percentage,
+        default=None,
+        metavar="PCT",
+        help="exit 1 when a row is significantly slower by more than PCT (e.g. 10%%), "
+        "or ran in BASE and only fails in NEW",
+    )
+    diff.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
+    diff.add_argument("--markdown", type=Path, default=None, metavar="OUT", help="also as Markdown")
+    diff.set_defaults(command=cmd_diff)
     return parser
 
 
@@ -130,6 +150,34 @@ def _add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    reports = parser.add_argument_group("report files")
+    reports.add_argument("--html", type=Path, metavar="OUT", help="self-contained HTML report")
+    reports.add_argument("--markdown", type=Path, metavar="OUT", help="Markdown tables")
+    reports.add_argument("--csv", type=Path, metavar="OUT", help="every run as a CSV row")
+    reports.add_argument("--plots", type=Path, metavar="DIR", help="every plot as PNG and SVG")
+    reports.add_argument(
+        "--timeline", action="store_true", help="draw one run per backend in the terminal"
+    )
+
+
+def _outputs(args: argparse.Namespace) -> Outputs:
+    outputs = Outputs(html=args.html, markdown=args.markdown, csv=args.csv, plots=args.plots)
+    outputs.check()
+    return outputs
+
+
+def _percentage(text: str) -> float:
+    """``10%`` or ``10`` -> 0.10."""
+    try:
+        value = float(text.strip().removesuffix("%"))
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"expected a percentage >= 0 such as 10%, got {text!r}")
+    return value / 100
+
+
 def cmd_list(args: argparse.Namespace, console: Console) -> int:
     registry = default_registry()
     backends = Table(title="backends", title_justify="left")
@@ -167,14 +215,23 @@ def cmd_list(args: argparse.Namespace, console: Console) -> int:
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
     registry = default_registry()
     settings = _settings(args)
+    outputs = _outputs(args)
     params = parse_assignments(args.param, flag="-p/--param")
-    jobs = plan(registry, args.scenario, params, _backends(registry, args))
-    return _execute(jobs, settings, _out(args, "run"), console)
+    backends = _backends(registry, args)
+    jobs = [
+        job
+        for values in expand(params, flag="-p/--param")
+        for job in plan(registry, args.scenario, values, backends)
+    ]
+    return _execute(
+        jobs, settings, _out(args, "run"), console, outputs=outputs, timeline=args.timeline
+    )
 
 
 def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     registry = default_registry()
     settings = _settings(args)
+    outputs = _outputs(args)
     for name in args.scenario:
         registry.scenario(name)  # unknown names fail here, with a suggestion
     backends = _backends(registry, args)
@@ -186,14 +243,47 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
             jobs += plan(registry, name, params, backends)
     if not jobs:
         raise ParameterError("no scenario in the compare matrix matches --scenario")
-    return _execute(jobs, settings, _out(args, "compare"), console)
+    return _execute(
+        jobs, settings, _out(args, "compare"), console, outputs=outputs, timeline=args.timeline
+    )
 
 
 def cmd_report(args: argparse.Namespace, console: Console) -> int:
+    outputs = _outputs(args)
     records: list[RunRecord] = []
     for path in args.files:
         records += read_records(path)
     render_records(records, console)
+    _report_files(records, args.files, outputs, args.timeline, console)
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace, console: Console) -> int:
+    from .framework.reports.diff import HEADERS, NUMERIC, diff_cells, diff_records, power_warnings
+    from .framework.reports.markdown import table
+    from .framework.reports.terminal import diff_table
+
+    if not 0 < args.alpha < 1:
+        raise ParameterError(f"--alpha must be between 0 and 1, got {args.alpha!r}")
+    Outputs(markdown=args.markdown).check()
+    rows = diff_records(read_records(args.base), read_records(args.new), args.alpha)
+    console.print(diff_table(rows, args.fail_above))
+    for warning in power_warnings(rows, args.alpha):
+        console.print(f"[yellow]warning:[/] {escape(warning)}")
+    if args.markdown is not None:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(table(HEADERS, map(diff_cells, rows), NUMERIC) + "\n")
+        console.print(f"Markdown: [bold]{escape(str(args.markdown))}[/]")
+    if args.fail_above is None:
+        return 0
+    failing = [row for row in rows if row.fails(args.fail_above)]
+    if failing:
+        console.print(
+            f"[red]{len(failing)} row(s) regressed beyond {args.fail_above:.0%}[/]: "
+            + escape(", ".join(f"{row.label} on {row.workload}" for row in failing))
+        )
+        return 1
+    console.print(f"no significant regression beyond {args.fail_above:.0%}")
     return 0
 
 
@@ -234,7 +324,15 @@ def _out(args: argparse.Namespace, command: str) -> Path:
     return Path("results") / f"{command}-{datetime.now():%Y%m%d-%H%M%S}.jsonl"
 
 
-def _execute(jobs: list[Job], settings: RunSettings, out: Path, console: Console) -> int:
+def _execute(
+    jobs: list[Job],
+    settings: RunSettings,
+    out: Path,
+    console: Console,
+    *,
+    outputs: Outputs,
+    timeline: bool,
+) -> int:
     store = ResultStore(out)
     environment = collect(default_registry().backends.values())
     with _progress(console, jobs, settings) as observer:
@@ -245,7 +343,23 @@ def _execute(jobs: list[Job], settings: RunSettings, out: Path, console: Console
     if faults:
         summary += f" ([red]{faults} failed, timed out or crashed[/]: see the notes column)"
     console.print(summary)
+    _report_files(records, [out], outputs, timeline, console)
     return 0
+
+
+def _report_files(
+    records: list[RunRecord], stores: list[Path], outputs: Outputs, timeline: bool, console: Console
+) -> None:
+    """The terminal timelines and the report files the user asked for."""
+    if not (outputs or timeline):
+        return
+    traces = load_traces(stores)
+    if timeline:
+        from .framework.reports.terminal import print_timelines
+
+        print_timelines(records, traces, console)
+    for what, path in outputs.write(records, traces, [str(store) for store in stores]):
+        console.print(f"{what}: [bold]{escape(str(path))}[/]")
 
 
 class _ProgressObserver:

@@ -141,3 +141,38 @@ io_tiny = Scenario(
     ),
     build=lambda tasks, seconds: Workload(tasks=(Task(steps=(io(seconds),)),) * tasks),
 )
+
+
+HOSTILE = (
+    '<script>alert("x")</script> <b>bold</b> | *em* _em_ `code` [link](http://evil.example) '
+    "$\\alpha^2$ $\\notacommand{$ @everyone :smile: &amp; [red]rich[/red] # ~~s~~"
+)
+"""Text that is markup in every format a report is written in; it must print as itself."""
+
+
+class HostileBackend(GoodBackend):
+    """A correct backend whose name is markup everywhere."""
+
+    name = HOSTILE
+
+
+class HostileFailingBackend(GoodBackend):
+    """Fails with an error text that would break out of a table cell or an HTML attribute."""
+
+    name = "failing " + HOSTILE
+
+    def execute(self, workload: Workload, recorder: Recorder) -> None:
+        raise RuntimeError(HOSTILE + '\n| injected | row |\n"><img src=x onerror=alert(1)>')
+
+
+hostile_scenario = Scenario(
+    name="<i>scenario</i> | $x_1$",
+    summary=HOSTILE,
+    params=(
+        Param("seconds", float, 0.02, "sleep per task", min=0, max=1),
+        Param("<u>copies</u>|", int, 2, "tasks", min=1, max=4),
+    ),
+    build=lambda **params: Workload(
+        tasks=(Task(steps=(sleep(params["seconds"]),)),) * params["<u>copies</u>|"]
+    ),
+)

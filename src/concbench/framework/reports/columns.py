@@ -1,0 +1,73 @@
+"""The summary table's columns, shared by the HTML and Markdown reports.
+
+A column is a header and a function of a :class:`~concbench.framework.summary.Row`; each
+format escapes every cell itself, so a column never has to know whether its text came
+from a plugin. Adding a column (a diagnosis, say) is one line in :data:`COLUMNS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..summary import Group, Row
+from ..units import fmt_pct, fmt_ratio, fmt_seconds
+
+__all__ = ["COLUMNS", "Column", "group_caption"]
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    cell: Callable[[Row], str]
+    numeric: bool = True
+    """Right-aligned figures; text columns are left-aligned."""
+    help: str = ""
+
+
+def _interval(row: Row) -> str:
+    if row.wall is None:
+        return "-"
+    return f"{fmt_seconds(row.wall.ci_low)} to {fmt_seconds(row.wall.ci_high)}"
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("backend", lambda row: row.label, numeric=False),
+    Column("runs", lambda row: str(row.wall.n if row.wall else 0), help="ok runs"),
+    Column("serial", lambda row: fmt_seconds(row.serial_s), help="sum of every step"),
+    Column("ideal", lambda row: fmt_seconds(row.ideal_s), help="critical path"),
+    Column(
+        "measured",
+        lambda row: fmt_seconds(row.wall.median if row.wall else None),
+        help="median wall time",
+    ),
+    Column("95% interval", _interval, help="bootstrap interval of the median"),
+    Column(
+        "overhead", lambda row: fmt_seconds(row.overhead_s, signed=True), help="measured - ideal"
+    ),
+    Column(
+        "per task",
+        lambda row: fmt_seconds(row.overhead_per_task_s, signed=True),
+        help="overhead / tasks",
+    ),
+    Column("% ideal", lambda row: fmt_pct(row.overhead_pct), help="overhead / ideal"),
+    Column("efficiency", lambda row: fmt_ratio(row.efficiency), help="ideal / measured"),
+    Column("vs best", lambda row: _vs_best(row), help="change against the fastest row, p-value"),
+    Column("diagnosis", lambda row: row.diagnosis, numeric=False, help="dominant cause"),
+    Column("notes", lambda row: row.note, numeric=False),
+)
+
+
+def _vs_best(row: Row) -> str:
+    if row.vs_best is None:
+        return "best" if row.wall is not None else "-"
+    mark = " (significant)" if row.vs_best.significant else ""
+    return f"{row.vs_best.change:+.1%}, p={row.vs_best.p_value:.2g}{mark}"
+
+
+def group_caption(group: Group) -> str:
+    first = group.rows[0]
+    return (
+        f"{first.tasks} tasks, serial {fmt_seconds(first.serial_s)}, "
+        f"ideal {fmt_seconds(first.ideal_s)}"
+    )

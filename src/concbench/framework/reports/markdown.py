@@ -1,0 +1,49 @@
+"""Markdown tables for READMEs and pull requests (GitHub-flavoured pipe tables).
+
+Every cell goes through :func:`escape`: names and error texts come from plugins, and a
+backend called ``<script>`` or ``a | b`` must print as itself, not as markup, a broken
+table, a link, an emoji or a mention.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from ..records import RunRecord
+from ..summary import group_records
+from .columns import COLUMNS, group_caption
+
+__all__ = ["escape", "markdown_report", "table"]
+
+_SPECIAL = frozenset("\\`*_[]<>&|~#$@:!{}")
+"""Characters that can start markup inline: emphasis, code, links, HTML and entities, table
+cells, strikethrough, headings, math, mentions, emoji and autolinks. Backslash escapes are
+CommonMark's own way to say "this character, literally"."""
+
+
+def escape(text: str) -> str:
+    """Literal text for a table cell or heading: markup characters escaped, one line."""
+    flat = " ".join(text.split())  # a newline would end the table row
+    return "".join(f"\\{char}" if char in _SPECIAL else char for char in flat)
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequence[bool]) -> str:
+    """A pipe table; numeric columns are right-aligned."""
+    lines = [
+        "| " + " | ".join(escape(header) for header in headers) + " |",
+        "| " + " | ".join("---:" if right else "---" for right in numeric) + " |",
+    ]
+    lines += ["| " + " | ".join(escape(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def markdown_report(records: Iterable[RunRecord]) -> str:
+    """One heading and one table per workload, as the terminal report shows them."""
+    parts = []
+    for group in group_records(records):
+        rows = [[column.cell(row) for column in COLUMNS] for row in group.rows]
+        parts.append(
+            f"### {escape(group.title)}\n\n{escape(group_caption(group))}\n\n"
+            + table([column.header for column in COLUMNS], rows, [c.numeric for c in COLUMNS])
+        )
+    return "\n\n".join(parts) + "\n"
