@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
-from concbench.framework.reports.columns import COLUMNS
+from concbench.framework.reports.columns import COLUMNS, PART_COLUMNS
 from concbench.framework.reports.html import Page, html_report
 from concbench.framework.summary import group_records
 from support.plugins import HOSTILE
@@ -50,9 +50,12 @@ def test_the_page_holds_tables_and_every_plot_inline(store: Store) -> None:
     assert set(page.sections) == {"summary", "scaling", "efficiency", "timelines", "columns"}
     groups = group_records(store.records)
     summary = page.sections["summary"]
-    assert summary["table"] == len(groups)
-    assert summary["tr"] == sum(len(group.rows) + 1 for group in groups)
-    assert summary["th"] == len(groups) * len(COLUMNS)
+    assert summary["table"] == 2 * len(groups)  # results, then where the overhead went
+    measured = [sum(row.wall is not None for row in group.rows) for group in groups]
+    assert summary["tr"] == sum(
+        len(g.rows) + 1 + m + 1 for g, m in zip(groups, measured, strict=True)
+    )
+    assert summary["th"] == len(groups) * (len(COLUMNS) + len(PART_COLUMNS))
     assert page.sections["scaling"]["svg"] == 1  # the fanout sweep: 5 and 40 tasks
     assert page.sections["efficiency"]["svg"] == 1
     assert page.sections["timelines"]["svg"] == len(groups)  # one figure per workload

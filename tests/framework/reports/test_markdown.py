@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 from markdown_it import MarkdownIt
 
-from concbench.framework.reports.columns import COLUMNS
+from concbench.framework.reports.columns import COLUMNS, PART_COLUMNS
 from concbench.framework.reports.markdown import escape, markdown_report
 from concbench.framework.summary import group_records
 from support.plugins import HOSTILE
@@ -52,13 +52,19 @@ def render(markdown: str) -> Cells:
 def test_one_table_per_workload_one_row_per_backend(store: Store) -> None:
     groups = group_records(store.records)
     parsed = render(markdown_report(store.records))
-    assert len(parsed.tables) == len(groups) == 4
-    for table, group in zip(parsed.tables, groups, strict=True):
+    assert len(groups) == 4
+    assert len(parsed.tables) == 2 * len(groups)  # results, then where the overhead went
+    results, decompositions = parsed.tables[::2], parsed.tables[1::2]
+    for table, parts, group in zip(results, decompositions, groups, strict=True):
         header, *rows = table
         assert header == [column.header for column in COLUMNS]
         assert [row[0] for row in rows] == [row.label for row in group.rows]
         for cells, row in zip(rows, group.rows, strict=True):
             assert cells == [column.cell(row) for column in COLUMNS]  # nothing lost to escaping
+        parts_header, *part_rows = parts
+        assert parts_header == [column.header for column in PART_COLUMNS]
+        for cells, row in zip(part_rows, group.rows, strict=True):
+            assert cells == [column.cell(row) for column in PART_COLUMNS]
 
 
 def test_hostile_names_and_errors_print_as_themselves(hostile_store: Store) -> None:
@@ -67,7 +73,8 @@ def test_hostile_names_and_errors_print_as_themselves(hostile_store: Store) -> N
     # only the structure we wrote: headings, paragraphs, one table; no link, emphasis,
     # code, strikethrough, image or raw HTML from the plugin's text
     assert parsed.tags <= {"h3", "p", "table", "thead", "tbody", "tr", "th", "td"}
-    [table] = parsed.tables
+    table, parts = parsed.tables  # the failed row has no parts, so only the ok row follows
+    assert [row[0] for row in parts[1:]] == [HOSTILE]
     header, ok_row, failed_row = table
     assert len(ok_row) == len(failed_row) == len(header) == len(COLUMNS)
     assert ok_row[0] == HOSTILE

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ..summary import Group, Row
 from ..units import fmt_pct, fmt_ratio, fmt_seconds
 
-__all__ = ["COLUMNS", "Column", "group_caption"]
+__all__ = ["COLUMNS", "PART_COLUMNS", "PART_HEADERS", "Column", "group_caption"]
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,13 @@ class Column:
     numeric: bool = True
     """Right-aligned figures; text columns are left-aligned."""
     help: str = ""
+
+
+def _vs_best(row: Row) -> str:
+    if row.vs_best is None:
+        return "best" if row.wall is not None else "-"
+    mark = " (significant)" if row.vs_best.significant else ""
+    return f"{row.vs_best.change:+.1%}, p={row.vs_best.p_value:.2g}{mark}"
 
 
 def _interval(row: Row) -> str:
@@ -52,17 +59,35 @@ COLUMNS: tuple[Column, ...] = (
     ),
     Column("% ideal", lambda row: fmt_pct(row.overhead_pct), help="overhead / ideal"),
     Column("efficiency", lambda row: fmt_ratio(row.efficiency), help="ideal / measured"),
-    Column("vs best", lambda row: _vs_best(row), help="change against the fastest row, p-value"),
+    Column("vs best", _vs_best, help="change against the fastest row, p-value"),
     Column("diagnosis", lambda row: row.diagnosis, numeric=False, help="dominant cause"),
     Column("notes", lambda row: row.note, numeric=False),
 )
 
 
-def _vs_best(row: Row) -> str:
-    if row.vs_best is None:
-        return "best" if row.wall is not None else "-"
-    mark = " (significant)" if row.vs_best.significant else ""
-    return f"{row.vs_best.change:+.1%}, p={row.vs_best.p_value:.2g}{mark}"
+PART_HEADERS = {
+    "spawn": "spawn",
+    "start": "start",
+    "blocked": "blocked",
+    "sleep_late": "sleep late",
+    "cpu": "cpu",
+    "steps": "steps",
+    "join": "join",
+    "rest": "unexplained",
+}
+
+
+def _part(name: str) -> Callable[[Row], str]:
+    return lambda row: fmt_seconds(row.parts.get(name), signed=True)
+
+
+PART_COLUMNS: tuple[Column, ...] = (
+    Column("backend", lambda row: row.label, numeric=False),
+    Column("overhead", lambda row: fmt_seconds(row.overhead_s, signed=True)),
+    *(Column(header, _part(name)) for name, header in PART_HEADERS.items()),
+)
+"""Where the overhead went (framework/decompose.py): medians of the parts, which add up
+to the overhead. Rows without an ok run have no parts and are left out."""
 
 
 def group_caption(group: Group) -> str:

@@ -20,7 +20,7 @@ from ..stats import stability_warnings
 from ..summary import Group, Row, group_records
 from ..tracestore import StoredTrace
 from . import plots
-from .columns import COLUMNS, group_caption
+from .columns import COLUMNS, PART_COLUMNS, Column, group_caption
 from .plots import SHARED_AXIS_RATIO
 from .scaling import scaling_series
 from .timeline import MAX_LANES, Timeline, build_timeline
@@ -93,17 +93,28 @@ def _section(anchor: str, title: str, body: str) -> str:
     return f"<section id='{anchor}'><h2>{_e(title)}</h2>{body}</section>"
 
 
-def _summary(group: Group) -> str:
+def _table(columns: Sequence[Column], rows: Sequence[Row]) -> str:
     head = "".join(
-        f"<th class='{'num' if c.numeric else 'text'}'>{_e(c.header)}</th>" for c in COLUMNS
+        f"<th class='{'num' if c.numeric else 'text'}'>{_e(c.header)}</th>" for c in columns
     )
     body = "".join(
         "<tr>"
         + "".join(
-            f"<td class='{'num' if c.numeric else 'text'}'>{_e(c.cell(row))}</td>" for c in COLUMNS
+            f"<td class='{'num' if c.numeric else 'text'}'>{_e(c.cell(row))}</td>" for c in columns
         )
         + "</tr>"
-        for row in group.rows
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _summary(group: Group) -> str:
+    measured = [row for row in group.rows if row.wall is not None]
+    parts = (
+        "<p class='caption'>where the overhead went (median of runs; the parts add up to the "
+        f"overhead)</p>{_table(PART_COLUMNS, measured)}"
+        if measured
+        else ""
     )
     advice = [
         f"<li>{_e(row.label)}: {_e(warning)}</li>"
@@ -119,7 +130,7 @@ def _summary(group: Group) -> str:
     )
     return (
         f"<h3>{_e(group.title)}</h3><p class='caption'>{_e(group_caption(group))}</p>"
-        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{details}"
+        f"{_table(COLUMNS, group.rows)}{parts}{details}"
     )
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 
 from ..records import RunRecord
 from ..summary import group_records
-from .columns import COLUMNS, group_caption
+from .columns import COLUMNS, PART_COLUMNS, group_caption
 
 __all__ = ["escape", "markdown_report", "table"]
 
@@ -42,8 +42,16 @@ def markdown_report(records: Iterable[RunRecord]) -> str:
     parts = []
     for group in group_records(records):
         rows = [[column.cell(row) for column in COLUMNS] for row in group.rows]
-        parts.append(
-            f"### {escape(group.title)}\n\n{escape(group_caption(group))}\n\n"
-            + table([column.header for column in COLUMNS], rows, [c.numeric for c in COLUMNS])
+        text = f"### {escape(group.title)}\n\n{escape(group_caption(group))}\n\n" + table(
+            [column.header for column in COLUMNS], rows, [c.numeric for c in COLUMNS]
         )
+        measured = [row for row in group.rows if row.wall is not None]
+        if measured:
+            cells = [[column.cell(row) for column in PART_COLUMNS] for row in measured]
+            headers = [column.header for column in PART_COLUMNS]
+            text += (
+                "\n\nWhere the overhead went (median of runs; the parts add up to the "
+                "overhead):\n\n" + table(headers, cells, [c.numeric for c in PART_COLUMNS])
+            )
+        parts.append(text)
     return "\n\n".join(parts) + "\n"
