@@ -9,6 +9,7 @@ tell a slow run from a dead worker.
 
 from __future__ import annotations
 
+import os
 import time
 import traceback
 from dataclasses import dataclass
@@ -19,7 +20,9 @@ from typing import Any
 
 from .backend import Backend
 from .cpuwork import calibrate
+from .isolation import check_leftovers, contain, exit_if_stuck, running
 from .model import StepKind, Workload
+from .protocol import send
 from .recorder import Recorder
 from .registry import BACKENDS_GROUP, SCENARIOS_GROUP, check_backend, check_scenario
 
@@ -43,28 +46,40 @@ class WorkerRequest:
     options: dict[str, Any]
     warmup: int
     repeat: int
+    log_path: str = ""
+    """Where the worker's stdout and stderr go; the parent reads its tail after a fault."""
 
 
 def worker_main(conn: Connection, request: WorkerRequest) -> None:
     """Entry point of the worker process. Sends ``ready``, then one message per run."""
+    contain(request.log_path or os.devnull)
+    try:
+        _serve(conn, request)
+    finally:
+        exit_if_stuck()
+
+
+def _serve(conn: Connection, request: WorkerRequest) -> None:
+    # BaseException too: a plugin's sys.exit() is a fault of that run, reported like any other
     try:
         backend, workload = _prepare(request)
-    except Exception:
-        conn.send({"event": "failed", "run": 0, "error": _error_text()})
+    except BaseException:
+        send(conn, {"event": "failed", "run": 0, "error": _error_text()})
         return
-    conn.send({"event": "ready"})
+    send(conn, {"event": "ready"})
     for index in range(request.warmup + request.repeat):
         warmup = index < request.warmup
         run = index - request.warmup
         try:
             measurement = measure(backend, workload)
-        except Exception:
-            conn.send(
-                {"event": "failed", "run": max(run, 0), "warmup": warmup, "error": _error_text()}
+        except BaseException:
+            send(
+                conn,
+                {"event": "failed", "run": max(run, 0), "warmup": warmup, "error": _error_text()},
             )
             return
-        conn.send({"event": "run", "run": run, "warmup": warmup, "measurement": measurement})
-    conn.send({"event": "done"})
+        send(conn, {"event": "run", "run": run, "warmup": warmup, "measurement": measurement})
+    send(conn, {"event": "done"})
 
 
 def _prepare(request: WorkerRequest) -> tuple[Backend, Workload]:
@@ -87,6 +102,7 @@ def measure(backend: Backend, workload: Workload) -> dict[str, Any]:
     """Run ``workload`` once on ``backend`` and return what the run record keeps."""
     recorder = Recorder(workload)
     started_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    alive_before = running()
     usage_before = _usage()
     cpu_before = time.process_time()
     backend.execute(workload, recorder)
@@ -94,6 +110,7 @@ def measure(backend: Backend, workload: Workload) -> dict[str, Any]:
     usage_after = _usage()
     trace = recorder.trace()
     trace.check(workload)
+    check_leftovers(alive_before)
     return {
         "started_at": started_at,
         "wall_s": trace.wall_s,
