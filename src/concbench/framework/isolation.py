@@ -13,6 +13,7 @@ import faulthandler
 import multiprocessing
 import multiprocessing.connection
 import os
+import re
 import signal
 import sys
 import threading
@@ -24,7 +25,7 @@ from .trace import ContractError
 
 __all__ = ["check_leftovers", "contain", "exit_if_stuck", "output_tail", "running"]
 
-LEFTOVER_GRACE_S = 1.0
+LEFTOVER_GRACE_S = 0.25
 """How long threads and child processes started by a run may take to finish after it."""
 
 
@@ -120,17 +121,33 @@ def exit_if_stuck() -> None:
         os._exit(0)
 
 
-def output_tail(
-    log_path: str | os.PathLike[str], max_lines: int = 20, max_chars: int = 2000
-) -> str:
-    """The last lines a worker wrote to stdout or stderr, for the error of a crash or timeout."""
+def output_tail(log_path: str | os.PathLike[str], max_chars: int = 3000) -> str:
+    """What a worker last wrote to stdout or stderr, for the error of a crash or a timeout.
+
+    If the worker died with a stack dump, the dump is what matters: it comes first, with
+    the thread that crashed (or was running when the worker was stopped) at its top and
+    the framework's own watchdog thread left out; a few lines of output before it follow.
+    Otherwise the last lines of output.
+    """
     try:
         with Path(log_path).open("rb") as handle:
             size = handle.seek(0, os.SEEK_END)
-            handle.seek(max(0, size - 4 * max_chars))
-            data = handle.read()
+            handle.seek(max(0, size - 16 * max_chars))
+            text = handle.read().decode("utf-8", errors="replace").strip()
     except OSError:
         return ""
-    text = data.decode("utf-8", errors="replace").strip()
-    lines = text.splitlines()[-max_lines:]
-    return "\n".join(lines)[-max_chars:]
+    dump = _DUMP_START.search(text)
+    if dump is None:
+        return "\n".join(text.splitlines()[-20:])[-max_chars:]
+    paragraphs = [p for p in re.split(r"\n\s*\n", text[dump.start() :]) if _WATCHDOG not in p]
+    current = [p for p in paragraphs if p.startswith("Current thread")]
+    ordered = [p for p in paragraphs if p.startswith("Fatal")] + current
+    ordered += [p for p in paragraphs if p not in ordered]
+    printed = text[: dump.start()].strip().splitlines()[-5:]
+    if printed:
+        ordered.append("output before it:\n" + "\n".join(printed))
+    return "\n\n".join(ordered)[:max_chars]
+
+
+_DUMP_START = re.compile(r"^(Fatal Python error|Current thread 0x|Thread 0x)", re.MULTILINE)
+_WATCHDOG = f'{Path(__file__).name}", line'  # the parent-watch thread's frame in a dump

@@ -93,8 +93,17 @@ class RunRecord:
                 f"record has schema version {version!r}; this concbench reads version {SCHEMA} "
                 "(upgrade concbench to read newer stores)"
             )
-        names = {f.name for f in dataclasses.fields(cls)}
-        known = {key: value for key, value in data.items() if key in names}
+        fields = dataclasses.fields(cls)
+        missing = [
+            f.name
+            for f in fields
+            if f.name not in data
+            and f.default is dataclasses.MISSING
+            and f.default_factory is dataclasses.MISSING
+        ]
+        if missing:
+            raise SchemaError(f"record is not a valid run record: missing {', '.join(missing)}")
+        known = {f.name: data[f.name] for f in fields if f.name in data}
         problem = next(filter(None, (field_problem(k, v) for k, v in known.items())), None)
         if problem:
             raise SchemaError(f"record is not a valid run record: {problem}")
