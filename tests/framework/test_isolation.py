@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from concbench.framework.interrupt import sigint_blocked
 from concbench.framework.isolation import check_leftovers, output_tail, running
 from concbench.framework.trace import ContractError
 from support import processes
@@ -60,6 +61,24 @@ def test_a_worker_with_a_forgotten_thread_still_exits_by_itself() -> None:
         worker.join()
     assert not alive, "Python waited for the forgotten thread"
     assert worker.exitcode == 0
+
+
+@pytest.mark.parametrize("blocked", [True, False], ids=["started-blocked", "started-plainly"])
+def test_a_ctrl_c_while_a_worker_starts_cannot_kill_it(blocked: bool, tmp_path: Path) -> None:
+    """The control case shows the hazard: a plainly started child dies of the signal."""
+    worker = multiprocessing.get_context("spawn").Process(
+        target=processes.slow_to_start, args=(str(tmp_path / "w.log"),)
+    )
+    if blocked:
+        with sigint_blocked():
+            worker.start()
+    else:
+        worker.start()
+    time.sleep(0.5)  # started, not yet contained
+    assert worker.pid is not None
+    os.kill(worker.pid, signal.SIGINT)
+    worker.join(10)
+    assert worker.exitcode == (0 if blocked else 1)  # 1: KeyboardInterrupt
 
 
 def _gone(pid: int) -> bool:

@@ -21,6 +21,12 @@ def contained_sleeper(log_path: str) -> None:
     time.sleep(3600)
 
 
+def slow_to_start(log_path: str) -> None:
+    """A worker still busy starting up (importing, say) when Ctrl-C arrives."""
+    time.sleep(1.0)
+    contain(log_path)
+
+
 def parent_of_a_sleeper(log_path: str) -> None:
     """Start a contained worker, tell its pid, then wait to be killed."""
     worker = multiprocessing.get_context("spawn").Process(

@@ -15,12 +15,12 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from multiprocessing.connection import Connection, wait
 from types import FrameType, TracebackType
 from typing import Any
 
-__all__ = ["Interrupted", "Interruptions"]
+__all__ = ["Interrupted", "Interruptions", "sigint_blocked"]
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -112,3 +112,23 @@ class Interruptions:
             with contextlib.suppress(OSError):
                 while self._reader.recv(512):
                     pass
+
+
+@contextlib.contextmanager
+def sigint_blocked() -> Iterator[None]:
+    """Block SIGINT in this thread while starting a worker, which inherits the mask.
+
+    Ctrl-C reaches the whole process group, workers included. A worker ignores SIGINT
+    once it runs (see :func:`concbench.framework.isolation.contain`), but it spends its
+    first tenth of a second importing; a Ctrl-C then would kill it with a traceback on
+    the terminal. Born with SIGINT blocked, it never sees one before it ignores them. The
+    parent's own SIGINT stays pending here and is handled as soon as the block ends.
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no masks, and no process groups
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

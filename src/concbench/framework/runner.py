@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
-from .interrupt import Interrupted, Interruptions
+from .interrupt import Interrupted, Interruptions, sigint_blocked
 from .isolation import output_tail
 from .params import ParameterError
 from .protocol import Closed, Garbled, receive
@@ -249,7 +249,8 @@ class Runner:
         child = context.Process(target=worker_main, args=(sender, request))
         worker = _Worker(child, receiver, log_path)
         try:
-            worker.process.start()
+            with sigint_blocked():
+                worker.process.start()
             sender.close()
             return self._collect(job, process, runs, worker, records)
         finally:
