@@ -23,7 +23,7 @@ from support import plugins
 
 
 def cap(name: str, value: int, available: int) -> Cap:
-    return Cap(name, value, available, lambda n: f"`raise {name} {n}`", f"why {name}")
+    return Cap(name, value, available, lambda short: f"`raise {name} {short}`", f"why {name}")
 
 
 def test_the_tightest_limit_is_named_with_its_value_and_how_to_raise_it() -> None:
@@ -35,7 +35,7 @@ def test_the_tightest_limit_is_named_with_its_value_and_how_to_raise_it() -> Non
     problem = threads_problem(40_000, "threads (one per task)", ", or use a pool", caps=caps)
     assert problem == (
         "needs about 40,000 threads (one per task), but narrow is 32,768 (why narrow), "
-        "leaving room for about 32,000: raise it with `raise narrow 45000`, or use a pool"
+        "leaving room for about 32,000: raise it with `raise narrow 8000`, or use a pool"
     )
 
 

@@ -38,7 +38,8 @@ class Cap:
     value: int
     available: int
     fix: Callable[[int], str]
-    """Given the total the limit should allow, how to raise it (commands in backticks)."""
+    """Given how many more the run needs than the limit leaves room for, how to raise the
+    limit (commands in backticks), to a value with a tenth to spare."""
     why: str = ""
 
 
@@ -61,16 +62,17 @@ def _problem(needed: int, what: str, hint: str, caps: Sequence[Cap]) -> str | No
     if not short:
         return None
     cap = min(short, key=lambda cap: cap.available)
-    target = _round_up((cap.value - cap.available + needed) * 1.1)
     why = f" ({cap.why})" if cap.why else ""
+    fix = cap.fix(needed - cap.available)
     return (
         f"needs about {needed:,} {what}, but {cap.name} is {cap.value:,}{why}, leaving room "
-        f"for about {max(cap.available, 0):,}: raise it with {cap.fix(target)}{hint}"
+        f"for about {max(cap.available, 0):,}: raise it with {fix}{hint}"
     )
 
 
-def _round_up(value: float) -> int:
-    return int(math.ceil(value / 1000) * 1000)
+def _raised(value: int, shortfall: int, per_unit: int = 1) -> int:
+    """The limit's new value: enough for the shortfall, a tenth to spare, in round thousands."""
+    return int(math.ceil((value + per_unit * shortfall) * 1.1 / 1000) * 1000)
 
 
 def thread_caps() -> list[Cap]:
@@ -88,7 +90,7 @@ def thread_caps() -> list[Cap]:
                     "RLIMIT_NPROC (ulimit -u)",
                     soft,
                     soft - _MARGIN,
-                    lambda n: f"`ulimit -u {n}`",
+                    _ulimit("-u", soft),
                     "per user, counting threads already running",
                 )
             )
@@ -98,7 +100,7 @@ def thread_caps() -> list[Cap]:
     ):
         value = _read_int(Path("/proc/sys") / name.replace(".", "/"))
         if value is not None and running is not None:
-            caps.append(Cap(name, value, value - running - _MARGIN, _sysctl(name), why))
+            caps.append(Cap(name, value, value - running - _MARGIN, _sysctl(name, value), why))
     maps = _read_int(Path("/proc/sys/vm/max_map_count"))
     mapped = _count_lines(Path("/proc/self/maps"))
     if maps is not None and mapped is not None:
@@ -107,7 +109,7 @@ def thread_caps() -> list[Cap]:
                 "vm.max_map_count",
                 maps,
                 (maps - 2 * mapped) // 2,  # the worker's own maps: the parent's, twice over
-                lambda n: f"`sysctl -w vm.max_map_count={2 * n}`",
+                _sysctl("vm.max_map_count", maps, per_unit=2),
                 "each thread stack takes two memory mappings",
             )
         )
@@ -124,7 +126,8 @@ def open_file_caps() -> list[Cap]:
         return []
     open_now = _count_entries(Path("/proc/self/fd")) or _count_entries(Path("/dev/fd")) or 0
 
-    def fix(n: int) -> str:
+    def fix(shortfall: int) -> str:
+        n = _raised(soft, shortfall)
         if hard == resource.RLIM_INFINITY or n <= hard:
             return f"`ulimit -n {n}`"
         return f"`ulimit -n {n}` (above the hard limit of {hard:,}: raise that first, as root)"
@@ -157,19 +160,23 @@ def _cgroup_pids() -> list[Cap]:
                     f"the control group's pids.max ({base})",
                     limit,
                     limit - current - _MARGIN,
-                    _write_into(base / "pids.max"),
+                    _write_into(base / "pids.max", limit),
                     "threads and processes of this container",
                 )
             ]
     return []
 
 
-def _write_into(file: Path) -> Callable[[int], str]:
-    return lambda n: f"`echo {n} > {file}` (or the container's pids limit)"
+def _ulimit(flag: str, soft: int) -> Callable[[int], str]:
+    return lambda short: f"`ulimit {flag} {_raised(soft, short)}`"
 
 
-def _sysctl(name: str) -> Callable[[int], str]:
-    return lambda n: f"`sysctl -w {name}={n}`"
+def _write_into(file: Path, value: int) -> Callable[[int], str]:
+    return lambda short: f"`echo {_raised(value, short)} > {file}` (or the container's pids limit)"
+
+
+def _sysctl(name: str, value: int, per_unit: int = 1) -> Callable[[int], str]:
+    return lambda short: f"`sysctl -w {name}={_raised(value, short, per_unit)}`"
 
 
 def _threads_running() -> int | None:
