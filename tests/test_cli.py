@@ -42,6 +42,10 @@ def test_list_shows_backends_with_availability_and_scenarios_with_parameters(
         ),
         (["compare", "-s", "sead"], "unknown scenario 'sead' (did you mean 'seed'?)"),
         (["compare", "-b", "asyncoi"], "unknown backend 'asyncoi' (did you mean 'asyncio'?)"),
+        (
+            ["run", "seed", "-b", "threads", "-o", "worker=4"],
+            "no selected backend has option 'worker' (did you mean 'workers'?)",
+        ),
         (["report", "/nonexistent/file.jsonl"], "no such result file"),
         (["report", "/"], "cannot read (Is a directory)"),
         (["run", "seed", "--resume"], "--resume needs --out FILE"),

@@ -21,7 +21,7 @@ from rich.table import Table
 from . import __version__
 from .framework.interrupt import Interrupted
 from .framework.model import ModelError
-from .framework.params import ParameterError, parse_assignments
+from .framework.params import ParameterError, did_you_mean, parse_assignments
 from .framework.records import RunRecord, Status
 from .framework.registry import Registry, UnknownNameError, default_registry
 from .framework.resume import Stored
@@ -264,8 +264,10 @@ def _backends(
             f"{name}: {', '.join(o.name for o in registry.backend(name).options) or 'none'}"
             for name, _ in selected
         )
+        known = [o.name for name, _ in selected for o in registry.backend(name).options]
         raise ParameterError(
-            f"-o/--option: no selected backend has option {option!r} (options: {allowed})"
+            f"-o/--option: no selected backend has option {option!r}"
+            f"{did_you_mean(option, known)} (options: {allowed})"
         )
     return selected
 
