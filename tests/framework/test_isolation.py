@@ -74,7 +74,10 @@ def test_a_ctrl_c_while_a_worker_starts_cannot_kill_it(blocked: bool, tmp_path: 
             worker.start()
     else:
         worker.start()
-    time.sleep(0.5)  # started, not yet contained
+    started = tmp_path / "w.log"
+    deadline = time.monotonic() + 30
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)  # running Python code now, and not yet contained for a second
     assert worker.pid is not None
     os.kill(worker.pid, signal.SIGINT)
     worker.join(10)

@@ -6,6 +6,7 @@ import multiprocessing
 import sys
 import threading
 import time
+from pathlib import Path
 
 from concbench.framework.isolation import contain, exit_if_stuck
 
@@ -22,7 +23,9 @@ def contained_sleeper(log_path: str) -> None:
 
 
 def slow_to_start(log_path: str) -> None:
-    """A worker still busy starting up (importing, say) when Ctrl-C arrives."""
+    """A worker still busy starting up (importing, say) when Ctrl-C arrives: it says it
+    has started by creating ``log_path``, then takes a while before it contains itself."""
+    Path(log_path).touch()
     time.sleep(1.0)
     contain(log_path)
 
