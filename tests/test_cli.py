@@ -45,9 +45,12 @@ def test_list_shows_backends_with_availability_and_scenarios_with_parameters(
             ["run", "seed", "-b", "asyncio", "-o", "workers=4"],
             "no selected backend has option 'workers'",
         ),
-        (["run", "seed", "--repeat", "0"], "--repeat must be an integer >= 1, got 0"),
-        (["run", "seed", "--timeout", "-1"], "--timeout must be a number of seconds > 0"),
         (["compare", "-s", "sead"], "unknown scenario 'sead' (did you mean 'seed'?)"),
+        (["compare", "-b", "asyncoi"], "unknown backend 'asyncoi' (did you mean 'asyncio'?)"),
+        (
+            ["run", "seed", "-b", "threads", "-o", "worker=4"],
+            "no selected backend has option 'worker' (did you mean 'workers'?)",
+        ),
         (["report", "/nonexistent/file.jsonl"], "no such result file"),
         (
             ["run", "fanout", "-p", "tasks=10,,100"],
@@ -63,13 +66,17 @@ def test_list_shows_backends_with_availability_and_scenarios_with_parameters(
         (["diff", "/nonexistent/a.jsonl", "/nonexistent/b.jsonl"], "no such result file"),
         (["diff", "a", "b", "--alpha", "2"], "--alpha must be between 0 and 1, got 2.0"),
         (["diff", "a", "b", "--markdown", "/"], "--markdown: '/' is a directory"),
+        (["report", "/"], "cannot read (Is a directory)"),
+        (["run", "seed", "--resume"], "--resume needs --out FILE"),
+        (["run", "seed", "--retry-faults"], "--retry-faults only applies with --resume"),
     ],
 )
 def test_bad_input_is_refused_before_anything_runs(
     argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "never.jsonl"
-    extra = ["--out", str(out)] if argv[0] in ("run", "compare") else []
+    given_out = argv[0] in ("run", "compare") and "--resume" not in argv
+    extra = ["--out", str(out)] if given_out else []
     assert main(argv + extra) == 2
     err = " ".join(capsys.readouterr().err.split())  # undo rich's line wrapping
     assert message in err
@@ -238,3 +245,53 @@ def test_diff_threshold_must_be_a_percentage(capsys: pytest.CaptureFixture[str])
         main(["diff", "a.jsonl", "b.jsonl", "--fail-above", "ten"])
     assert stop.value.code == 2
     assert "expected a percentage >= 0 such as 10%, got 'ten'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--repeat", "abc"], "argument --repeat: must be an integer >= 1, got 'abc'"),
+        (["--repeat", "0"], "argument --repeat: must be an integer >= 1, got '0'"),
+        (["--warmup", "-1"], "argument --warmup: must be an integer >= 0, got '-1'"),
+        (["--processes", "2.5"], "argument --processes: must be an integer >= 1, got '2.5'"),
+        (["--timeout", "-1"], "argument --timeout: must be a number of seconds > 0, got '-1'"),
+        (["--timeout", "nan"], "argument --timeout: must be a number of seconds > 0, got 'nan'"),
+        (["--timeout", "inf"], "argument --timeout: must be a number of seconds > 0, got 'inf'"),
+        (["--bogus"], "unrecognized arguments: --bogus"),
+    ],
+)
+def test_bad_settings_are_refused_by_the_argument_parser_with_what_is_allowed(
+    argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "never.jsonl"
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", "seed", "--out", str(out), *argv])
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_a_timeout_beyond_a_week_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "seed", "--timeout", "1e9", "--out", str(tmp_path / "r.jsonl")]) == 2
+    assert "--timeout must be a number of seconds > 0 and <= 604800" in capsys.readouterr().err
+
+
+def test_an_unwritable_store_is_refused_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "seed", "--out", str(tmp_path)]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"{tmp_path}: cannot write results here (Is a directory)" in err
+
+
+def test_resuming_a_corrupt_store_is_refused_naming_the_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "r.jsonl"
+    out.write_text("not json\n{}\n")
+    assert main(["run", "seed", "--out", str(out), "--resume"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "r.jsonl:1: not a JSON record" in err
+    assert out.read_text() == "not json\n{}\n"  # left as it was

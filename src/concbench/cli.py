@@ -7,25 +7,28 @@ typo in the last parameter never costs the runs before it.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator, Mapping, Sequence
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from . import __version__
 from .framework.environment import collect
+from .framework.interrupt import Interrupted
 from .framework.model import ModelError
-from .framework.params import ParameterError, parse_assignments
+from .framework.params import ParameterError, did_you_mean, parse_assignments
 from .framework.records import RunRecord, Status
 from .framework.registry import Registry, UnknownNameError, default_registry
 from .framework.reports.outputs import Outputs, load_traces
+from .framework.resume import Stored
 from .framework.runner import Job, Runner, RunSettings, plan
+from .framework.sanitize import for_terminal as escape  # rich markup and control characters
 from .framework.store import ResultStore, StoreError, read_records
 from .framework.sweep import expand
 from .framework.terminal import render_records
@@ -135,19 +138,59 @@ def _add_backend_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--repeat", type=int, default=3, help="counted runs per process (default 3)"
+        "--repeat", type=_integer(1), default=3, help="counted runs per process (default 3)"
     )
-    parser.add_argument("--warmup", type=int, default=1, help="discarded runs first (default 1)")
     parser.add_argument(
-        "--processes", type=int, default=1, help="fresh worker processes (default 1)"
+        "--warmup", type=_integer(0), default=1, help="discarded runs first (default 1)"
     )
-    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per run (default 60)")
+    parser.add_argument(
+        "--processes", type=_integer(1), default=1, help="fresh worker processes (default 1)"
+    )
+    parser.add_argument(
+        "--timeout", type=_seconds, default=60.0, help="seconds per run (default 60)"
+    )
     parser.add_argument(
         "--out",
         type=Path,
         default=None,
         help="JSON Lines result store to append to (default: results/<command>-<time>.jsonl)",
     )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the sweep stored in --out: run only the runs it lacks "
+        "(jobs that ended in a fault are not run again)",
+    )
+    parser.add_argument(
+        "--retry-faults",
+        action="store_true",
+        help="with --resume, run again the jobs that failed, timed out or crashed",
+    )
+
+
+def _integer(minimum: int) -> Callable[[str], int]:
+    """An argparse type whose error says what is allowed, like every other check."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}")
+        return value
+
+    return parse
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds > 0, got {text!r}")
+    return value
 
 
 def _add_output_arguments(parser: argparse.ArgumentParser) -> None:
@@ -223,9 +266,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
         for values in expand(params, flag="-p/--param")
         for job in plan(registry, args.scenario, values, backends)
     ]
-    return _execute(
-        jobs, settings, _out(args, "run"), console, outputs=outputs, timeline=args.timeline
-    )
+    return _execute(jobs, settings, args, "run", console, outputs=outputs)
 
 
 def cmd_compare(args: argparse.Namespace, console: Console) -> int:
@@ -243,9 +284,7 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
             jobs += plan(registry, name, params, backends)
     if not jobs:
         raise ParameterError("no scenario in the compare matrix matches --scenario")
-    return _execute(
-        jobs, settings, _out(args, "compare"), console, outputs=outputs, timeline=args.timeline
-    )
+    return _execute(jobs, settings, args, "compare", console, outputs=outputs)
 
 
 def cmd_report(args: argparse.Namespace, console: Console) -> int:
@@ -312,8 +351,10 @@ def _backends(
             f"{name}: {', '.join(o.name for o in registry.backend(name).options) or 'none'}"
             for name, _ in selected
         )
+        known = [o.name for name, _ in selected for o in registry.backend(name).options]
         raise ParameterError(
-            f"-o/--option: no selected backend has option {option!r} (options: {allowed})"
+            f"-o/--option: no selected backend has option {option!r}"
+            f"{did_you_mean(option, known)} (options: {allowed})"
         )
     return selected
 
@@ -324,26 +365,61 @@ def _out(args: argparse.Namespace, command: str) -> Path:
     return Path("results") / f"{command}-{datetime.now():%Y%m%d-%H%M%S}.jsonl"
 
 
+def _stored(args: argparse.Namespace) -> Stored | None:
+    """With ``--resume``, what the store in ``--out`` already holds; read before anything runs."""
+    if args.retry_faults and not args.resume:
+        raise ParameterError("--retry-faults only applies with --resume")
+    if not args.resume:
+        return None
+    if args.out is None:
+        raise ParameterError("--resume needs --out FILE, the result store of the sweep to continue")
+    if not Path(args.out).exists():
+        return Stored()  # interrupted before its first record: nothing is done yet
+    return Stored.of(read_records(args.out), retry_faults=args.retry_faults)
+
+
 def _execute(
     jobs: list[Job],
     settings: RunSettings,
-    out: Path,
+    args: argparse.Namespace,
+    command: str,
     console: Console,
     *,
     outputs: Outputs,
-    timeline: bool,
 ) -> int:
+    out = _out(args, command)
+    stored = _stored(args)
     store = ResultStore(out)
     environment = collect(default_registry().backends.values())
-    with _progress(console, jobs, settings) as observer:
-        records = Runner(store, settings, observer, environment=environment).run(jobs)
+    runner = Runner(store, settings, environment=environment)
+    total = sum(len(runs) for job in jobs for _, runs in runner.todo(job, stored))
+    earlier = stored.records_of({job.key for job in jobs}) if stored else []
+    if stored is not None:
+        left = _left_to_do(jobs, stored, len(earlier), total)
+        console.print(f"resuming {escape(str(out))}: {left}")
+    try:
+        with _progress(console, total, settings) as observer:
+            runner.observer = observer
+            records = runner.run(jobs, stored)
+    except Interrupted as stop:
+        render_records(earlier + stop.records, console)
+        again = "--resume" if args.out else f"--resume --out {out}"
+        Console(stderr=True).print(
+            f"[yellow]interrupted by {stop.signal_name}[/]: {len(stop.records)} finished runs "
+            f"were stored in [bold]{escape(str(out))}[/]; run the same command with "
+            f"{escape(again)} to do only the missing runs"
+        )
+        return 128 + stop.signum
+    records = earlier + records
     render_records(records, console)
     faults = sum(r.status in (Status.FAILED, Status.TIMEOUT, Status.CRASHED) for r in records)
     summary = f"{len(records)} records in [bold]{escape(str(out))}[/]"
+    if stored is not None:
+        summary += f" ({len(records) - len(earlier)} new)"
     if faults:
         summary += f" ([red]{faults} failed, timed out or crashed[/]: see the notes column)"
     console.print(summary)
-    _report_files(records, [out], outputs, timeline, console)
+    _report_files(records, [out], outputs, args.timeline, console)
     return 0
 
 
@@ -362,6 +438,15 @@ def _report_files(
         console.print(f"{what}: [bold]{escape(str(path))}[/]")
 
 
+def _left_to_do(jobs: list[Job], stored: Stored, earlier: int, todo: int) -> str:
+    faulted = sum(job.key in stored.faulted for job in jobs)
+    line = f"{earlier} records of this sweep are stored, "
+    line += f"{todo} runs to do" if todo else "nothing left to do"
+    if faulted:
+        line += f"; {faulted} jobs ended in a fault and are not run again (--retry-faults does)"
+    return line
+
+
 class _ProgressObserver:
     """Draws one bar over every planned run; faults and skips advance past the lost runs."""
 
@@ -375,7 +460,9 @@ class _ProgressObserver:
         self.progress.advance(self.bar, self.left_in_job)  # runs a fault made impossible
         self.left_in_job = 1 if job.skip_reason else runs
         params = ", ".join(f"{k}={v}" for k, v in job.params.items())
-        self.progress.update(self.bar, description=f"{job.scenario}({params}) on {job.backend}")
+        self.progress.update(
+            self.bar, description=escape(f"{job.scenario}({params}) on {job.backend}")
+        )
 
     def recorded(self, record: RunRecord) -> None:
         self.progress.advance(self.bar, 1)
@@ -386,9 +473,8 @@ class _ProgressObserver:
 
 
 @contextmanager
-def _progress(console: Console, jobs: list[Job], settings: RunSettings) -> Iterator[Any]:
+def _progress(console: Console, total: int, settings: RunSettings) -> Iterator[Any]:
     runs = settings.repeat * settings.processes
-    total = sum(1 if job.skip_reason else runs for job in jobs)
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

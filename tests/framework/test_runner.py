@@ -143,7 +143,13 @@ def test_scenario_parameters_are_checked_while_planning(registry: Registry) -> N
         ("repeat", 0, "--repeat must be an integer >= 1, got 0"),
         ("warmup", -1, "--warmup must be an integer >= 0, got -1"),
         ("processes", 0, "--processes must be an integer >= 1, got 0"),
-        ("timeout_s", 0.0, "--timeout must be a number of seconds > 0, got 0.0"),
+        (
+            "timeout_s",
+            0.0,
+            r"--timeout must be a number of seconds > 0 and <= 604800 \(a week\), got 0.0",
+        ),
+        ("timeout_s", float("inf"), "--timeout must be a number of seconds > 0 .*, got inf"),
+        ("timeout_s", float("nan"), "--timeout must be a number of seconds > 0 .*, got nan"),
     ],
 )
 def test_run_settings_are_validated(field: str, value: float, message: str) -> None:

@@ -6,9 +6,14 @@ an importable module rather than inside a test function.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import socket
+import sys
+import threading
 import time
+from collections.abc import Mapping
+from typing import Any
 
 from concbench.framework import (
     Backend,
@@ -23,6 +28,8 @@ from concbench.framework import (
     sleep,
 )
 from concbench.framework.ioserver import check_reply, encode_request
+from concbench.framework.limits import open_files_problem
+from concbench.framework.registry import BACKENDS_GROUP, SCENARIOS_GROUP, Registry
 
 
 class GoodBackend(Backend):
@@ -95,6 +102,79 @@ class ContractBreakingBackend(GoodBackend):
             recorder.end(index)
         recorder.main_done()
         recorder.finish()
+
+
+class SegfaultBackend(GoodBackend):
+    """Reads address 0, as a broken C extension would."""
+
+    name = "segfault"
+
+    def execute(self, workload: Workload, recorder: Recorder) -> None:
+        ctypes.string_at(0)
+
+
+class LeakyThreadsBackend(GoodBackend):
+    """A correct run that forgets a non-daemon thread, which would keep the worker alive."""
+
+    name = "leaky"
+
+    def execute(self, workload: Workload, recorder: Recorder) -> None:
+        threading.Thread(target=time.sleep, args=(3600,), name="forgotten").start()
+        super().execute(workload, recorder)
+
+
+GARBAGE = (
+    "GARBAGE-MARKER [bold red]markup[/] \x1b[2J\x1b]0;title\x07 "
+    '{"schema": 1, "scenario": "forged"}\n'
+)
+
+
+class GarbageBackend(GoodBackend):
+    """A correct run that writes junk to stdout and stderr, through Python and through the
+    file descriptors, as a chatty library or a C extension would."""
+
+    name = "garbage"
+
+    def execute(self, workload: Workload, recorder: Recorder) -> None:
+        print(GARBAGE)
+        print(GARBAGE, file=sys.stderr)
+        os.write(1, GARBAGE.encode() + bytes(range(256)))
+        os.write(2, GARBAGE.encode())
+        super().execute(workload, recorder)
+
+
+class EndBeforeStartBackend(GoodBackend):
+    """Records each task's end before its start: a trace that cannot be true."""
+
+    name = "backwards"
+
+    def execute(self, workload: Workload, recorder: Recorder) -> None:
+        recorder.begin()
+        for index in range(len(workload.tasks)):
+            recorder.spawn(index)
+            recorder.end(index)
+            time.sleep(0.001)
+            recorder.start(index)
+        recorder.main_done()
+        recorder.finish()
+
+
+class SysExitBackend(GoodBackend):
+    name = "sysexit"
+
+    def execute(self, workload: Workload, recorder: Recorder) -> None:
+        sys.exit(4)
+
+
+class FdHungryBackend(GoodBackend):
+    """Declares that every task holds one descriptor open, as a socket-per-request backend
+    would, so planning checks the open-file limit."""
+
+    name = "fdhungry"
+
+    @classmethod
+    def check_resources(cls, workload: Workload, config: Mapping[str, Any]) -> str | None:
+        return open_files_problem(len(workload.tasks), "sockets (one per task)")
 
 
 class MissingLibraryBackend(GoodBackend):
@@ -176,3 +256,24 @@ hostile_scenario = Scenario(
         tasks=(Task(steps=(sleep(params["seconds"]),)),) * params["<u>copies</u>|"]
     ),
 )
+
+
+big = Scenario(
+    name="big",
+    summary="many instant tasks",
+    params=(Param("tasks", int, 10, "tasks", min=1, max=1_000_000),),
+    build=lambda tasks: Workload(tasks=(Task(steps=(sleep(0),)),) * tasks),
+)
+
+
+def registry(*backends: type[Backend]) -> Registry:
+    """A registry of these backends and this module's scenarios, found by reference like
+    installed plugins, without installing anything."""
+    scenarios = {"tiny": tiny, "cpu-tiny": cpu_tiny, "big": big}
+    references = {(BACKENDS_GROUP, cls.name): f"support.plugins:{cls.__name__}" for cls in backends}
+    references |= {
+        (SCENARIOS_GROUP, "tiny"): "support.plugins:tiny",
+        (SCENARIOS_GROUP, "cpu-tiny"): "support.plugins:cpu_tiny",
+        (SCENARIOS_GROUP, "big"): "support.plugins:big",
+    }
+    return Registry({cls.name: cls for cls in backends}, scenarios, references=references)

@@ -7,13 +7,15 @@ import queue
 import socket
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from concbench.framework import Backend, Param, Recorder, Step, StepKind, Task, Workload
 from concbench.framework.cpuwork import burn
 from concbench.framework.ioserver import check_reply, encode_request
+from concbench.framework.limits import threads_problem
 
 __all__ = ["ThreadsBackend"]
 
@@ -70,6 +72,17 @@ class ThreadsBackend(Backend):
     options = (
         Param("workers", int, 0, "pool size; 0 starts one thread per task", min=0, max=100_000),
     )
+
+    @classmethod
+    def check_resources(cls, workload: Workload, config: Mapping[str, Any]) -> str | None:
+        workers = config["workers"]
+        if workers:
+            return threads_problem(min(workers, len(workload.tasks)), "threads (the pool)")
+        return threads_problem(
+            len(workload.tasks),
+            "threads (one per task)",
+            hint=", or run the tasks on a pool with -o workers=K",
+        )
 
     def execute(self, workload: Workload, recorder: Recorder) -> None:
         slots = threading.BoundedSemaphore(workload.limit) if workload.limit else None

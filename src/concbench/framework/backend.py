@@ -88,6 +88,18 @@ class Backend(ABC):
         return None
 
     @classmethod
+    def check_resources(cls, workload: Workload, config: Mapping[str, Any]) -> str | None:
+        """Why this machine cannot give one run what it needs, naming the limit to raise;
+        ``None`` when it can. ``config`` holds every option, defaults included.
+
+        Called while planning, in the parent, so that a run which would fail obscurely in
+        the middle of a sweep (100,000 threads, 30,000 sockets) is recorded as ``skipped``
+        with the reason before anything runs. Use the helpers in
+        :mod:`concbench.framework.limits`. The default needs nothing.
+        """
+        return None
+
+    @classmethod
     def resolve_options(cls, given: Mapping[str, object]) -> dict[str, Any]:
         """Checked options that differ from their defaults: a row's identity, as in
         ``threads(workers=64)``; the defaults themselves belong to the backend."""

@@ -67,7 +67,7 @@ class Param:
         converted = self._coerce(value)
         if converted is None or not self._in_bounds(converted):
             raise ParameterError(
-                f"{owner}: parameter {self.name!r} must be {self.allowed()}, got {value!r}"
+                f"{owner}: parameter {self.name!r} must be {self.allowed()}, got {_shown(value)}"
             )
         return converted
 
@@ -82,7 +82,7 @@ class Param:
                 return None
             try:
                 return int(value) if isinstance(value, (int, float)) else int(str(value).strip())
-            except ValueError:
+            except (ValueError, OverflowError):  # "12x", inf, more than 4300 digits
                 return None
         if self.type is float:
             if isinstance(value, bool):
@@ -91,7 +91,7 @@ class Param:
                 number = (
                     float(value) if isinstance(value, (int, float)) else float(str(value).strip())
                 )
-            except ValueError:
+            except (ValueError, OverflowError):  # "fast", an int beyond any float
                 return None
             return number if math.isfinite(number) else None
         return value if isinstance(value, str) else None
@@ -106,6 +106,15 @@ class Param:
 
 def _fmt(number: float) -> str:
     return f"{number:g}"
+
+
+def _shown(value: object, limit: int = 80) -> str:
+    """``repr(value)``, shortened: an error message must not drown in a pasted blob."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long to print
+        return f"<{type(value).__name__} too long to show>"
+    return text if len(text) <= limit else text[: limit - 5] + "[...]"
 
 
 def parse_assignments(items: Sequence[str], *, flag: str) -> dict[str, str]:

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["SCHEMA", "RunRecord", "SchemaError", "Status"]
+__all__ = ["SCHEMA", "RunRecord", "SchemaError", "Status", "field_problem"]
 
 SCHEMA = 1
 
@@ -119,10 +119,54 @@ class RunRecord:
                 f"record has schema version {version!r}; this concbench reads version {SCHEMA} "
                 "(upgrade concbench to read newer stores)"
             )
-        names = {f.name for f in dataclasses.fields(cls)}
-        known = {key: value for key, value in data.items() if key in names}
+        fields = dataclasses.fields(cls)
+        missing = [
+            f.name
+            for f in fields
+            if f.name not in data
+            and f.default is dataclasses.MISSING
+            and f.default_factory is dataclasses.MISSING
+        ]
+        if missing:
+            raise SchemaError(f"record is not a valid run record: missing {', '.join(missing)}")
+        known = {f.name: data[f.name] for f in fields if f.name in data}
+        problem = next(filter(None, (field_problem(k, v) for k, v in known.items())), None)
+        if problem:
+            raise SchemaError(f"record is not a valid run record: {problem}")
         try:
             known["status"] = Status(known["status"])
             return cls(**known)
         except (KeyError, TypeError, ValueError) as exc:
             raise SchemaError(f"record is not a valid run record: {exc}") from None
+
+
+_ACCEPTS: dict[str, tuple[type, ...]] = {
+    "str": (str,),
+    "int": (int,),
+    "float": (int, float),
+    "None": (type(None),),
+    "Status": (str,),  # converted by from_dict, which names the allowed values
+    "Mapping[str, Any]": (dict,),
+}
+
+
+def field_problem(name: str, value: Any) -> str | None:
+    """Why ``value`` cannot be the record's field ``name``, or ``None``.
+
+    Stores and worker messages come from outside; a field of the wrong type would
+    otherwise surface later as a crash in a report, far from the file that caused it.
+    """
+    annotation = _ANNOTATIONS.get(name)
+    if annotation is None:
+        return None
+    alternatives = [_ACCEPTS.get(part.strip()) for part in annotation.split("|")]
+    if any(kinds is None for kinds in alternatives):
+        return None  # a type this check does not know: trust it
+    if isinstance(value, bool) and "bool" not in annotation:
+        return f"field {name!r} must be {annotation}, got {value!r}"
+    if not any(isinstance(value, kinds) for kinds in alternatives if kinds):
+        return f"field {name!r} must be {annotation}, got {str(value)[:40]!r}"
+    return None
+
+
+_ANNOTATIONS = {f.name: str(f.type) for f in dataclasses.fields(RunRecord)}

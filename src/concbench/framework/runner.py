@@ -9,11 +9,13 @@ every record is appended to the store as soon as it exists.
 from __future__ import annotations
 
 import dataclasses
+import math
 import multiprocessing
 import os
 import platform
 import signal
 import sysconfig
+import tempfile
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,18 +23,30 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from .environment import write_environment
+from .interrupt import Interrupted, Interruptions, sigint_blocked
 from .ioserver import LatencyServer, ServerError, check_open_files, open_files_needed
+from .isolation import output_tail
 from .params import ParameterError
-from .records import RunRecord, Status
+from .protocol import Closed, Garbled, receive
+from .records import RunRecord, SchemaError, Status, field_problem
 from .registry import BACKENDS_GROUP, SCENARIOS_GROUP, Registry
+from .resume import JobKey, Stored, Todo, job_key
 from .store import ResultStore
-from .tracestore import StoredTrace, TraceStore, trace_path
+from .tracestore import trace_path
 from .worker import WorkerRequest, worker_main
 
 __all__ = ["Job", "Observer", "RunSettings", "Runner", "plan"]
 
 _STARTUP_S = 60.0
 """Time a worker may take to import, build the workload and calibrate before its first run."""
+_PARENT_FIELDS = frozenset(
+    {"scenario", "params", "backend", "options", "status", "error", "tasks", "serial_s"}
+    | {"ideal_s", "machine_bound_s", "overhead_s", "run", "process", "python"}
+    | {"implementation", "schema", "steps", "env"}
+)
+"""Record fields the parent fills from the plan; a worker's measurement may not set them."""
+_MAX_TIMEOUT_S = 7 * 24 * 3600.0
+"""A week per run; beyond that the limit is meaningless and waits overflow."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +63,12 @@ class RunSettings:
             ("--repeat", self.repeat, self.repeat >= 1, "an integer >= 1"),
             ("--warmup", self.warmup, self.warmup >= 0, "an integer >= 0"),
             ("--processes", self.processes, self.processes >= 1, "an integer >= 1"),
-            ("--timeout", self.timeout_s, self.timeout_s > 0, "a number of seconds > 0"),
+            (
+                "--timeout",
+                self.timeout_s,
+                math.isfinite(self.timeout_s) and 0 < self.timeout_s <= _MAX_TIMEOUT_S,
+                f"a number of seconds > 0 and <= {_MAX_TIMEOUT_S:g} (a week)",
+            ),
         ]
         for name, value, ok, allowed in checks:
             if not ok:
@@ -74,6 +93,11 @@ class Job:
     steps: int = 0
     io_connections: int = 0
     """Requests the workload can have open at once; > 0 means it needs a latency server."""
+
+    @property
+    def key(self) -> JobKey:
+        """The job's identity in a result store, as resuming matches it."""
+        return job_key(self.scenario, self.params, self.backend, self.options, _implementation())
 
     def record(self, status: Status, **fields: Any) -> RunRecord:
         return RunRecord(
@@ -117,7 +141,12 @@ def plan(
     for name, given_options in backends:
         backend = registry.backend(name)
         options = backend.resolve_options(given_options)
-        reason = backend.unavailable_reason() or backend.unsupported_reason(workload)
+        config = {option.name: option.default for option in backend.options} | options
+        reason = (
+            backend.unavailable_reason()
+            or backend.unsupported_reason(workload)
+            or backend.check_resources(workload, config)
+        )
         jobs.append(
             Job(
                 scenario=scenario,
@@ -155,35 +184,71 @@ class _Silent:
 
 
 @dataclass
+class _Worker:
+    """One worker process, the parent's end of its pipe, and the file its output goes to."""
+
+    process: Any
+    receiver: Any
+    log_path: str = ""
+
+    def tail(self, label: str = "last output of the worker") -> str:
+        """The end of the worker's stdout and stderr, as a paragraph for an error text."""
+        tail = output_tail(self.log_path)
+        return f"\n{label}:\n{tail}" if tail else ""
+
+
+@dataclass
 class Runner:
     store: ResultStore
     settings: RunSettings = field(default_factory=RunSettings)
     observer: Observer = field(default_factory=_Silent)
-    traces: TraceStore | None = None
-    """Where kept traces go; by default beside the result store."""
     environment: dict[str, Any] | None = None
     """The machine's description (framework/environment.py), written beside the store."""
+    keep_traces: bool = True
+    """Whether workers append their first runs' full traces to ``<store>.traces.jsonl``."""
     _env_id: str = field(default="", init=False)
+    _signals: Interruptions = field(default_factory=Interruptions, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if self.traces is None:
-            self.traces = TraceStore(trace_path(self.store.path))
         if self.environment is not None:
             self._env_id = write_environment(self.store.path, self.environment)
 
-    def run(self, jobs: Iterable[Job]) -> list[RunRecord]:
+    def todo(self, job: Job, stored: Stored | None = None) -> Todo:
+        """The worker processes ``job`` still needs, each with its run indices."""
+        return (stored or Stored()).todo(
+            job.key,
+            skip=job.skip_reason is not None,
+            processes=self.settings.processes,
+            repeat=self.settings.repeat,
+        )
+
+    def run(self, jobs: Iterable[Job], stored: Stored | None = None) -> list[RunRecord]:
+        """Run every job (only what ``stored`` lacks, when resuming).
+
+        SIGINT or SIGTERM stops the running worker and raises :class:`Interrupted`
+        carrying the records made so far; each of them is already in the store.
+        """
         records: list[RunRecord] = []
-        for job in jobs:
-            self.observer.job_started(job, self.settings.repeat * self.settings.processes)
-            if job.skip_reason:
-                self._keep(records, job.record(Status.SKIPPED, error=job.skip_reason))
-            elif not job.io_connections:
-                self._run_processes(job, None, records)
-            else:
-                self._run_with_server(job, records)
+        with self._signals:
+            try:
+                for job in jobs:
+                    self._signals.check()
+                    todo = self.todo(job, stored)
+                    if not todo:
+                        continue
+                    self.observer.job_started(job, sum(len(runs) for _, runs in todo))
+                    if job.skip_reason:
+                        self._keep(records, job.record(Status.SKIPPED, error=job.skip_reason))
+                    elif not job.io_connections:
+                        self._run_processes(job, todo, None, records)
+                    else:
+                        self._run_with_server(job, todo, records)
+            except Interrupted as stop:
+                stop.records = records
+                raise
         return records
 
-    def _run_with_server(self, job: Job, records: list[RunRecord]) -> None:
+    def _run_with_server(self, job: Job, todo: Todo, records: list[RunRecord]) -> None:
         """One latency server per job, in its own process, for that job's runs only."""
         try:
             server = LatencyServer.start(job.io_connections)
@@ -191,15 +256,19 @@ class Runner:
             self._keep(records, job.record(Status.FAILED, error=f"latency server: {exc}"))
             return
         try:
-            self._run_processes(job, server.address, records)
+            self._run_processes(job, todo, server.address, records)
         finally:
             server.stop()
 
     def _run_processes(
-        self, job: Job, io_address: tuple[str, int] | None, records: list[RunRecord]
+        self,
+        job: Job,
+        todo: Todo,
+        io_address: tuple[str, int] | None,
+        records: list[RunRecord],
     ) -> None:
-        for process in range(self.settings.processes):
-            if not self._run_process(job, process, io_address, records):
+        for process, runs in todo:
+            if not self._run_process(job, process, runs, io_address, records):
                 break  # the fault would repeat; the sweep moves to the next job
 
     def _keep(self, records: list[RunRecord], record: RunRecord) -> None:
@@ -213,12 +282,15 @@ class Runner:
         self,
         job: Job,
         process: int,
+        runs: tuple[int, ...],
         io_address: tuple[str, int] | None,
         records: list[RunRecord],
     ) -> bool:
         """Run one worker to completion; False when it ended in a fault."""
         context = multiprocessing.get_context("spawn")  # fresh interpreter, no inherited state
         receiver, sender = context.Pipe(duplex=False)
+        log_fd, log_path = tempfile.mkstemp(prefix="concbench-worker-", suffix=".log")
+        os.close(log_fd)
         request = WorkerRequest(
             scenario=job.scenario,
             scenario_ref=job.scenario_ref,
@@ -227,83 +299,80 @@ class Runner:
             backend_ref=job.backend_ref,
             options=dict(job.options),
             warmup=self.settings.warmup,
-            repeat=self.settings.repeat,
+            repeat=len(runs),
             keep_traces=self.settings.keep_traces,
+            traces_path=str(trace_path(self.store.path)) if self.keep_traces else "",
             io_address=io_address,
+            log_path=log_path,
         )
         # not a daemon: a backend may start processes of its own; _stop() ends it for certain
-        worker = context.Process(target=worker_main, args=(sender, request))
-        worker.start()
-        sender.close()
+        child = context.Process(target=worker_main, args=(sender, request))
+        worker = _Worker(child, receiver, log_path)
         try:
-            return self._collect(job, process, receiver, worker, records)
+            with sigint_blocked():
+                worker.process.start()
+            sender.close()
+            return self._collect(job, process, runs, worker, records)
         finally:
             receiver.close()
-            _stop(worker)
+            _stop(worker.process)
+            os.unlink(log_path)
 
     def _collect(
         self,
         job: Job,
         process: int,
-        receiver: Any,
-        worker: Any,
+        runs: tuple[int, ...],
+        worker: _Worker,
         records: list[RunRecord],
     ) -> bool:
         limit = _STARTUP_S + self.settings.timeout_s
-        run = 0
+        done = 0  # counted runs received; the next one is runs[done]
+
+        def fault(status: Status, error: str) -> bool:
+            run = runs[done] if done < len(runs) else runs[-1] + 1
+            self._keep(records, job.record(status, run=run, process=process, error=error))
+            return False
+
         while True:
-            if not receiver.poll(limit):
-                _stop(worker)
-                self._keep(
-                    records,
-                    job.record(
-                        Status.TIMEOUT,
-                        run=run,
-                        process=process,
-                        error=f"run exceeded the time limit of {self.settings.timeout_s:g} s "
-                        "(raise it with --timeout)",
-                    ),
+            if not self._signals.wait(worker.receiver, limit):
+                _stop(worker.process)
+                return fault(
+                    Status.TIMEOUT,
+                    f"run exceeded the time limit of {self.settings.timeout_s:g} s "
+                    "(raise it with --timeout)" + worker.tail("where the worker was"),
                 )
-                return False
-            try:
-                message = receiver.recv()
-            except (EOFError, OSError):
-                _stop(worker)
-                self._keep(
-                    records,
-                    job.record(
-                        Status.CRASHED, run=run, process=process, error=_death(worker.exitcode)
-                    ),
-                )
-                return False
+            message = receive(worker.receiver)
+            if isinstance(message, Closed):
+                _stop(worker.process)
+                return fault(Status.CRASHED, _death(worker.process.exitcode) + worker.tail())
+            if isinstance(message, Garbled):
+                return fault(Status.FAILED, f"the worker broke the protocol: {message.reason}")
             limit = self.settings.timeout_s
             event = message["event"]
-            if event == "run" and not message["warmup"]:
-                measured = message["measurement"]
-                stored: StoredTrace | None = message.get("trace")
-                record = job.record(
-                    Status.OK,
-                    run=run,
-                    process=process,
-                    overhead_s=measured["wall_s"] - job.ideal_s,
-                    trace_stored=stored is not None,
-                    **measured,
-                )
-                if stored is not None and self.traces is not None:
-                    self.traces.append(dataclasses.replace(stored, record_id=record.id))
+            if event == "run" and not message.get("warmup"):
+                try:
+                    record = self._measured(job, process, runs[done], message["measurement"])
+                except (IndexError, KeyError, SchemaError, TypeError) as exc:
+                    return fault(Status.FAILED, f"the worker broke the protocol: {exc}")
                 self._keep(records, record)
-                run += 1
+                done += 1
             elif event == "failed":
                 phase = " (during warm-up)" if message.get("warmup") else ""
-                self._keep(
-                    records,
-                    job.record(
-                        Status.FAILED, run=run, process=process, error=message["error"] + phase
-                    ),
-                )
-                return False
+                return fault(Status.FAILED, message["error"] + phase)
             elif event == "done":
                 return True
+
+    @staticmethod
+    def _measured(job: Job, process: int, run: int, measured: dict[str, Any]) -> RunRecord:
+        """An ``ok`` record from a worker's measurement, which may only fill measured fields."""
+        for name, value in measured.items():
+            owned = name in _PARENT_FIELDS
+            problem = f"{name!r} is not a measured field" if owned else field_problem(name, value)
+            if problem:
+                raise SchemaError(problem)
+        overhead_s = measured["wall_s"] - job.ideal_s
+        return job.record(Status.OK, run=run, process=process, overhead_s=overhead_s, **measured)
 
 
 def _now() -> str:

@@ -2,6 +2,8 @@
 
 Each record is written with a single ``write`` on a descriptor opened with ``O_APPEND``,
 so concurrent writers never interleave and a killed sweep loses at most the run it was in.
+A store is data from elsewhere (a colleague's file, a killed run): it is read as JSON and
+nothing else, and every way it can be wrong is a :class:`StoreError` naming file and line.
 """
 
 from __future__ import annotations
@@ -22,19 +24,68 @@ class StoreError(ValueError):
 
 
 class ResultStore:
-    """Append-only writer of run records."""
+    """Append-only writer of run records.
+
+    Opening checks that the file can be written (so a bad ``--out`` fails before anything
+    runs) and cuts off a truncated last line that a killed writer left, so that the next
+    record starts on a line of its own instead of being glued to the fragment.
+    """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("ab"):
+                pass
+        except OSError as exc:
+            raise StoreError(f"{self.path}: cannot write results here ({exc.strerror})") from None
+        _drop_truncated_tail(self.path)
 
     def append(self, record: RunRecord) -> None:
         line = (json.dumps(record.to_dict(), allow_nan=False) + "\n").encode()
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            os.write(fd, line)
+            written = os.write(fd, line)
+            while written < len(line):  # only a full disk writes short; the next write says so
+                written += os.write(fd, line[written:])
         finally:
             os.close(fd)
+
+
+def _drop_truncated_tail(path: Path) -> None:
+    """Cut the file back to its last newline if it ends inside a line that is not a record."""
+    with path.open("r+b") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        if size == 0:
+            return
+        handle.seek(size - 1)
+        if handle.read(1) == b"\n":
+            return
+        start = size
+        while start > 0:  # find where the last line begins, reading backwards in blocks
+            step = min(start, 1 << 16)
+            handle.seek(start - step)
+            newline = handle.read(step).rfind(b"\n")
+            start -= step
+            if newline >= 0:
+                start += newline + 1
+                break
+        handle.seek(start)
+        tail = handle.read()
+        try:
+            complete = isinstance(json.loads(tail), dict)
+        except (ValueError, RecursionError):
+            complete = False
+        if complete:  # a whole record that only lacks its newline: keep it
+            handle.seek(0, os.SEEK_END)
+            handle.write(b"\n")
+            return
+        warnings.warn(
+            f"{path}: dropping a truncated last line ({size - start} bytes) left by a killed "
+            "writer",
+            stacklevel=3,
+        )
+        handle.truncate(start)
 
 
 def read_records(path: str | os.PathLike[str]) -> list[RunRecord]:
@@ -45,25 +96,28 @@ def read_records(path: str | os.PathLike[str]) -> list[RunRecord]:
 
 def _iter_records(path: Path) -> Iterator[RunRecord]:
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise StoreError(f"{path}: no such result file") from None
-    lines = text.split("\n")
-    complete = text.endswith("\n")
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read ({exc.strerror})") from None
+    lines = data.split(b"\n")
+    complete = data.endswith(b"\n")
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
             continue
         is_last = number == len(lines)
         try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
+            obj = json.loads(raw.decode("utf-8"))
+        except (ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, absurd nesting
             if is_last and not complete:
                 warnings.warn(f"{path}:{number}: skipping a truncated last line", stacklevel=3)
                 return
-            raise StoreError(f"{path}:{number}: not a JSON record ({exc.msg})") from None
-        if not isinstance(data, dict):
-            raise StoreError(f"{path}:{number}: expected a JSON object, got {type(data).__name__}")
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)[:80]
+            raise StoreError(f"{path}:{number}: not a JSON record ({reason})") from None
+        if not isinstance(obj, dict):
+            raise StoreError(f"{path}:{number}: expected a JSON object, got {type(obj).__name__}")
         try:
-            yield RunRecord.from_dict(data)
+            yield RunRecord.from_dict(obj)
         except SchemaError as exc:
             raise StoreError(f"{path}:{number}: {exc}") from None

@@ -7,6 +7,7 @@ Markdown and HTML reports can never disagree about a number.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -92,14 +93,23 @@ class Group:
 
 
 def group_records(records: Iterable[RunRecord]) -> list[Group]:
-    """Group by workload, then by backend label, keeping first-seen order."""
+    """Group by workload, then by backend label, keeping first-seen order.
+
+    Parameters are compared whatever their order: a store keeps them sorted by name, a
+    fresh run in declaration order, and a resumed sweep reports both together.
+    """
     workloads: dict[tuple[str, str], dict[str, list[RunRecord]]] = {}
+    titles: dict[tuple[str, str], str] = {}
     for record in records:
-        backends = workloads.setdefault((record.scenario, record.params_label), {})
+        key = (record.scenario, json.dumps(dict(record.params), sort_keys=True, default=str))
+        titles.setdefault(key, record.params_label)
+        backends = workloads.setdefault(key, {})
         backends.setdefault(record.label, []).append(record)
     return [
-        Group(scenario, params, _against_best([_row(label, runs) for label, runs in rows.items()]))
-        for (scenario, params), rows in workloads.items()
+        Group(
+            key[0], titles[key], _against_best([_row(label, runs) for label, runs in rows.items()])
+        )
+        for key, rows in workloads.items()
     ]
 
 
@@ -151,7 +161,10 @@ def _note(runs: Sequence[RunRecord], statuses: Counter[Status]) -> str:
     for status in (Status.SKIPPED, Status.FAILED, Status.TIMEOUT, Status.CRASHED):
         if statuses.get(status):
             error = next(run.error for run in runs if run.status is status) or ""
-            last_line = error.strip().splitlines()[-1] if error.strip() else ""
+            lines = error.strip().splitlines() or [""]
+            # a traceback ends with the exception; a crash or timeout starts with the cause,
+            # then the worker's stack dump
+            last_line = lines[-1] if status is Status.FAILED else lines[0]
             count = statuses[status]
             prefix = status.value if count == 1 else f"{count} {status.value}"
             notes.append(f"{prefix}: {last_line}" if last_line else prefix)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from .decompose import PARTS
 from .records import RunRecord
+from .sanitize import for_terminal as escape  # rich markup and control characters
 from .summary import Group, Row, group_records
 from .units import fmt_pct, fmt_ratio, fmt_seconds
 

@@ -14,6 +14,7 @@ import gc
 import os
 import time
 import traceback
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib.metadata import EntryPoint
@@ -24,11 +25,13 @@ from .backend import Backend
 from .cpuwork import calibrate
 from .decompose import decompose
 from .ioserver import ensure_open_files, open_files_needed
+from .isolation import check_leftovers, contain, exit_if_stuck, running
 from .model import StepKind, Workload
+from .protocol import send
 from .recorder import Recorder
 from .registry import BACKENDS_GROUP, SCENARIOS_GROUP, check_backend, check_scenario
 from .trace import Trace
-from .tracestore import MAX_STORED_TASKS, StoredTrace
+from .tracestore import MAX_STORED_TASKS, StoredTrace, TraceStore
 
 try:
     import resource
@@ -51,34 +54,53 @@ class WorkerRequest:
     warmup: int
     repeat: int
     keep_traces: int = 1
-    """How many counted runs (the first ones) send their full trace back."""
+    """How many counted runs (the first ones) keep their full trace."""
+    traces_path: str = ""
+    """Where kept traces are appended (``<store>.traces.jsonl``); empty keeps none."""
     io_address: tuple[str, int] | None = None
     """The latency server the runner started for this job, when the workload makes requests."""
+    log_path: str = ""
+    """Where the worker's stdout and stderr go; the parent reads its tail after a fault."""
 
 
 def worker_main(conn: Connection, request: WorkerRequest) -> None:
     """Entry point of the worker process. Sends ``ready``, then one message per run."""
+    contain(request.log_path or os.devnull)
+    try:
+        _serve(conn, request)
+    finally:
+        exit_if_stuck()
+
+
+def _serve(conn: Connection, request: WorkerRequest) -> None:
+    # BaseException too: a plugin's sys.exit() is a fault of that run, reported like any other
     try:
         backend, workload = _prepare(request)
-    except Exception:
-        conn.send({"event": "failed", "run": 0, "error": _error_text()})
+    except BaseException:
+        send(conn, {"event": "failed", "run": 0, "error": _error_text()})
         return
-    conn.send({"event": "ready"})
+    send(conn, {"event": "ready"})
+    traces = TraceStore(request.traces_path) if request.traces_path else None
     for index in range(request.warmup + request.repeat):
         warmup = index < request.warmup
         run = index - request.warmup
         try:
             measurement, trace = measure(backend, workload)
-        except Exception:
-            conn.send(
-                {"event": "failed", "run": max(run, 0), "warmup": warmup, "error": _error_text()}
+        except BaseException:
+            send(
+                conn,
+                {"event": "failed", "run": max(run, 0), "warmup": warmup, "error": _error_text()},
             )
             return
-        keep = not warmup and run < request.keep_traces and len(workload.tasks) <= MAX_STORED_TASKS
-        stored = StoredTrace.capture("", trace, workload) if keep else None
-        message = {"event": "run", "run": run, "warmup": warmup, "measurement": measurement}
-        conn.send(message | {"trace": stored})
-    conn.send({"event": "done"})
+        if not warmup:
+            measurement["id"] = uuid.uuid4().hex
+            keep = run < request.keep_traces and len(workload.tasks) <= MAX_STORED_TASKS
+            if traces is not None and keep:
+                # traces are large: they go straight to their file, never through the pipe
+                traces.append(StoredTrace.capture(measurement["id"], trace, workload))
+                measurement["trace_stored"] = True
+        send(conn, {"event": "run", "run": run, "warmup": warmup, "measurement": measurement})
+    send(conn, {"event": "done"})
 
 
 def _prepare(request: WorkerRequest) -> tuple[Backend, Workload]:
@@ -104,6 +126,7 @@ def measure(backend: Backend, workload: Workload) -> tuple[dict[str, Any], Trace
     """Run ``workload`` once on ``backend``; return what the run record keeps, and the trace."""
     recorder = Recorder(workload)
     started_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    alive_before = running()
     # The harness's own objects (modules, the workload, the last run's figures) must not be
     # traced by the collector inside the run: collect them now, then freeze them, so the
     # run's garbage collections cost what the workload's own objects cost.
@@ -119,6 +142,7 @@ def measure(backend: Backend, workload: Workload) -> tuple[dict[str, Any], Trace
         gc.unfreeze()
     trace = recorder.trace()
     trace.check(workload)
+    check_leftovers(alive_before)
     return {
         **decompose(trace, workload, type(backend).blocks_scheduler),
         "cores": os.cpu_count(),
