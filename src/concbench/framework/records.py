@@ -64,6 +64,8 @@ class RunRecord:
     join_s: float | None = None
     implementation: str = ""
     started_at: str = ""
+    note: str = ""
+    figures: Mapping[str, float] = field(default_factory=dict)
     schema: int = SCHEMA
 
     @property
@@ -82,6 +84,7 @@ class RunRecord:
         data["status"] = self.status.value
         data["params"] = dict(self.params)
         data["options"] = dict(self.options)
+        data["figures"] = dict(self.figures)
         return data
 
     @classmethod

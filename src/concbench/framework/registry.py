@@ -144,6 +144,11 @@ def check_backend(name: str, obj: Any) -> str | None:
         return f"{obj.__qualname__}.supports must be a frozenset of StepKind"
     if not all(isinstance(option, Param) for option in obj.options):
         return f"{obj.__qualname__}.options must be a tuple of Param"
+    try:
+        for options in obj.compare:
+            obj.resolve_options(options)
+    except (TypeError, ValueError) as exc:
+        return f"{obj.__qualname__}.compare must list valid option sets: {exc}"
     return None
 
 

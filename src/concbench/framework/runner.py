@@ -64,6 +64,7 @@ class Job:
     scenario_ref: str = ""
     backend_ref: str = ""
     skip_reason: str | None = None
+    note: str = ""
 
     def record(self, status: Status, **fields: Any) -> RunRecord:
         return RunRecord(
@@ -78,6 +79,7 @@ class Job:
             machine_bound_s=self.machine_bound_s,
             python=platform.python_version(),
             implementation=_implementation(),
+            note=self.note,
             **({"started_at": _now()} | fields),
         )
 
@@ -87,11 +89,14 @@ def plan(
     scenario: str,
     params: Mapping[str, object],
     backends: Sequence[tuple[str, Mapping[str, object]]],
+    *,
+    matrix: bool = False,
 ) -> list[Job]:
     """Resolve one scenario against several backends; raises before anything runs.
 
     ``backends`` pairs each backend name with its options. A backend that cannot run here
-    or cannot express the workload still yields a job, marked with the reason to skip it.
+    or cannot express the workload still yields a job, marked with the reason to skip it;
+    so does one that asks to be left out of the default matrix, when ``matrix`` is set.
     """
     recipe = registry.scenario(scenario)
     resolved = recipe.resolve(params)
@@ -101,7 +106,10 @@ def plan(
     for name, given_options in backends:
         backend = registry.backend(name)
         options = backend.resolve_options(given_options)
-        reason = backend.unavailable_reason() or backend.unsupported_reason(workload)
+        every_option = {option.name: option.default for option in backend.options} | options
+        reason = backend.unavailable_reason(every_option) or backend.unsupported_reason(workload)
+        if matrix and not reason:
+            reason = backend.compare_skip_reason(workload, every_option)
         jobs.append(
             Job(
                 scenario=scenario,
@@ -115,6 +123,7 @@ def plan(
                 scenario_ref=registry.reference(SCENARIOS_GROUP, scenario),
                 backend_ref=registry.reference(BACKENDS_GROUP, name),
                 skip_reason=reason,
+                note=backend.note(workload, every_option) or "",
             )
         )
     return jobs

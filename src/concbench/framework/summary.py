@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from .records import RunRecord, Status
 from .stats import Summary, summarize
+from .units import fmt_seconds
 
 __all__ = ["Group", "Row", "group_records"]
 
@@ -29,6 +30,8 @@ class Row:
     wall: Summary | None
     statuses: dict[Status, int]
     note: str
+    python: str = ""
+    """The interpreter, when the rows of a report come from more than one."""
 
     @property
     def overhead_s(self) -> float | None:
@@ -72,18 +75,30 @@ class Group:
 
 
 def group_records(records: Iterable[RunRecord]) -> list[Group]:
-    """Group by workload, then by backend label, keeping first-seen order."""
-    workloads: dict[tuple[str, str], dict[str, list[RunRecord]]] = {}
+    """Group by workload, then by backend label, keeping first-seen order.
+
+    When the records come from more than one interpreter (stores of several Pythons
+    merged), each backend gets a row per interpreter.
+    """
+    records = list(records)
+    several = len({_interpreter(record) for record in records}) > 1
+    workloads: dict[tuple[str, str], dict[tuple[str, str], list[RunRecord]]] = {}
     for record in records:
         backends = workloads.setdefault((record.scenario, record.params_label), {})
-        backends.setdefault(record.label, []).append(record)
+        key = (record.label, _interpreter(record) if several else "")
+        backends.setdefault(key, []).append(record)
     return [
-        Group(scenario, params, tuple(_row(label, runs) for label, runs in backends.items()))
+        Group(scenario, params, tuple(_row(key, runs) for key, runs in backends.items()))
         for (scenario, params), backends in workloads.items()
     ]
 
 
-def _row(label: str, runs: Sequence[RunRecord]) -> Row:
+def _interpreter(record: RunRecord) -> str:
+    return record.implementation or record.python
+
+
+def _row(key: tuple[str, str], runs: Sequence[RunRecord]) -> Row:
+    label, python = key
     first = runs[0]
     ok = [run.wall_s for run in runs if run.status is Status.OK and run.wall_s is not None]
     statuses = Counter(run.status for run in runs)
@@ -99,6 +114,7 @@ def _row(label: str, runs: Sequence[RunRecord]) -> Row:
         wall=summarize(ok) if ok else None,
         statuses=dict(statuses),
         note=_note(runs, statuses),
+        python=python,
     )
 
 
@@ -115,4 +131,22 @@ def _note(runs: Sequence[RunRecord], statuses: Counter[Status]) -> str:
     first = runs[0]
     if first.machine_bound_s is not None and first.machine_bound_s > first.ideal_s * 1.001:
         notes.append(f"machine bound {first.machine_bound_s:.3g} s (cpu work / cores)")
+    if first.note:
+        notes.append(first.note)
+    notes += _figures(runs)
     return "; ".join(notes)
+
+
+def _figures(runs: Sequence[RunRecord]) -> list[str]:
+    """Costs a backend paid outside the measured time, as the median of the ok runs:
+    ``pool_startup_s`` becomes "pool startup 210 ms (not in measured)"."""
+    values: dict[str, list[float]] = {}
+    for run in runs:
+        if run.status is Status.OK:
+            for name, seconds in run.figures.items():
+                values.setdefault(name, []).append(seconds)
+    return [
+        f"{name.removesuffix('_s').replace('_', ' ')} "
+        f"{fmt_seconds(summarize(seconds).median)} (not in measured)"
+        for name, seconds in values.items()
+    ]

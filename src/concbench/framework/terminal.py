@@ -32,6 +32,9 @@ def table_for(group: Group) -> Table:
         title_justify="left",
     )
     table.add_column("backend", style="bold", no_wrap=True)
+    several = any(row.python for row in group.rows)
+    if several:
+        table.add_column("python", no_wrap=True)
     table.add_column("runs", justify="right", no_wrap=True)
     for header in (
         "serial",
@@ -46,7 +49,8 @@ def table_for(group: Group) -> Table:
         table.add_column(header, justify="right", no_wrap=True)
     table.add_column("notes", overflow="fold", min_width=12)
     for row in group.rows:
-        table.add_row(*_cells(row))
+        cells = _cells(row)
+        table.add_row(*([cells[0], escape(row.python), *cells[1:]] if several else cells))
     return table
 
 

@@ -53,18 +53,28 @@ def worker_main(conn: Connection, request: WorkerRequest) -> None:
         conn.send({"event": "failed", "run": 0, "error": _error_text()})
         return
     conn.send({"event": "ready"})
+    outcome = _runs(conn, backend, workload, request)
+    try:
+        backend.close()  # before the last message: the parent stops this process once it has it
+    except Exception:
+        error = "while closing the backend: " + _error_text()
+        outcome = outcome or {"event": "failed", "run": request.repeat, "error": error}
+    conn.send(outcome or {"event": "done"})
+
+
+def _runs(
+    conn: Connection, backend: Backend, workload: Workload, request: WorkerRequest
+) -> dict[str, Any] | None:
+    """Warm-ups, then counted runs, one message each; the failure message if one raised."""
     for index in range(request.warmup + request.repeat):
         warmup = index < request.warmup
         run = index - request.warmup
         try:
             measurement = measure(backend, workload)
         except Exception:
-            conn.send(
-                {"event": "failed", "run": max(run, 0), "warmup": warmup, "error": _error_text()}
-            )
-            return
+            return {"event": "failed", "run": max(run, 0), "warmup": warmup, "error": _error_text()}
         conn.send({"event": "run", "run": run, "warmup": warmup, "measurement": measurement})
-    conn.send({"event": "done"})
+    return None
 
 
 def _prepare(request: WorkerRequest) -> tuple[Backend, Workload]:
@@ -79,6 +89,7 @@ def _prepare(request: WorkerRequest) -> tuple[Backend, Workload]:
     workload: Workload = scenario.workload(request.params)
     if StepKind.CPU in workload.kinds:
         calibrate()  # once per worker, before any timed run
+    backend_cls.prepare_process()  # a fresh process of its own, as own_process backends need
     backend: Backend = backend_cls(**request.options)
     return backend, workload
 
@@ -101,6 +112,7 @@ def measure(backend: Backend, workload: Workload) -> dict[str, Any]:
         "voluntary_switches": usage_after[0] - usage_before[0],
         "involuntary_switches": usage_after[1] - usage_before[1],
         "peak_rss_kib": usage_after[2],
+        "figures": trace.figures,
         **trace.summary(),
     }
 
