@@ -2,13 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
+from concbench import testing
 from concbench.framework import Backend, Recorder, Trace, Workload
 from concbench.framework.registry import default_registry
 
 BACKEND_NAMES = sorted(default_registry().backends)
-COROUTINE_BACKENDS = {"asyncio", "uvloop", "trio"}
+COROUTINE_BACKENDS = {"asyncio", "asyncio-eager", "uvloop", "trio", "anyio"}
+"""Backends whose blocking steps stall every other task."""
+PARALLEL_BACKENDS = {"processes", "dask"}
+"""Backends that run tasks in several processes: CPU work overlaps."""
+TEST_OPTIONS: dict[str, dict[str, Any]] = {"processes": {"workers": 6, "start": "forkserver"}}
+"""Options that let a pool run every task of these tests at once (the tests have at most 6
+tasks), so that they check the contract rather than the pool's size; forkserver starts
+pool processes faster than spawn. The dask entry (one shared LocalCluster's address) is
+added by the ``dask_scheduler`` fixture, the first time a dask test needs it."""
+
+
+@pytest.fixture(scope="session")
+def dask_scheduler() -> Iterator[str]:
+    """One LocalCluster on loopback for every dask test: starting one per run would cost
+    a second each. tests/backends/test_dask.py covers the backend starting its own."""
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=3, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        TEST_OPTIONS["dask"] = {"address": cluster.scheduler_address}
+        yield cluster.scheduler_address
+        del TEST_OPTIONS["dask"]
 
 
 @pytest.fixture(params=BACKEND_NAMES)
@@ -18,11 +44,19 @@ def backend_cls(request: pytest.FixtureRequest) -> type[Backend]:
     reason = cls.unavailable_reason()
     if reason:
         pytest.skip(reason)
+    if cls.name == "dask":
+        request.getfixturevalue("dask_scheduler")
     return cls
 
 
-def execute(backend: Backend, workload: Workload) -> Trace:
-    """One run in this process, checked against the contract like the worker checks it."""
+def execute(backend: Backend | type[Backend], workload: Workload, **options: Any) -> Trace:
+    """One run, checked against the contract like the worker checks it.
+
+    Given a class, through :func:`concbench.testing.run` (a fresh process for a backend that
+    must own one) with :data:`TEST_OPTIONS`; given an instance, in this process.
+    """
+    if isinstance(backend, type):
+        return testing.run(backend, workload, **(TEST_OPTIONS.get(backend.name, {}) | options))
     recorder = Recorder(workload)
     backend.execute(workload, recorder)
     trace = recorder.trace()

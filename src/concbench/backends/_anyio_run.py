@@ -1,4 +1,4 @@
-"""The anyio side of :class:`AnyioBackend`, kept apart so that listing backends never imports anyio."""
+"""The anyio side of :class:`AnyioBackend`, apart so that listing backends never imports anyio."""
 
 from __future__ import annotations
 

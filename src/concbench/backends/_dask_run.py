@@ -5,14 +5,15 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
-from distributed import Client, LocalCluster, as_completed
+from distributed import Client, Future, LocalCluster, Semaphore
 
 from concbench.framework import Recorder, Step, StepKind, Workload
 from concbench.framework.cpuwork import adopt, calibrate
 
-from ._elsewhere import Stamps, dispatch, run_task
+from ._elsewhere import Stamps, run_task
+from .threads_backend import run_steps
 
 
 @dataclass
@@ -48,8 +49,23 @@ class Session:
         return cls(client, cluster, time.perf_counter() - began)
 
     def run(self, workload: Workload, recorder: Recorder) -> None:
+        """Submit every task up front, dependencies as futures and the limit as a dask
+        semaphore, so the scheduler enforces both; main runs meanwhile; then gather."""
         offset = time.time_ns() - time.perf_counter_ns()  # tasks stamp with the wall clock
-        dispatch(workload, recorder, _Futures(self.client), lambda ns: ns - offset)
+        slots = Semaphore(max_leases=workload.limit) if workload.limit else None
+        futures: dict[int, Future[Stamps]] = {}
+        recorder.begin()
+        for index in _submission_order(workload):
+            task = workload.tasks[index]
+            recorder.spawn(index)
+            deps = [futures[dep] for dep in task.after]
+            futures[index] = self.client.submit(_task, task.steps, slots, *deps, pure=False)
+        run_steps(workload.main, recorder, recorder.main_lane)
+        recorder.main_done()
+        results: list[Stamps] = self.client.gather([futures[i] for i in range(len(futures))])
+        recorder.finish()
+        for index, (start, ends, end) in enumerate(results):
+            recorder.task_ran(index, start - offset, [e - offset for e in ends], end - offset)
 
     def close(self) -> None:
         self.client.close()
@@ -57,24 +73,27 @@ class Session:
             self.cluster.close()
 
 
-class _Futures:
-    """:class:`Executor` over ``client.submit``, collecting results as they complete."""
+def _task(steps: tuple[Step, ...], slots: Semaphore | None, *after: object) -> Stamps:
+    """A task on a dask worker; ``after`` holds its dependencies' results, unused: dask
+    starts it only once they exist."""
+    if slots is None:
+        return run_task(steps, True)
+    with slots:
+        return run_task(steps, True)
 
-    def __init__(self, client: Client) -> None:
-        self.client = client
-        self.pending = as_completed(with_results=True, raise_errors=False)
-        self.index: dict[str, int] = {}
 
-    def submit(self, index: int, steps: tuple[Step, ...]) -> None:
-        future = self.client.submit(run_task, steps, True, pure=False)
-        self.index[future.key] = index
-        self.pending.add(future)
-
-    def completed(self) -> tuple[int, Union[Stamps, BaseException]]:  # noqa: UP007
-        future, result = next(self.pending)
-        index = self.index.pop(future.key)
-        if future.status != "finished":
-            error = future.exception()
-            return index, error if isinstance(error, BaseException) else RuntimeError(str(result))
-        stamps: Stamps = result
-        return index, stamps
+def _submission_order(workload: Workload) -> list[int]:
+    """Every task after its dependencies (their futures must exist first), else by index."""
+    order: list[int] = []
+    placed: set[int] = set()
+    pending = list(range(len(workload.tasks)))
+    while pending:
+        left = []
+        for index in pending:
+            if placed.issuperset(workload.tasks[index].after):
+                order.append(index)
+                placed.add(index)
+            else:
+                left.append(index)
+        pending = left
+    return order

@@ -118,7 +118,9 @@ def _dispatch(
             errors.append(outcome)
             continue
         start, ends, end = outcome
-        recorder.task_ran(index, to_local(start), [to_local(stamp) for stamp in ends], to_local(end))
+        recorder.task_ran(
+            index, to_local(start), [to_local(stamp) for stamp in ends], to_local(end)
+        )
         for child in dependents.get(index, ()):
             waiting[child] -= 1
             if waiting[child] == 0:

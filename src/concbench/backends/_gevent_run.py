@@ -1,4 +1,4 @@
-"""The gevent side of :class:`GeventBackend`, kept apart so that listing backends never imports gevent."""
+"""The gevent side of :class:`GeventBackend`: listing backends never imports gevent."""
 
 from __future__ import annotations
 

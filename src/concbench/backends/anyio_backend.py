@@ -33,9 +33,9 @@ class AnyioBackend(Backend):
     @classmethod
     def unavailable_reason(cls, options: Mapping[str, Any] | None = None) -> str | None:
         reason = super().unavailable_reason(options)
-        if reason is None and options and options.get("backend") == "trio":
-            if importlib.util.find_spec("trio") is None:
-                return "trio is not installed: install concbench[trio]"
+        wants_trio = options is not None and options.get("backend") == "trio"
+        if reason is None and wants_trio and importlib.util.find_spec("trio") is None:
+            return "trio is not installed: install concbench[trio]"
         return reason
 
     def execute(self, workload: Workload, recorder: Recorder) -> None:
