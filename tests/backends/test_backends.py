@@ -66,11 +66,12 @@ def test_blocking_steps_serialise_coroutines_but_not_threads(backend_cls: type[B
 
 def test_cpu_work_overlaps_only_across_processes(backend_cls: type[Backend]) -> None:
     workload = Workload(tasks=(Task(steps=(cpu(S),)),) * 2)
-    trace = execute(backend_cls, workload)
-    if backend_cls.name in PARALLEL_BACKENDS:
-        assert trace.wall_s < 0.75 * workload.serial_s  # two processes, two cores
+    if backend_cls.name in PARALLEL_BACKENDS:  # two processes, two cores
+        # the best of three: other load on the machine can only make a run slower
+        best = min(execute(backend_cls, workload).wall_s for _ in range(3))
+        assert best < 0.75 * workload.serial_s
     else:
-        assert trace.wall_s >= 0.8 * workload.serial_s  # one GIL
+        assert execute(backend_cls, workload).wall_s >= 0.8 * workload.serial_s  # one GIL
 
 
 def test_dependencies_are_respected(backend_cls: type[Backend]) -> None:
