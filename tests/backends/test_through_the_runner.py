@@ -13,7 +13,7 @@ from concbench.cli import main
 from concbench.framework.registry import default_registry
 
 
-def available(name: str) -> Any:
+def available(name: str) -> pytest.MarkDecorator:
     reason = default_registry().backend(name).unavailable_reason()
     return pytest.mark.skipif(reason is not None, reason=reason or "")
 
