@@ -50,6 +50,10 @@ class DaskBackend(Backend):
         ),
     )
 
+    compare = ()
+    """Out of the default matrix: its cluster start-up and per-task latency would make it
+    the slowest row of `nox -s compare`. Name it to include it: `concbench compare -b dask`."""
+
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self._session: Session | None = None
