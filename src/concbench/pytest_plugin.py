@@ -8,7 +8,7 @@ install hint::
     from concbench.framework import Task, Workload, sleep
 
     def test_sleeps_overlap(concbench_backend):
-        workload = Workload(tasks=(Task((sleep(0.1),)),) * 2)
+        workload = Workload(tasks=(Task((sleep(0.2),)),) * 2)
         trace = concbench_backend.run(workload)
         assert trace.wall_s < 0.6 * workload.serial_s
 

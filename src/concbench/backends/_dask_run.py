@@ -64,6 +64,8 @@ class Session:
         recorder.main_done()
         results: list[Stamps] = self.client.gather([futures[i] for i in range(len(futures))])
         recorder.finish()
+        if slots is not None:
+            slots.close()  # its leases live on the scheduler, which outlives this run
         for index, (start, ends, end) in enumerate(results):
             recorder.task_ran(index, start - offset, [e - offset for e in ends], end - offset)
 

@@ -88,9 +88,18 @@ def group_records(records: Iterable[RunRecord]) -> list[Group]:
         key = (record.label, _interpreter(record) if several else "")
         backends.setdefault(key, []).append(record)
     return [
-        Group(scenario, params, tuple(_row(key, runs) for key, runs in backends.items()))
+        Group(scenario, params, tuple(_row(key, backends[key]) for key in _ordered(backends)))
         for (scenario, params), backends in workloads.items()
     ]
+
+
+def _ordered(keys: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Labels in first-seen order, each label's interpreters together, in first-seen order:
+    the rows of one backend on several Pythons sit one under the other."""
+    keys = list(keys)
+    labels = {label: index for index, (label, _) in reversed(list(enumerate(keys)))}
+    pythons = {python: index for index, (_, python) in reversed(list(enumerate(keys)))}
+    return sorted(keys, key=lambda key: (labels[key[0]], pythons[key[1]]))
 
 
 def _interpreter(record: RunRecord) -> str:
