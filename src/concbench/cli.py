@@ -275,13 +275,13 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     outputs = _outputs(args)
     for name in args.scenario:
         registry.scenario(name)  # unknown names fail here, with a suggestion
-    backends = _backends(registry, args)
+    backends = _compare_variants(registry, _backends(registry, args), named=bool(args.backend))
     jobs: list[Job] = []
     for name, scenario in registry.scenarios.items():
         if args.scenario and name not in args.scenario:
             continue
         for params in scenario.compare:
-            jobs += plan(registry, name, params, backends)
+            jobs += plan(registry, name, params, backends, matrix=True)
     if not jobs:
         raise ParameterError("no scenario in the compare matrix matches --scenario")
     return _execute(jobs, settings, args, "compare", console, outputs=outputs)
@@ -357,6 +357,28 @@ def _backends(
             f"{did_you_mean(option, known)} (options: {allowed})"
         )
     return selected
+
+
+def _compare_variants(
+    registry: Registry, selected: list[tuple[str, Mapping[str, object]]], *, named: bool
+) -> list[tuple[str, Mapping[str, object]]]:
+    """Each backend once per option set its ``compare`` lists, with the user's ``-o`` on top.
+
+    A backend whose ``compare`` is empty stays out of the default matrix, unless ``-b``
+    names it: then it runs with its defaults and the user's options.
+    """
+    variants: list[tuple[str, Mapping[str, object]]] = []
+    for name, given in selected:
+        backend = registry.backend(name)
+        sets = backend.compare or (({},) if named else ())
+        seen: set[tuple[tuple[str, object], ...]] = set()
+        for variant in sets:
+            options = {**variant, **given}
+            key = tuple(sorted(backend.resolve_options(options).items()))
+            if key not in seen:
+                seen.add(key)
+                variants.append((name, options))
+    return variants
 
 
 def _out(args: argparse.Namespace, command: str) -> Path:

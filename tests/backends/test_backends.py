@@ -24,7 +24,7 @@ from concbench.framework import (
     sleep,
 )
 from concbench.framework.cpuwork import calibrate
-from conftest import COROUTINE_BACKENDS, execute
+from conftest import COROUTINE_BACKENDS, PARALLEL_BACKENDS, execute
 
 S = 0.2  # seconds per unit: short, but long enough that 2-core noise stays well inside the margins
 
@@ -48,9 +48,11 @@ def spans(trace: object, index: int) -> tuple[float, float]:
 def test_every_step_kind_runs_in_tasks_and_in_main(
     backend_cls: type[Backend], step: Step, io_address: tuple[str, int]
 ) -> None:
-    assert backend_cls.supports == frozenset(StepKind)
+    if step.kind not in backend_cls.supports:
+        reason = backend_cls.unsupported_reason(Workload(tasks=(Task((step,)),)))
+        assert reason == f"backend {backend_cls.name!r} cannot run {step.kind.value} steps"
     workload = Workload(tasks=(Task(steps=(step, step)),) * 3, main=(step,))
-    trace = execute(backend_cls(), workload, io_address)
+    trace = execute(backend_cls, workload, io_address)
     assert trace.wall_s >= 0.0
 
 
@@ -61,7 +63,7 @@ def test_channel_steps_run_in_tasks_and_in_main(backend_cls: type[Backend]) -> N
         main=(put("c"), put("c"), get("c"), get("c")),
         channels=(Channel("c", 2),),
     )
-    trace = execute(backend_cls(), workload)
+    trace = execute(backend_cls, workload)
     assert trace.has_steps
 
 
@@ -69,7 +71,7 @@ def test_requests_overlap_and_each_lasts_at_least_the_latency(
     backend_cls: type[Backend], io_address: tuple[str, int]
 ) -> None:
     workload = Workload(tasks=(Task((io(S / 2),)),) * 50)
-    trace = execute(backend_cls(), workload, io_address)
+    trace = execute(backend_cls, workload, io_address)
     assert trace.wall_s < 0.6 * workload.serial_s
     for lane in range(len(workload.tasks)):
         [measured] = trace.step_durations_ns(lane)
@@ -80,6 +82,9 @@ def test_a_workload_with_io_but_no_server_address_fails_saying_so(
     backend_cls: type[Backend],
 ) -> None:
     workload = Workload(tasks=(Task((io(0.01),)),))
+    reason = backend_cls.unsupported_reason(workload)
+    if reason:
+        pytest.skip(reason)
     with pytest.raises(ModelError, match="no io_address: the runner starts the latency server"):
         backend_cls().execute(workload, Recorder(workload))
 
@@ -91,7 +96,7 @@ def test_consumers_share_a_channel_and_overlap(backend_cls: type[Backend]) -> No
         tasks=(Task((put("c"),) * 8), *(consumer,) * 4), channels=(Channel("c", 2),)
     )
     assert workload.ideal_s == pytest.approx(S)
-    trace = execute(backend_cls(), workload)
+    trace = execute(backend_cls, workload)
     assert trace.wall_s >= 0.99 * workload.ideal_s
     assert trace.wall_s < 0.6 * workload.serial_s
 
@@ -105,7 +110,7 @@ def test_a_full_channel_makes_the_producer_wait(
         tasks=(Task((put("c"), put("c"))), Task((sleep(S / 2), get("c"), get("c")))),
         channels=(Channel("c", capacity),),
     )
-    trace = execute(backend_cls(), workload)
+    trace = execute(backend_cls, workload)
     second_put = sum(trace.step_durations_ns(0)) / 1e9
     if blocked:
         assert second_put >= 0.95 * S / 2
@@ -115,24 +120,28 @@ def test_a_full_channel_makes_the_producer_wait(
 
 def test_sleeps_overlap(backend_cls: type[Backend]) -> None:
     workload = Workload(tasks=(Task(steps=(sleep(S),)),) * 4, main=(sleep(S / 2),))
-    trace = execute(backend_cls(), workload)
+    trace = execute(backend_cls, workload)
     assert trace.wall_s >= 0.99 * S  # a timer may fire a hair early; never much
     assert trace.wall_s < 0.6 * workload.serial_s
 
 
 def test_blocking_steps_serialise_coroutines_but_not_threads(backend_cls: type[Backend]) -> None:
     workload = Workload(tasks=(Task(steps=(block(S),)),) * 2, main=(block(S / 2),))
-    trace = execute(backend_cls(), workload)
+    trace = execute(backend_cls, workload)
     if backend_cls.name in COROUTINE_BACKENDS:
         assert trace.wall_s >= 0.9 * workload.serial_s
     else:
         assert trace.wall_s < 0.6 * workload.serial_s
 
 
-def test_cpu_work_does_not_overlap_under_the_gil(backend_cls: type[Backend]) -> None:
+def test_cpu_work_overlaps_only_across_processes(backend_cls: type[Backend]) -> None:
     workload = Workload(tasks=(Task(steps=(cpu(S),)),) * 2)
-    trace = execute(backend_cls(), workload)
-    assert trace.wall_s >= 0.8 * workload.serial_s
+    if backend_cls.name in PARALLEL_BACKENDS:  # two processes, two cores
+        # the best of three: other load on the machine can only make a run slower
+        best = min(execute(backend_cls, workload).wall_s for _ in range(3))
+        assert best < 0.75 * workload.serial_s
+    else:
+        assert execute(backend_cls, workload).wall_s >= 0.8 * workload.serial_s  # one GIL
 
 
 def test_dependencies_are_respected(backend_cls: type[Backend]) -> None:
@@ -148,7 +157,7 @@ def test_dependencies_are_respected(backend_cls: type[Backend]) -> None:
         free,
     )
     workload = Workload(tasks=tasks)
-    trace = execute(backend_cls(), workload)  # execute() checks starts against dependency ends
+    trace = execute(backend_cls, workload)  # execute() checks starts against dependency ends
     assert spans(trace, 2)[0] >= spans(trace, 1)[1]
     assert spans(trace, 3)[0] >= spans(trace, 2)[1]
     assert trace.wall_s >= 0.99 * workload.ideal_s
@@ -157,7 +166,7 @@ def test_dependencies_are_respected(backend_cls: type[Backend]) -> None:
 
 def test_the_limit_is_respected(backend_cls: type[Backend]) -> None:
     workload = Workload(tasks=(Task((sleep(S / 4),)),) * 6, limit=2)
-    trace = execute(backend_cls(), workload)  # execute() fails if more than 2 ran at once
+    trace = execute(backend_cls, workload)  # execute() fails if more than 2 ran at once
     assert trace.wall_s >= 0.99 * workload.ideal_s  # 3 rounds
     assert trace.wall_s < 0.8 * workload.serial_s
 
@@ -165,13 +174,13 @@ def test_the_limit_is_respected(backend_cls: type[Backend]) -> None:
 def test_an_exception_in_a_task_propagates(backend_cls: type[Backend]) -> None:
     bogus = Step(kind=cast(StepKind, "bogus"))  # every backend refuses a kind it does not know
     with pytest.raises(Exception) as caught:  # noqa: PT011 - trio wraps it in a group
-        execute(backend_cls(), Workload(tasks=(Task((bogus,)),)))
+        execute(backend_cls, Workload(tasks=(Task((bogus,)),)), check_support=False)
     raised = getattr(caught.value, "exceptions", (caught.value,))
     assert [type(exc) for exc in raised] == [NotImplementedError]
 
 
 def test_an_empty_workload_runs(backend_cls: type[Backend]) -> None:
-    trace = execute(backend_cls(), Workload(tasks=(), main=(sleep(0.01),)))
+    trace = execute(backend_cls, Workload(tasks=(), main=(sleep(0.01),)))
     assert trace.wall_s >= 0.0099
 
 
@@ -200,7 +209,7 @@ def test_every_step_end_is_recorded_and_sleeps_last_their_nominal_time(
     workload = Workload(
         tasks=(Task((sleep(0.02), checkpoint(3), sleep(0.01))),) * 3, main=(sleep(0.015),)
     )
-    trace = execute(backend_cls(), workload)  # checks that every step end is there, in order
+    trace = execute(backend_cls, workload)  # checks that every step end is there, in order
     assert trace.has_steps
     for lane in range(trace.lanes):
         nominal = [step.seconds for step in workload.lane_steps(lane)]

@@ -126,7 +126,7 @@ def test_a_timer_firing_early_leaves_a_negative_lateness() -> None:
 def test_parts_add_up_to_the_overhead_on_every_backend(
     backend_cls: type[Backend], workload: Workload
 ) -> None:
-    trace = execute(backend_cls(), workload)
+    trace = execute(backend_cls, workload)
     figures = decompose(trace, workload, backend_cls.blocks_scheduler)
     total = sum(float(figures[f"part_{name}_s"]) for name in PARTS)
     assert total == pytest.approx(trace.wall_s - workload.ideal_s, abs=1e-9)
@@ -136,7 +136,7 @@ def test_real_blocking_on_a_coroutine_backend_is_mostly_blocked_time(
     backend_cls: type[Backend],
 ) -> None:
     workload = Workload(tasks=(Task((block(0.1),)),) * 2, main=(block(0.05),))
-    trace = execute(backend_cls(), workload)
+    trace = execute(backend_cls, workload)
     figures = decompose(trace, workload, backend_cls.blocks_scheduler)
     overhead = trace.wall_s - workload.ideal_s
     if backend_cls.name in COROUTINE_BACKENDS:

@@ -277,3 +277,32 @@ def registry(*backends: type[Backend]) -> Registry:
         (SCENARIOS_GROUP, "big"): "support.plugins:big",
     }
     return Registry({cls.name: cls for cls in backends}, scenarios, references=references)
+
+
+class FigureBackend(GoodBackend):
+    """Reports a cost paid outside the run, and a note, as the processes backend does."""
+
+    name = "figure"
+
+    def execute(self, workload: Workload, recorder: Recorder) -> None:
+        started = time.perf_counter()
+        time.sleep(0.01)  # "start-up", before begin(): outside the measured time
+        recorder.figure("warm_up_s", time.perf_counter() - started)
+        super().execute(workload, recorder)
+
+    @classmethod
+    def note(cls, workload: Workload, options: Mapping[str, Any]) -> str | None:
+        return f"{len(workload.tasks)} tasks, one after another"
+
+
+class BadCloseBackend(GoodBackend):
+    name = "badclose"
+
+    def close(self) -> None:
+        raise OSError("the pool would not shut down")
+
+
+class BadCompareBackend(GoodBackend):
+    name = "badcompare"
+    options = (Param("depth", int, 1, "an option", min=1, max=4),)
+    compare = ({"depht": 2},)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import platform
+import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from concbench.framework import Backend, Recorder, Step, StepKind, Workload
 from concbench.framework.cpuwork import burn
 from concbench.framework.ioserver import check_reply, encode_request
 
-__all__ = ["AsyncioBackend", "UvloopBackend"]
+__all__ = ["AsyncioBackend", "EagerAsyncioBackend", "UvloopBackend"]
 
 # module constants: an enum member lookup per step would be measurable at a million tasks
 _SLEEP, _BLOCK, _CPU, _CHECKPOINT = (
@@ -146,4 +149,26 @@ class UvloopBackend(AsyncioBackend):
         import uvloop
 
         loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+        return loop
+
+
+class EagerAsyncioBackend(AsyncioBackend):
+    name = "asyncio-eager"
+    description = (
+        "the asyncio backend with asyncio.eager_task_factory: each task runs at once, "
+        "up to its first suspension, inside create_task (Python >= 3.12)"
+    )
+
+    @classmethod
+    def unavailable_reason(cls, options: Mapping[str, Any] | None = None) -> str | None:
+        if sys.version_info < (3, 12):
+            return (
+                "asyncio.eager_task_factory needs Python >= 3.12; "
+                f"this is {platform.python_version()}"
+            )
+        return super().unavailable_reason(options)
+
+    def new_loop(self) -> asyncio.AbstractEventLoop:
+        loop = asyncio.new_event_loop()
+        loop.set_task_factory(asyncio.eager_task_factory)  # type: ignore[attr-defined,unused-ignore]
         return loop

@@ -42,6 +42,12 @@ class Backend(ABC):
     Step ends are optional (a backend that records none still gets totals, but no
     decomposition of its overhead); if any are recorded, all must be, in order.
 
+    A task that runs in another process on this machine reports its own ``perf_counter_ns``
+    stamps, which the parent hands to ``recorder.task_ran`` (the clock is system-wide).
+    Costs paid outside ``begin()``..``finish()`` that still matter, such as starting a
+    process pool, go to ``recorder.figure(name, seconds)``: stored with the run, shown in
+    the notes, never part of the measured time.
+
     A step kind the backend cannot express is left out of :attr:`supports`; workloads using
     it are recorded as ``skipped`` with the reason instead of being run wrongly.
     """
@@ -58,26 +64,62 @@ class Backend(ABC):
     """Step kinds this backend can run with its own primitives."""
     options: ClassVar[tuple[Param, ...]] = ()
     """Backend options (``-o name=value``), validated like scenario parameters."""
+    keeps_workers: ClassVar[bool] = False
+    """True when the backend keeps threads or processes (a pool, a cluster) from one run to
+    the next and releases them in :meth:`close`: the check that a run leaves nothing
+    running then happens after ``close()`` instead of after each run."""
     blocks_scheduler: ClassVar[frozenset[StepKind]] = frozenset()
     """Step kinds that stop every other task while they run (on a coroutine scheduler:
     ``block`` and ``cpu``). The overhead decomposition charges time spent waiting behind
     them to "blocked", and the diagnosis names them."""
+    compare: ClassVar[tuple[Mapping[str, object], ...]] = ({},)
+    """Option sets that ``concbench compare`` runs by default, one row each (as
+    :attr:`Scenario.compare` lists parameter sets): variants such as anyio on asyncio and on
+    trio are options, not classes. Empty keeps the backend out of the default matrix; it
+    still runs when named with ``-b``."""
+    own_process: ClassVar[bool] = False
+    """True when :meth:`prepare_process` changes process-wide state (gevent's monkey-patching):
+    the backend must never share an interpreter. The runner always gives each job fresh
+    worker processes; ``concbench.testing.run`` starts one for such a backend."""
 
     def __init__(self, **options: Any) -> None:
         self.config: dict[str, Any] = resolve(self.options, options, owner=f"backend {self.name!r}")
 
     @classmethod
-    def unavailable_reason(cls) -> str | None:
-        """Why this backend cannot run here, with the fix; ``None`` when it can.
+    def prepare_process(cls) -> None:
+        """Process-wide set-up, called once in a fresh process before the backend is created.
+
+        The default does nothing. A backend that overrides it must set :attr:`own_process`.
+        """
+        return
+
+    @classmethod
+    def unavailable_reason(cls, options: Mapping[str, Any] | None = None) -> str | None:
+        """Why this backend cannot run here with ``options``, with the fix; ``None`` when it can.
 
         The default checks :attr:`requires` without importing anything, so listing
-        backends never pays for (or is broken by) their imports.
+        backends never pays for (or is broken by) their imports. ``options`` (every option,
+        resolved) lets a variant name what it needs beyond the class, such as the event
+        loop library an option selects, or a Python version.
         """
         missing = [module for module in cls.requires if importlib.util.find_spec(module) is None]
         if not missing:
             return None
         hint = f"install concbench[{cls.extra}]" if cls.extra else f"install {', '.join(missing)}"
         return f"{', '.join(missing)} is not installed: {hint}"
+
+    @classmethod
+    def note(cls, workload: Workload, options: Mapping[str, Any]) -> str | None:
+        """One line for the report's notes column on how this backend runs ``workload``,
+        when that changes what the numbers mean; ``None`` (the default) for nothing."""
+        return None
+
+    @classmethod
+    def compare_skip_reason(cls, workload: Workload, options: Mapping[str, Any]) -> str | None:
+        """Why ``concbench compare`` should leave this job out of its default matrix (it would
+        take far longer than the matrix allows); ``None`` (the default) to run it.
+        ``concbench run`` never asks."""
+        return None
 
     @classmethod
     def unsupported_reason(cls, workload: Workload) -> str | None:
@@ -110,3 +152,8 @@ class Backend(ABC):
     @abstractmethod
     def execute(self, workload: Workload, recorder: Recorder) -> None:
         """Run ``workload`` once, recording timestamps as the class docstring describes."""
+
+    def close(self) -> None:
+        """Release what the backend keeps between runs (a pool, a cluster); called once
+        after the last run of a worker. The default does nothing."""
+        return

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-__all__ = ["burn", "calibrate", "iterations_per_second"]
+__all__ = ["adopt", "burn", "calibrate", "iterations_per_second"]
 
 _CALIBRATION_S = 0.1
 """Length of one calibration round; the fastest of several rounds sets the rate."""
@@ -58,6 +58,14 @@ def calibrate(target_s: float = _CALIBRATION_S, rounds: int = _ROUNDS) -> float:
         best = min(best, elapsed)
     _rate = iterations / best
     return _rate
+
+
+def adopt(rate: float) -> None:
+    """Use a rate calibrated by another process on this machine (a pool's parent), so that a
+    step is the same amount of work wherever it runs and no helper process calibrates in
+    the middle of a timed run."""
+    global _rate  # noqa: PLW0603 - see calibrate()
+    _rate = rate
 
 
 def iterations_per_second() -> float:

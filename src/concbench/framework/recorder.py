@@ -8,6 +8,7 @@ the overhead it measures.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Sequence
 from time import perf_counter_ns
 
 from .model import Workload
@@ -26,6 +27,7 @@ class Recorder:
     __slots__ = (
         "_begin",
         "_end",
+        "_figures",
         "_finish",
         "_main_done",
         "_offsets",
@@ -46,6 +48,7 @@ class Recorder:
         self._begin = 0
         self._main_done = 0
         self._finish = 0
+        self._figures: dict[str, float] = {}
 
     def begin(self) -> None:
         self._begin = perf_counter_ns()
@@ -63,6 +66,24 @@ class Recorder:
     def end(self, task: int) -> None:
         self._end[task] = perf_counter_ns()
 
+    def task_ran(self, task: int, start_ns: int, step_ends_ns: Sequence[int], end_ns: int) -> None:
+        """Task ``task`` ran elsewhere and reported its own ``perf_counter_ns`` stamps.
+
+        For tasks run by another process on this machine (a pool, a local cluster): the
+        clock is system-wide, so the stamps compare with the ones taken here. A backend
+        whose tasks run on another machine converts them first.
+        """
+        self._start[task] = start_ns
+        first = self._offsets[task]
+        for number, stamp in enumerate(step_ends_ns):
+            self._step_end[first + number] = stamp
+        self._end[task] = end_ns
+
+    def figure(self, name: str, seconds: float) -> None:
+        """A cost paid outside ``begin()``..``finish()`` worth reporting, such as starting a
+        process pool (``name`` like ``pool_startup_s``); never part of the measured time."""
+        self._figures[name] = seconds
+
     def main_done(self) -> None:
         self._main_done = perf_counter_ns()
 
@@ -79,4 +100,5 @@ class Recorder:
             end_ns=self._end,
             step_end_ns=self._step_end,
             step_offsets=self._offsets,
+            figures=dict(self._figures),
         )

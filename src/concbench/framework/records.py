@@ -90,6 +90,8 @@ class RunRecord:
     trace_stored: bool = False
     steps: int | None = None
     """Steps in the tasks, main excluded (as ``tasks`` excludes main); absent in old stores."""
+    note: str = ""
+    figures: Mapping[str, float] = field(default_factory=dict)
     schema: int = SCHEMA
 
     @property
@@ -108,6 +110,7 @@ class RunRecord:
         data["status"] = self.status.value
         data["params"] = dict(self.params)
         data["options"] = dict(self.options)
+        data["figures"] = dict(self.figures)
         return data
 
     @classmethod

@@ -108,7 +108,13 @@ def _load(
     references: dict[tuple[str, str], str],
 ) -> dict[str, Any]:
     loaded: dict[str, Any] = {}
-    for point in sorted(source(group), key=lambda point: point.name):
+
+    # concbench's own entry points first on a name clash: a plugin is reported as the
+    # duplicate, never silently put in place of a built-in
+    def order(point: EntryPoint) -> tuple[str, bool, str]:
+        return point.name, not point.value.startswith("concbench."), point.value
+
+    for point in sorted(source(group), key=order):
 
         def fail(reason: str, point: EntryPoint = point) -> None:
             broken.append(BrokenPlugin(group, point.name, point.value, reason))
@@ -144,6 +150,11 @@ def check_backend(name: str, obj: Any) -> str | None:
         return f"{obj.__qualname__}.supports must be a frozenset of StepKind"
     if not all(isinstance(option, Param) for option in obj.options):
         return f"{obj.__qualname__}.options must be a tuple of Param"
+    try:
+        for options in obj.compare:
+            obj.resolve_options(options)
+    except (TypeError, ValueError) as exc:
+        return f"{obj.__qualname__}.compare must list valid option sets: {exc}"
     return None
 
 

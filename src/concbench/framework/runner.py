@@ -42,7 +42,7 @@ _STARTUP_S = 60.0
 _PARENT_FIELDS = frozenset(
     {"scenario", "params", "backend", "options", "status", "error", "tasks", "serial_s"}
     | {"ideal_s", "machine_bound_s", "overhead_s", "run", "process", "python"}
-    | {"implementation", "schema", "steps", "env"}
+    | {"implementation", "schema", "steps", "env", "note"}
 )
 """Record fields the parent fills from the plan; a worker's measurement may not set them."""
 _MAX_TIMEOUT_S = 7 * 24 * 3600.0
@@ -91,6 +91,7 @@ class Job:
     backend_ref: str = ""
     skip_reason: str | None = None
     steps: int = 0
+    note: str = ""
     io_connections: int = 0
     """Requests the workload can have open at once; > 0 means it needs a latency server."""
 
@@ -113,6 +114,7 @@ class Job:
             python=platform.python_version(),
             implementation=_implementation(),
             steps=self.steps,
+            note=self.note,
             **({"started_at": _now(), "id": uuid.uuid4().hex} | fields),
         )
 
@@ -122,11 +124,14 @@ def plan(
     scenario: str,
     params: Mapping[str, object],
     backends: Sequence[tuple[str, Mapping[str, object]]],
+    *,
+    matrix: bool = False,
 ) -> list[Job]:
     """Resolve one scenario against several backends; raises before anything runs.
 
     ``backends`` pairs each backend name with its options. A backend that cannot run here
-    or cannot express the workload still yields a job, marked with the reason to skip it.
+    or cannot express the workload still yields a job, marked with the reason to skip it;
+    so does one that asks to be left out of the default matrix, when ``matrix`` is set.
     """
     recipe = registry.scenario(scenario)
     resolved = recipe.resolve(params)
@@ -143,10 +148,12 @@ def plan(
         options = backend.resolve_options(given_options)
         config = {option.name: option.default for option in backend.options} | options
         reason = (
-            backend.unavailable_reason()
+            backend.unavailable_reason(config)
             or backend.unsupported_reason(workload)
             or backend.check_resources(workload, config)
         )
+        if matrix and not reason:
+            reason = backend.compare_skip_reason(workload, config)
         jobs.append(
             Job(
                 scenario=scenario,
@@ -162,6 +169,7 @@ def plan(
                 skip_reason=reason,
                 steps=workload.task_steps,
                 io_connections=workload.io_connections,
+                note=backend.note(workload, config) or "",
             )
         )
     return jobs

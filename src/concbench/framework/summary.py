@@ -16,6 +16,7 @@ from .decompose import PARTS
 from .diagnosis import diagnose, median_of
 from .records import RunRecord, Status
 from .stats import Comparison, Summary, compare, stability_warnings, summarize
+from .units import fmt_seconds
 
 __all__ = ["Group", "Row", "group_records"]
 
@@ -40,6 +41,8 @@ class Row:
     warnings: tuple[str, ...] = ()
     vs_best: Comparison | None = None
     """Against the fastest row of the group: change of the median, and its significance."""
+    python: str = ""
+    """The interpreter, when the rows of a report come from more than one."""
 
     @property
     def overhead_s(self) -> float | None:
@@ -96,21 +99,41 @@ def group_records(records: Iterable[RunRecord]) -> list[Group]:
     """Group by workload, then by backend label, keeping first-seen order.
 
     Parameters are compared whatever their order: a store keeps them sorted by name, a
-    fresh run in declaration order, and a resumed sweep reports both together.
+    fresh run in declaration order, and a resumed sweep reports both together. When the
+    records come from more than one interpreter (stores of several Pythons merged), each
+    backend gets a row per interpreter.
     """
-    workloads: dict[tuple[str, str], dict[str, list[RunRecord]]] = {}
+    records = list(records)
+    several = len({_interpreter(record) for record in records}) > 1
+    workloads: dict[tuple[str, str], dict[tuple[str, str], list[RunRecord]]] = {}
     titles: dict[tuple[str, str], str] = {}
     for record in records:
         key = (record.scenario, json.dumps(dict(record.params), sort_keys=True, default=str))
         titles.setdefault(key, record.params_label)
         backends = workloads.setdefault(key, {})
-        backends.setdefault(record.label, []).append(record)
+        row_key = (record.label, _interpreter(record) if several else "")
+        backends.setdefault(row_key, []).append(record)
     return [
         Group(
-            key[0], titles[key], _against_best([_row(label, runs) for label, runs in rows.items()])
+            key[0],
+            titles[key],
+            _against_best([_row(row_key, rows[row_key]) for row_key in _ordered(rows)]),
         )
         for key, rows in workloads.items()
     ]
+
+
+def _ordered(keys: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Labels in first-seen order, each label's interpreters together, in first-seen order:
+    the rows of one backend on several Pythons sit one under the other."""
+    keys = list(keys)
+    labels = {label: index for index, (label, _) in reversed(list(enumerate(keys)))}
+    pythons = {python: index for index, (_, python) in reversed(list(enumerate(keys)))}
+    return sorted(keys, key=lambda key: (labels[key[0]], pythons[key[1]]))
+
+
+def _interpreter(record: RunRecord) -> str:
+    return record.implementation or record.python
 
 
 def _against_best(rows: list[Row]) -> tuple[Row, ...]:
@@ -131,7 +154,8 @@ def _walls(records: Sequence[RunRecord]) -> list[float]:
     return [r.wall_s for r in records if r.status is Status.OK and r.wall_s is not None]
 
 
-def _row(label: str, runs: Sequence[RunRecord]) -> Row:
+def _row(key: tuple[str, str], runs: Sequence[RunRecord]) -> Row:
+    label, python = key
     first = runs[0]
     ok = _walls(runs)
     statuses = Counter(run.status for run in runs)
@@ -152,6 +176,7 @@ def _row(label: str, runs: Sequence[RunRecord]) -> Row:
         diagnosis=diagnose(runs),
         parts={name: median_of(runs, f"part_{name}_s") for name in PARTS},
         warnings=tuple(stability_warnings(wall)) if wall else (),
+        python=python,
     )
 
 
@@ -171,4 +196,22 @@ def _note(runs: Sequence[RunRecord], statuses: Counter[Status]) -> str:
     first = runs[0]
     if first.machine_bound_s is not None and first.machine_bound_s > first.ideal_s * 1.001:
         notes.append(f"machine bound {first.machine_bound_s:.3g} s (cpu work / cores)")
+    if first.note:
+        notes.append(first.note)
+    notes += _figures(runs)
     return "; ".join(notes)
+
+
+def _figures(runs: Sequence[RunRecord]) -> list[str]:
+    """Costs a backend paid outside the measured time, as the median of the ok runs:
+    ``pool_startup_s`` becomes "pool startup 210 ms (not in measured)"."""
+    values: dict[str, list[float]] = {}
+    for run in runs:
+        if run.status is Status.OK:
+            for name, seconds in run.figures.items():
+                values.setdefault(name, []).append(seconds)
+    return [
+        f"{name.removesuffix('_s').replace('_', ' ')} "
+        f"{fmt_seconds(summarize(seconds).median)} (not in measured)"
+        for name, seconds in values.items()
+    ]

@@ -55,6 +55,9 @@ def table_for(group: Group) -> Table:
         title_justify="left",
     )
     table.add_column("backend", style="bold", no_wrap=True)
+    several = any(row.python for row in group.rows)
+    if several:
+        table.add_column("python", no_wrap=True)
     table.add_column("runs", justify="right", no_wrap=True)
     for header in (
         "serial",
@@ -71,7 +74,8 @@ def table_for(group: Group) -> Table:
     table.add_column("vs best", justify="right", no_wrap=True)
     table.add_column("diagnosis and notes", overflow="fold", min_width=24)
     for row in group.rows:
-        table.add_row(*_cells(row, per_step))
+        cells = _cells(row, per_step)
+        table.add_row(*([cells[0], escape(row.python), *cells[1:]] if several else cells))
     return table
 
 

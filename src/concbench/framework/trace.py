@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import statistics
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .model import Workload
 
@@ -27,6 +27,8 @@ class Trace:
     end_ns: array[int]
     step_end_ns: array[int]
     step_offsets: array[int]
+    figures: dict[str, float] = field(default_factory=dict)
+    """Costs the backend reported outside the measured interval (``Recorder.figure``)."""
 
     @property
     def lanes(self) -> int:

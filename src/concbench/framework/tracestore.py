@@ -53,12 +53,15 @@ class StoredTrace:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StoredTrace:
         kinds = list(StepKind)
-        arrays = {name: _decode(data[name], "q") for name in _ARRAYS}
         trace = Trace(
             begin_ns=data["begin_ns"],
             main_done_ns=data["main_done_ns"],
             finish_ns=data["finish_ns"],
-            **arrays,
+            spawn_ns=_decode(data["spawn_ns"], "q"),
+            start_ns=_decode(data["start_ns"], "q"),
+            end_ns=_decode(data["end_ns"], "q"),
+            step_end_ns=_decode(data["step_end_ns"], "q"),
+            step_offsets=_decode(data["step_offsets"], "q"),
         )
         return cls(
             record_id=data["record_id"],

@@ -80,6 +80,22 @@ def _serve(conn: Connection, request: WorkerRequest) -> None:
         send(conn, {"event": "failed", "run": 0, "error": _error_text()})
         return
     send(conn, {"event": "ready"})
+    alive_before = running()
+    outcome = _runs(conn, backend, workload, request)
+    try:
+        backend.close()  # before the last message: the parent stops this process once it has it
+        if type(backend).keeps_workers:
+            check_leftovers(alive_before)
+    except BaseException:
+        error = "while closing the backend: " + _error_text()
+        outcome = outcome or {"event": "failed", "run": request.repeat, "error": error}
+    send(conn, outcome or {"event": "done"})
+
+
+def _runs(
+    conn: Connection, backend: Backend, workload: Workload, request: WorkerRequest
+) -> dict[str, Any] | None:
+    """Warm-ups, then counted runs, one message each; the failure message if one raised."""
     traces = TraceStore(request.traces_path) if request.traces_path else None
     for index in range(request.warmup + request.repeat):
         warmup = index < request.warmup
@@ -87,11 +103,7 @@ def _serve(conn: Connection, request: WorkerRequest) -> None:
         try:
             measurement, trace = measure(backend, workload)
         except BaseException:
-            send(
-                conn,
-                {"event": "failed", "run": max(run, 0), "warmup": warmup, "error": _error_text()},
-            )
-            return
+            return {"event": "failed", "run": max(run, 0), "warmup": warmup, "error": _error_text()}
         if not warmup:
             measurement["id"] = uuid.uuid4().hex
             keep = run < request.keep_traces and len(workload.tasks) <= MAX_STORED_TASKS
@@ -100,7 +112,7 @@ def _serve(conn: Connection, request: WorkerRequest) -> None:
                 traces.append(StoredTrace.capture(measurement["id"], trace, workload))
                 measurement["trace_stored"] = True
         send(conn, {"event": "run", "run": run, "warmup": warmup, "measurement": measurement})
-    send(conn, {"event": "done"})
+    return None
 
 
 def _prepare(request: WorkerRequest) -> tuple[Backend, Workload]:
@@ -118,6 +130,7 @@ def _prepare(request: WorkerRequest) -> tuple[Backend, Workload]:
     if StepKind.IO in workload.kinds:
         ensure_open_files(open_files_needed(workload.io_connections))
         workload = dataclasses.replace(workload, io_address=request.io_address)
+    backend_cls.prepare_process()  # a fresh process of its own, as own_process backends need
     backend: Backend = backend_cls(**request.options)
     return backend, workload
 
@@ -142,7 +155,8 @@ def measure(backend: Backend, workload: Workload) -> tuple[dict[str, Any], Trace
         gc.unfreeze()
     trace = recorder.trace()
     trace.check(workload)
-    check_leftovers(alive_before)
+    if not type(backend).keeps_workers:
+        check_leftovers(alive_before)
     return {
         **decompose(trace, workload, type(backend).blocks_scheduler),
         "cores": os.cpu_count(),
@@ -152,6 +166,7 @@ def measure(backend: Backend, workload: Workload) -> tuple[dict[str, Any], Trace
         "voluntary_switches": usage_after[0] - usage_before[0],
         "involuntary_switches": usage_after[1] - usage_before[1],
         "peak_rss_kib": usage_after[2],
+        "figures": trace.figures,
         **trace.summary(),
     }, trace
 

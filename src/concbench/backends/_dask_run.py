@@ -1,0 +1,101 @@
+"""The dask side of :class:`DaskBackend`, kept apart so that listing backends never imports dask."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from distributed import Client, Future, LocalCluster, Semaphore
+
+from concbench.framework import Recorder, Step, StepKind, Workload
+from concbench.framework.cpuwork import adopt, calibrate
+
+from ._elsewhere import Stamps, run_task
+from .threads_backend import Shared, run_steps
+
+
+@dataclass
+class Session:
+    """A client, and the LocalCluster it started (``None`` for a cluster given by address)."""
+
+    client: Client
+    cluster: LocalCluster | None
+    startup_s: float
+
+    @classmethod
+    def start(cls, config: dict[str, Any], workload: Workload) -> Session:
+        began = time.perf_counter()
+        cluster = None
+        if config["address"]:
+            client = Client(config["address"])
+        else:
+            workers = config["workers"] or os.cpu_count() or 1
+            threads = config["threads"] or max(1, -(-len(workload.tasks) // workers))
+            cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=threads,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            )
+            client = Client(cluster)
+        if StepKind.CPU in workload.kinds:
+            if cluster is not None:
+                client.run(adopt, calibrate())  # this machine: the worker's own calibration
+            else:
+                client.run(calibrate)  # another machine calibrates for itself
+        return cls(client, cluster, time.perf_counter() - began)
+
+    def run(self, workload: Workload, recorder: Recorder) -> None:
+        """Submit every task up front, dependencies as futures and the limit as a dask
+        semaphore, so the scheduler enforces both; main runs meanwhile; then gather."""
+        offset = time.time_ns() - time.perf_counter_ns()  # tasks stamp with the wall clock
+        slots = Semaphore(max_leases=workload.limit) if workload.limit else None
+        futures: dict[int, Future[Stamps]] = {}
+        recorder.begin()
+        for index in _submission_order(workload):
+            task = workload.tasks[index]
+            recorder.spawn(index)
+            deps = [futures[dep] for dep in task.after]
+            futures[index] = self.client.submit(_task, task.steps, slots, *deps, pure=False)
+        run_steps(workload.main, Shared.of(workload, recorder), recorder.main_lane)
+        recorder.main_done()
+        results: list[Stamps] = self.client.gather([futures[i] for i in range(len(futures))])
+        recorder.finish()
+        if slots is not None:
+            slots.close()  # its leases live on the scheduler, which outlives this run
+        for index, (start, ends, end) in enumerate(results):
+            recorder.task_ran(index, start - offset, [e - offset for e in ends], end - offset)
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def _task(steps: tuple[Step, ...], slots: Semaphore | None, *after: object) -> Stamps:
+    """A task on a dask worker; ``after`` holds its dependencies' results, unused: dask
+    starts it only once they exist."""
+    if slots is None:
+        return run_task(steps, True)
+    with slots:
+        return run_task(steps, True)
+
+
+def _submission_order(workload: Workload) -> list[int]:
+    """Every task after its dependencies (their futures must exist first), else by index."""
+    order: list[int] = []
+    placed: set[int] = set()
+    pending = list(range(len(workload.tasks)))
+    while pending:
+        left = []
+        for index in pending:
+            if placed.issuperset(workload.tasks[index].after):
+                order.append(index)
+                placed.add(index)
+            else:
+                left.append(index)
+        pending = left
+    return order

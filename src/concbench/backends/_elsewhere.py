@@ -1,0 +1,127 @@
+"""Tasks that run in other processes (a pool, a cluster): the parent dispatches, each task
+times itself.
+
+The parent submits a task once its dependencies have ended and a slot under the limit is
+free, so neither rule needs a primitive shared between processes. The task stamps its own
+start, step ends and end, which the parent hands to ``recorder.task_ran``. The main
+routine runs in the parent, concurrently with a dispatcher thread that does every submit,
+so a task that becomes ready while main sleeps is not kept waiting.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Protocol, Union
+
+from concbench.framework import Recorder, Step, StepKind, Workload
+from concbench.framework.cpuwork import burn
+
+from .threads_backend import Shared, run_steps
+
+__all__ = ["Executor", "Stamps", "dispatch", "run_task"]
+
+Stamps = tuple[int, list[int], int]
+"""A task's start, step ends and end, in nanoseconds of the clock the task was told to use."""
+
+
+def run_task(steps: Sequence[Step], wall_clock: bool) -> Stamps:
+    """Run one task's steps in this process; ``wall_clock`` stamps with ``time.time_ns``
+    (comparable across machines, roughly) instead of ``perf_counter_ns`` (this machine)."""
+    clock = time.time_ns if wall_clock else time.perf_counter_ns
+    start = clock()
+    ends = []
+    for step in steps:
+        if step.kind is StepKind.SLEEP or step.kind is StepKind.BLOCK:
+            time.sleep(step.seconds)  # a task owns its thread here: blocking is waiting
+        elif step.kind is StepKind.CPU:
+            burn(step.seconds)
+        elif step.kind is StepKind.CHECKPOINT:
+            for _ in range(step.count):
+                time.sleep(0)
+        else:
+            raise NotImplementedError(step.kind)
+        ends.append(clock())
+    return start, ends, clock()
+
+
+class Executor(Protocol):
+    """Where tasks run. ``submit`` must not block; ``completed`` blocks for the next task
+    to end and returns its index with its stamps, or the exception it raised."""
+
+    def submit(self, index: int, steps: tuple[Step, ...]) -> None: ...
+
+    def completed(self) -> tuple[int, Union[Stamps, BaseException]]: ...  # noqa: UP007
+
+
+def dispatch(
+    workload: Workload,
+    recorder: Recorder,
+    executor: Executor,
+    to_local: Callable[[int], int] = lambda ns: ns,
+) -> None:
+    """One run: ``recorder.begin()`` through ``recorder.finish()``; re-raises a task's error.
+
+    ``to_local`` converts a task's stamps to this process's ``perf_counter_ns``.
+    """
+    errors: list[BaseException] = []
+    go = threading.Event()
+
+    def dispatcher() -> None:
+        go.wait()
+        try:
+            _dispatch(workload, recorder, executor, to_local, errors)
+        except BaseException as exc:  # re-raised in the calling thread after the join
+            errors.append(exc)
+
+    thread = threading.Thread(target=dispatcher, name="concbench-dispatch", daemon=True)
+    thread.start()  # before begin(): starting the thread is set-up, not the run
+    recorder.begin()
+    go.set()
+    run_steps(workload.main, Shared.of(workload, recorder), recorder.main_lane)
+    recorder.main_done()
+    thread.join()
+    recorder.finish()
+    if errors:
+        raise errors[0]
+
+
+def _dispatch(
+    workload: Workload,
+    recorder: Recorder,
+    executor: Executor,
+    to_local: Callable[[int], int],
+    errors: list[BaseException],
+) -> None:
+    tasks = workload.tasks
+    waiting = [len(set(task.after)) for task in tasks]
+    dependents: dict[int, list[int]] = {}
+    for index, task in enumerate(tasks):
+        for dep in set(task.after):
+            dependents.setdefault(dep, []).append(index)
+    ready = deque(index for index, count in enumerate(waiting) if count == 0)
+    limit = workload.limit or len(tasks)
+    running = 0
+    remaining = len(tasks)
+    while remaining and (running or not errors):
+        while ready and running < limit and not errors:
+            index = ready.popleft()
+            recorder.spawn(index)
+            executor.submit(index, tasks[index].steps)
+            running += 1
+        index, outcome = executor.completed()
+        running -= 1
+        remaining -= 1
+        if isinstance(outcome, BaseException):
+            errors.append(outcome)
+            continue
+        start, ends, end = outcome
+        recorder.task_ran(
+            index, to_local(start), [to_local(stamp) for stamp in ends], to_local(end)
+        )
+        for child in dependents.get(index, ()):
+            waiting[child] -= 1
+            if waiting[child] == 0:
+                ready.append(child)
