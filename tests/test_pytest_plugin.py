@@ -37,7 +37,7 @@ def test_the_fixture_runs_a_check_once_per_backend_variant(tmp_path: Path) -> No
         r"^test_user\.py::test_sleeps_overlap\[(.+?)\] (PASSED|SKIPPED)", done.stdout, re.M
     )
     assert len(outcomes) == expected, done.stdout
-    assert ("anyio(backend=trio)", "PASSED") in outcomes
+    assert ("anyio", "PASSED") in outcomes
     assert ("gevent", "PASSED") in outcomes  # in a fresh process
     for name, cls in registry.backends.items():
         if cls.unavailable_reason():
