@@ -84,16 +84,28 @@ def test_a_bad_dask_address_is_refused_before_anything_runs(
 
 
 @available("anyio")
-def test_compare_runs_every_variant_a_backend_lists(tmp_path: Path) -> None:
+def test_compare_runs_the_variants_a_backend_lists_and_o_applies_on_top(tmp_path: Path) -> None:
     records = run(
         tmp_path, "compare", "-s", "seed", "-b", "anyio", "-b", "asyncio", "--repeat", "1"
     )
     labels = [(r["backend"], r["options"], r["status"]) for r in records]
-    assert ("anyio", {}, "ok") in labels  # asyncio is anyio's default backend
-    assert ("asyncio", {}, "ok") in labels
+    assert labels == [("anyio", {}, "ok"), ("asyncio", {}, "ok")]  # anyio lists asyncio only
+    on_trio = run(
+        tmp_path / "trio",
+        "compare",
+        "-s",
+        "seed",
+        "-b",
+        "anyio",
+        "-o",
+        "backend=trio",
+        "--repeat",
+        "1",
+    )
     trio = "ok" if default_registry().backend("trio").unavailable_reason() is None else "skipped"
-    assert ("anyio", {"backend": "trio"}, trio) in labels
-    assert len(labels) == 3
+    assert [(r["backend"], r["options"], r["status"]) for r in on_trio] == [
+        ("anyio", {"backend": "trio"}, trio)
+    ]
 
 
 def test_compare_leaves_out_a_job_a_pool_would_take_minutes_over(tmp_path: Path) -> None:
