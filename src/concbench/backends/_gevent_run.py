@@ -4,17 +4,40 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import gevent
 import gevent.event
 import gevent.lock
+import gevent.queue
 
 from concbench.framework import Recorder, Step, StepKind, Task, Workload
 from concbench.framework.cpuwork import burn
 
+from .threads_backend import request  # a blocking socket: cooperative under patching
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What every greenlet of one run uses: the recorder, the server, the channels."""
+
+    recorder: Recorder
+    address: tuple[str, int] | None
+    queues: dict[str, gevent.queue.Queue]
+
+    @classmethod
+    def of(cls, workload: Workload, recorder: Recorder) -> Shared:
+        address = workload.io_target() if StepKind.IO in workload.kinds else None
+        queues = {
+            channel.name: gevent.queue.Queue(maxsize=channel.capacity)  # None: unbounded
+            for channel in workload.channels
+        }
+        return cls(recorder, address, queues)
+
 
 def run(workload: Workload, recorder: Recorder) -> None:
     gevent.get_hub()  # the hub and its loop exist before the run begins
+    shared = Shared.of(workload, recorder)
     ended = [gevent.event.Event() for _ in workload.tasks] if workload.has_dependencies else []
     slots = gevent.lock.BoundedSemaphore(workload.limit) if workload.limit else None
     errors: list[BaseException] = []
@@ -25,9 +48,9 @@ def run(workload: Workload, recorder: Recorder) -> None:
                 ended[dep].wait()
             if slots is not None:
                 with slots:
-                    _body(index, task, recorder)
+                    _body(index, task, shared)
             else:
-                _body(index, task, recorder)
+                _body(index, task, shared)
         except BaseException as exc:  # re-raised after the join, without the hub's printout
             errors.append(exc)
         finally:
@@ -39,7 +62,7 @@ def run(workload: Workload, recorder: Recorder) -> None:
     for index, task in enumerate(workload.tasks):
         recorder.spawn(index)
         greenlets.append(gevent.spawn(target, index, task))
-    _run_steps(workload.main, recorder, recorder.main_lane)
+    _run_steps(workload.main, shared, recorder.main_lane)
     recorder.main_done()
     gevent.joinall(greenlets)
     recorder.finish()
@@ -47,13 +70,13 @@ def run(workload: Workload, recorder: Recorder) -> None:
         raise errors[0]
 
 
-def _body(index: int, task: Task, recorder: Recorder) -> None:
-    recorder.start(index)
-    _run_steps(task.steps, recorder, index)
-    recorder.end(index)
+def _body(index: int, task: Task, shared: Shared) -> None:
+    shared.recorder.start(index)
+    _run_steps(task.steps, shared, index)
+    shared.recorder.end(index)
 
 
-def _run_steps(steps: Sequence[Step], recorder: Recorder, lane: int) -> None:
+def _run_steps(steps: Sequence[Step], shared: Shared, lane: int) -> None:
     for number, step in enumerate(steps):
         if step.kind is StepKind.SLEEP:
             gevent.sleep(step.seconds)
@@ -64,6 +87,13 @@ def _run_steps(steps: Sequence[Step], recorder: Recorder, lane: int) -> None:
         elif step.kind is StepKind.CHECKPOINT:
             for _ in range(step.count):
                 gevent.sleep(0)
+        elif step.kind is StepKind.IO:
+            assert shared.address is not None
+            request(shared.address, step.seconds)
+        elif step.kind is StepKind.PUT:
+            shared.queues[step.channel].put(None)
+        elif step.kind is StepKind.GET:
+            shared.queues[step.channel].get()
         else:
             raise NotImplementedError(step.kind)
-        recorder.step_done(lane, number)
+        shared.recorder.step_done(lane, number)

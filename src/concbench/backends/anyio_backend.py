@@ -23,7 +23,6 @@ class AnyioBackend(Backend):
         "the group's exit gathers"
     )
     requires = ("anyio",)
-    supports = frozenset({StepKind.SLEEP, StepKind.BLOCK, StepKind.CPU, StepKind.CHECKPOINT})
     blocks_scheduler = frozenset({StepKind.BLOCK, StepKind.CPU})
     extra = "anyio"
     options = (

@@ -25,7 +25,6 @@ class GeventBackend(Backend):
     requires = ("gevent",)
     extra = "gevent"
     own_process = True
-    supports = frozenset({StepKind.SLEEP, StepKind.BLOCK, StepKind.CPU, StepKind.CHECKPOINT})
     blocks_scheduler = frozenset({StepKind.CPU})  # time.sleep is patched: block steps yield
 
     @classmethod
