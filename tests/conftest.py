@@ -71,6 +71,7 @@ def execute(
     io_address: tuple[str, int] | None = None,
     *,
     check_support: bool = True,
+    no_address: bool = False,
     **options: Any,
 ) -> Trace:
     """One run, checked against the contract like the worker checks it.
@@ -83,7 +84,7 @@ def execute(
     reason = cls.unsupported_reason(workload) if check_support else None
     if reason:
         pytest.skip(reason)  # as the runner records such a job: skipped, with the reason
-    if StepKind.IO in workload.kinds:
+    if StepKind.IO in workload.kinds and not no_address:
         assert io_address is not None, "use the io_address fixture for workloads with io steps"
         workload = dataclasses.replace(workload, io_address=io_address)
     if isinstance(backend, type):
