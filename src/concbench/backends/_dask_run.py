@@ -54,12 +54,15 @@ class Session:
         offset = time.time_ns() - time.perf_counter_ns()  # tasks stamp with the wall clock
         slots = Semaphore(max_leases=workload.limit) if workload.limit else None
         futures: dict[int, Future[Stamps]] = {}
+        address = workload.io_target() if StepKind.IO in workload.kinds else None
         recorder.begin()
         for index in _submission_order(workload):
             task = workload.tasks[index]
             recorder.spawn(index)
             deps = [futures[dep] for dep in task.after]
-            futures[index] = self.client.submit(_task, task.steps, slots, *deps, pure=False)
+            futures[index] = self.client.submit(
+                _task, task.steps, slots, address, *deps, pure=False
+            )
         run_steps(workload.main, Shared.of(workload, recorder), recorder.main_lane)
         recorder.main_done()
         results: list[Stamps] = self.client.gather([futures[i] for i in range(len(futures))])
@@ -75,13 +78,18 @@ class Session:
             self.cluster.close()
 
 
-def _task(steps: tuple[Step, ...], slots: Semaphore | None, *after: object) -> Stamps:
+def _task(
+    steps: tuple[Step, ...],
+    slots: Semaphore | None,
+    address: tuple[str, int] | None,
+    *after: object,
+) -> Stamps:
     """A task on a dask worker; ``after`` holds its dependencies' results, unused: dask
-    starts it only once they exist."""
+    starts it only once they exist. ``address`` is the latency server's, for io steps."""
     if slots is None:
-        return run_task(steps, True)
+        return run_task(steps, True, address)
     with slots:
-        return run_task(steps, True)
+        return run_task(steps, True, address)
 
 
 def _submission_order(workload: Workload) -> list[int]:

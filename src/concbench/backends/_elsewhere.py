@@ -19,7 +19,7 @@ from typing import Protocol, Union
 from concbench.framework import Recorder, Step, StepKind, Workload
 from concbench.framework.cpuwork import burn
 
-from .threads_backend import Shared, run_steps
+from .threads_backend import Shared, request, run_steps
 
 __all__ = ["Executor", "Stamps", "dispatch", "run_task"]
 
@@ -27,9 +27,13 @@ Stamps = tuple[int, list[int], int]
 """A task's start, step ends and end, in nanoseconds of the clock the task was told to use."""
 
 
-def run_task(steps: Sequence[Step], wall_clock: bool) -> Stamps:
+def run_task(
+    steps: Sequence[Step], wall_clock: bool, address: tuple[str, int] | None = None
+) -> Stamps:
     """Run one task's steps in this process; ``wall_clock`` stamps with ``time.time_ns``
-    (comparable across machines, roughly) instead of ``perf_counter_ns`` (this machine)."""
+    (comparable across machines, roughly) instead of ``perf_counter_ns`` (this machine).
+    ``address`` is the latency server's, for ``io`` steps (a blocking socket, as in a
+    thread: the task owns its thread here)."""
     clock = time.time_ns if wall_clock else time.perf_counter_ns
     start = clock()
     ends = []
@@ -41,6 +45,8 @@ def run_task(steps: Sequence[Step], wall_clock: bool) -> Stamps:
         elif step.kind is StepKind.CHECKPOINT:
             for _ in range(step.count):
                 time.sleep(0)
+        elif step.kind is StepKind.IO and address is not None:
+            request(address, step.seconds)
         else:
             raise NotImplementedError(step.kind)
         ends.append(clock())

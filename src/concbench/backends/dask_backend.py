@@ -30,7 +30,9 @@ class DaskBackend(Backend):
     )
     requires = ("distributed",)
     keeps_workers = True  # one cluster for every run of the worker, closed in close()
-    supports = frozenset({StepKind.SLEEP, StepKind.BLOCK, StepKind.CPU, StepKind.CHECKPOINT})
+    supports = frozenset(
+        {StepKind.SLEEP, StepKind.BLOCK, StepKind.CPU, StepKind.CHECKPOINT, StepKind.IO}
+    )  # io from the workers to the latency server on 127.0.0.1: a LocalCluster, not remote
     extra = "dask"
     options = (
         Param(

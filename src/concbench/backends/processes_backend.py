@@ -45,12 +45,13 @@ class _Pool:
     """:class:`Executor` over a :class:`ProcessPoolExecutor`; completions arrive on a queue,
     so nothing is ever submitted from the pool's own management thread."""
 
-    def __init__(self, pool: ProcessPoolExecutor) -> None:
+    def __init__(self, pool: ProcessPoolExecutor, address: tuple[str, int] | None) -> None:
         self.pool = pool
+        self.address = address
         self.done: queue.SimpleQueue[tuple[int, Future[Stamps]]] = queue.SimpleQueue()
 
     def submit(self, index: int, steps: tuple[Step, ...]) -> None:
-        future = self.pool.submit(run_task, steps, False)
+        future = self.pool.submit(run_task, steps, False, self.address)
         future.add_done_callback(lambda future: self.done.put((index, future)))
 
     def completed(self) -> tuple[int, Union[Stamps, BaseException]]:  # noqa: UP007
@@ -62,7 +63,9 @@ class _Pool:
 class ProcessesBackend(Backend):
     name = "processes"
     keeps_workers = True  # one warm pool for every run of the worker, shut down in close()
-    supports = frozenset({StepKind.SLEEP, StepKind.BLOCK, StepKind.CPU, StepKind.CHECKPOINT})
+    supports = frozenset(
+        {StepKind.SLEEP, StepKind.BLOCK, StepKind.CPU, StepKind.CHECKPOINT, StepKind.IO}
+    )  # no channels: a hand-off between pool processes is not what a channel step measures
     description = (
         "concurrent.futures.ProcessPoolExecutor (spawn or forkserver), started and warmed "
         "before the run; main runs in the parent"
@@ -87,7 +90,8 @@ class ProcessesBackend(Backend):
         if self._pool is None:
             self._pool, self._startup_s = _start_pool(self.config, workload)
         recorder.figure("pool_startup_s", self._startup_s)
-        dispatch(workload, recorder, _Pool(self._pool))
+        address = workload.io_target() if StepKind.IO in workload.kinds else None
+        dispatch(workload, recorder, _Pool(self._pool, address))
 
     def close(self) -> None:
         if self._pool is not None:
