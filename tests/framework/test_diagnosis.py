@@ -110,3 +110,11 @@ def test_a_strong_second_cause_is_named_too() -> None:
 def test_no_ok_run_means_no_diagnosis() -> None:
     failed = [r.__class__(**{**r.to_dict(), "status": Status.FAILED}) for r in runs()]
     assert diagnose(failed) == ""
+
+
+def test_cpu_excess_in_a_pool_is_not_blamed_on_the_gil() -> None:
+    text = diagnose(runs(ideal=0.5, wall=0.56, part_cpu_s=0.06, cpu_s=0.01))
+    assert text == (
+        "CPU work took 60.00 ms longer than calibrated, in other processes "
+        "(this one used 0.0 of 2 cores)"
+    )

@@ -8,8 +8,10 @@ medians over the row's runs. Thresholds, all documented here:
 - The dominant cause is the largest part; a second part is named too when it holds at
   least :data:`SECOND_CAUSE_FRACTION` of the overhead.
 - CPU excess is put down to the GIL when the process used less than
-  :data:`GIL_CORES` cores' worth of CPU time while more cores were free; otherwise to the
-  work exceeding the machine's cores.
+  :data:`GIL_CORES` cores' worth of CPU time while more cores were free; to other
+  processes when it used less than :data:`ELSEWHERE_CORES` (the work ran in a pool or a
+  cluster, whose CPU time this process does not see); otherwise to the work exceeding
+  the machine's cores.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ NEGLIGIBLE_S = 0.001
 NEGLIGIBLE_FRACTION = 0.02
 SECOND_CAUSE_FRACTION = 0.25
 GIL_CORES = 1.3
+ELSEWHERE_CORES = 0.5
 
 
 def median_of(records: Sequence[RunRecord], field: str) -> float | None:
@@ -78,6 +81,11 @@ def _cpu(ok: Sequence[RunRecord], part: float) -> str:
     cpu = median_of(ok, "cpu_s") or 0.0
     cores = ok[0].cores or 1
     busy = cpu / wall if wall else 0.0
+    if busy < ELSEWHERE_CORES:
+        return (
+            f"CPU work took {fmt_seconds(part)} longer than calibrated, in other processes "
+            f"(this one used {busy:.1f} of {cores} cores)"
+        )
     if cores > 1 and busy < GIL_CORES:
         ratio = wall / ok[0].ideal_s if ok[0].ideal_s else 0.0
         return (
