@@ -45,7 +45,8 @@ FLAGS = (
     "--hide-scrollbars",
     "--remote-debugging-pipe",
 )
-WIDTH = 1280
+WIDTH = 1800
+"""Wide enough for the summary tables with their diagnosis and notes columns."""
 TIMEOUT_S = 60.0
 
 MEASURE = """

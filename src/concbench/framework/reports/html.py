@@ -32,14 +32,16 @@ __all__ = ["Page", "html_report", "run_with_trace"]
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 _CSS = """
-body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 72rem;
+body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 110rem;
        padding: 0 1rem; color: #1d1d1d; }
 h1 { margin-bottom: 0.2rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid #ddd; }
 h3 { margin: 1.4rem 0 0.2rem; } .caption, .meta { color: #555; margin: 0.2rem 0 0.6rem; }
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 th, td { padding: 0.25rem 0.6rem; border-bottom: 1px solid #e4e4e4; vertical-align: top; }
 th { background: #f4f4f4; text-align: left; } td.num, th.num { text-align: right; }
-td.num { white-space: nowrap; } td.text { max-width: 28rem; overflow-wrap: anywhere; }
+td.num { white-space: nowrap; } td.text { min-width: 14rem; max-width: 28rem; }
+td.text:first-child { min-width: 0; white-space: nowrap; }
+div.scroll { overflow-x: auto; }
 figure.plot { margin: 1rem 0; } figure.plot svg { width: 100%; max-width: 60rem; height: auto; }
 figcaption { color: #555; max-width: 48rem; }
 details { margin: 0.4rem 0; color: #555; } nav a { margin-right: 1rem; }
@@ -105,7 +107,8 @@ def _table(columns: Sequence[Column], rows: Sequence[Row]) -> str:
         + "</tr>"
         for row in rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f"<div class='scroll'>{table}</div>"  # a wide table scrolls, the page does not
 
 
 def _summary(group: Group) -> str:
