@@ -94,9 +94,10 @@ def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def _append_many(path: str, writer: int) -> None:
-    store = ResultStore(path)
     for run in range(200):
-        store.append(record(run, backend=f"writer{writer}", error="x" * 5000))
+        # a store is opened again and again (each open repairs a killed writer's tail)
+        # while the others write large records: opening must never cut another's record
+        ResultStore(path).append(record(run, backend=f"writer{writer}", error="x" * 100_000))
 
 
 def test_concurrent_writers_never_interleave_lines(tmp_path: Path) -> None:

@@ -1,7 +1,9 @@
 """The JSON Lines result store: one record per line, appended the moment a run ends.
 
 Each record is written with a single ``write`` on a descriptor opened with ``O_APPEND``,
-so concurrent writers never interleave and a killed sweep loses at most the run it was in.
+under an exclusive ``flock`` that every writer takes, so concurrent writers never
+interleave, a writer that repairs a killed writer's fragment never cuts another's
+records, and a killed sweep loses at most the run it was in.
 A store is data from elsewhere (a colleague's file, a killed run): it is read as JSON and
 nothing else, and every way it can be wrong is a :class:`StoreError` naming file and line.
 """
@@ -12,7 +14,13 @@ import json
 import os
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on Windows, where O_APPEND alone must do
+    fcntl = None  # type: ignore[assignment]
 
 from .records import RunRecord, SchemaError
 
@@ -39,17 +47,27 @@ class ResultStore:
                 pass
         except OSError as exc:
             raise StoreError(f"{self.path}: cannot write results here ({exc.strerror})") from None
-        _drop_truncated_tail(self.path)
+        with _locked(self.path, os.O_RDWR):
+            _drop_truncated_tail(self.path)
 
     def append(self, record: RunRecord) -> None:
         line = (json.dumps(record.to_dict(), allow_nan=False) + "\n").encode()
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
+        with _locked(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT) as fd:
             written = os.write(fd, line)
             while written < len(line):  # only a full disk writes short; the next write says so
                 written += os.write(fd, line[written:])
-        finally:
-            os.close(fd)
+
+
+@contextmanager
+def _locked(path: Path, flags: int) -> Iterator[int]:
+    """The file open with ``flags``, under an exclusive advisory lock every writer takes."""
+    fd = os.open(path, flags, 0o644)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield fd
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def _drop_truncated_tail(path: Path) -> None:
