@@ -158,3 +158,19 @@ def test_an_io_request_delayed_by_cpu_work_is_charged_to_blocked() -> None:
     parts = parts_ms(decompose(trace, workload, COROUTINE))
     assert parts["blocked"] == pytest.approx(40)
     assert parts["steps"] == pytest.approx(5)
+
+
+def test_main_blocked_by_tasks_that_ran_eagerly_is_charged_to_blocked() -> None:
+    # eager tasks run inside create_task: task 0 blocks 0-100, task 1 100-200, and only
+    # then does main run its own 50 ms block (200-250); main ends last
+    workload = Workload(tasks=(Task((block(0.1),)),) * 2, main=(block(0.05),))
+    trace = trace_of(
+        workload, spawn=[0, 100], start=[0, 100], step_ends=[100, 200, 250], main_done=250,
+        finish=250,
+    )  # fmt: skip
+    figures = decompose(trace, workload, COROUTINE)
+    parts = parts_ms(figures)
+    assert figures["critical_lane"] == "main"
+    assert parts["blocked"] == pytest.approx(200)
+    assert parts["steps"] == pytest.approx(0)
+    assert sum(parts.values()) == pytest.approx(250 - 100)

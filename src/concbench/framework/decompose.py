@@ -16,7 +16,10 @@ the main routine) that ended last, since the run could not finish before it. Its
                ``sleep_late`` (timer rounding, slack, a busy loop); for an io request
                likewise into ``blocked`` and ``steps`` (connection set-up, syscalls);
                for CPU work, ``cpu`` (the GIL, or more work than cores); anything else
-               (a checkpoint's yields, a channel hand-off's wait) ``steps``;
+               (a checkpoint's yields, a channel hand-off's wait) ``steps``; a step
+               that itself holds the scheduler (``block`` or ``cpu`` in a coroutine)
+               has the part of its excess spent while another lane held it charged
+               to ``blocked`` first;
     join       the lane's end -> the gather's return;
 
 and ``rest`` is whatever the overhead holds beyond these (it is negative when the
@@ -59,7 +62,7 @@ def decompose(
     if lane < len(workload.tasks):
         _attribute_wait(parts, trace, workload, lane, others)
     if trace.has_steps:
-        _attribute_steps(parts, trace, workload, lane, others)
+        _attribute_steps(parts, trace, workload, lane, others, holding=blocks_scheduler)
     else:  # a backend that records no steps: the lane's excess stays in one piece
         nominal = sum(step.seconds for step in workload.lane_steps(lane))
         parts["steps"] = (lane_end - lane_start) / 1e9 - nominal
@@ -95,7 +98,13 @@ def _attribute_wait(
 
 
 def _attribute_steps(
-    parts: dict[str, float], trace: Trace, workload: Workload, lane: int, others: _Intervals
+    parts: dict[str, float],
+    trace: Trace,
+    workload: Workload,
+    lane: int,
+    others: _Intervals,
+    *,
+    holding: frozenset[StepKind],
 ) -> None:
     begin = trace.lane_bounds(lane)[0]
     steps = workload.lane_steps(lane)
@@ -107,10 +116,13 @@ def _attribute_steps(
             blocked = others.overlap(due, end) / 1e9 if end > due else 0.0
             parts["blocked"] += blocked
             parts["sleep_late" if step.kind in _WAITS else "steps"] += excess - blocked
-        elif step.kind is StepKind.CPU:
-            parts["cpu"] += excess
         else:
-            parts["steps"] += excess
+            # a step that itself holds the scheduler cannot run while another lane's does:
+            # the overlap is time it waited (main's first step waits out every eager task)
+            held = others.overlap(begin, end) / 1e9 if step.kind in holding else 0.0
+            blocked = min(max(excess, 0.0), held)
+            parts["blocked"] += blocked
+            parts["cpu" if step.kind is StepKind.CPU else "steps"] += excess - blocked
         begin = end
 
 
