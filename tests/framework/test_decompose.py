@@ -171,6 +171,8 @@ def test_main_blocked_by_tasks_that_ran_eagerly_is_charged_to_blocked() -> None:
     figures = decompose(trace, workload, COROUTINE)
     parts = parts_ms(figures)
     assert figures["critical_lane"] == "main"
+    assert figures["blocked_main_s"] == pytest.approx(0.05)  # its own block, not the wait
+    assert figures["blocked_tasks_s"] == pytest.approx(0.2)
     assert parts["blocked"] == pytest.approx(200)
     assert parts["steps"] == pytest.approx(0)
     assert sum(parts.values()) == pytest.approx(250 - 100)

@@ -118,3 +118,18 @@ def test_cpu_excess_in_a_pool_is_not_blamed_on_the_gil() -> None:
         "CPU work took 60.00 ms longer than calibrated, in other processes "
         "(this one used 0.0 of 2 cores)"
     )
+
+
+def test_a_part_larger_than_the_overhead_is_quoted_as_the_whole_overhead() -> None:
+    # blocked 2.0 s, but the lane was 0.5 s shorter than the critical path: overhead 1.5 s
+    text = diagnose(
+        runs(
+            wall=2.5,
+            part_blocked_s=2.0,
+            part_rest_s=-0.5,
+            blocked_steps=3,
+            blocked_tasks_s=2.0,
+            blocked_main_s=0.5,
+        )
+    )
+    assert text.endswith(": 1.500 s of the overhead")

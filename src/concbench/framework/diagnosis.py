@@ -57,7 +57,9 @@ def diagnose(records: Sequence[RunRecord]) -> str:
     )
     if not ranked:
         return f"overhead {fmt_seconds(overhead, signed=True)}; no trace to explain it"
-    sentences = [_SENTENCES[ranked[0][1]](ok, ranked[0][0])]
+    # a part can exceed the overhead when another is negative (a lane shorter than the
+    # critical path): the sentence never claims more than the whole overhead
+    sentences = [_SENTENCES[ranked[0][1]](ok, min(ranked[0][0], max(overhead, 0.0)))]
     if len(ranked) > 1 and ranked[1][0] >= SECOND_CAUSE_FRACTION * abs(overhead):
         sentences.append(_SENTENCES[ranked[1][1]](ok, ranked[1][0]))
     return "; ".join(sentences)
