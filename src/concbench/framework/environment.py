@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .backend import Backend
+from .store import append_line
 
 __all__ = ["collect", "env_path", "environment_id", "read_environments", "write_environment"]
 
@@ -72,12 +73,7 @@ def write_environment(store_path: str | os.PathLike[str], env: dict[str, Any]) -
     identity = environment_id(env)
     path = env_path(store_path)
     if identity not in read_environments(path):
-        line = (json.dumps({"id": identity, **env}) + "\n").encode()
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(fd, line)
-        finally:
-            os.close(fd)
+        append_line(path, json.dumps({"id": identity, **env}))
     return identity
 
 

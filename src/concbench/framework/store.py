@@ -24,7 +24,7 @@ except ImportError:  # pragma: no cover - not on Windows, where O_APPEND alone m
 
 from .records import RunRecord, SchemaError
 
-__all__ = ["ResultStore", "StoreError", "read_records"]
+__all__ = ["ResultStore", "StoreError", "append_line", "read_records"]
 
 
 class StoreError(ValueError):
@@ -51,11 +51,17 @@ class ResultStore:
             _drop_truncated_tail(self.path)
 
     def append(self, record: RunRecord) -> None:
-        line = (json.dumps(record.to_dict(), allow_nan=False) + "\n").encode()
-        with _locked(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT) as fd:
-            written = os.write(fd, line)
-            while written < len(line):  # only a full disk writes short; the next write says so
-                written += os.write(fd, line[written:])
+        append_line(self.path, json.dumps(record.to_dict(), allow_nan=False))
+
+
+def append_line(path: Path, text: str) -> None:
+    """Append ``text`` and a newline as one write, under the writers' lock: every JSON Lines
+    file concbench keeps (records, traces, environments) is written this way."""
+    line = (text + "\n").encode()
+    with _locked(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT) as fd:
+        written = os.write(fd, line)
+        while written < len(line):  # only a full disk writes short; the next write says so
+            written += os.write(fd, line[written:])
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .model import StepKind, Workload
+from .store import append_line
 from .trace import Trace
 
 __all__ = ["MAX_STORED_TASKS", "StoredTrace", "TraceStore", "read_traces", "trace_path"]
@@ -105,12 +106,7 @@ class TraceStore:
         self.path = Path(path)
 
     def append(self, stored: StoredTrace) -> None:
-        line = (json.dumps(stored.to_dict()) + "\n").encode()
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(fd, line)
-        finally:
-            os.close(fd)
+        append_line(self.path, json.dumps(stored.to_dict()))
 
 
 def read_traces(path: str | os.PathLike[str]) -> dict[str, StoredTrace]:
