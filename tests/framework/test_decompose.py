@@ -155,9 +155,12 @@ def test_an_io_request_delayed_by_cpu_work_is_charged_to_blocked() -> None:
     trace = trace_of(
         workload, spawn=[0, 0], start=[0, 0], step_ends=[145, 100, 140], main_done=0, finish=145
     )
-    parts = parts_ms(decompose(trace, workload, COROUTINE))
+    figures = decompose(trace, workload, COROUTINE)
+    parts = parts_ms(figures)
     assert parts["blocked"] == pytest.approx(40)
-    assert parts["steps"] == pytest.approx(5)
+    assert parts["io_late"] == pytest.approx(5)
+    assert figures["io_steps"] == 1
+    assert figures["io_late_mean_s"] == pytest.approx(0.045)
 
 
 def test_main_blocked_by_tasks_that_ran_eagerly_is_charged_to_blocked() -> None:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from concbench.framework.decompose import PARTS
 from concbench.framework.diagnosis import diagnose
 from concbench.framework.records import RunRecord, Status
 
 
 def runs(ideal: float = 1.0, wall: float = 1.0, n: int = 3, **fields: Any) -> list[RunRecord]:
-    parts: dict[str, Any] = {
-        f"part_{name}_s": 0.0
-        for name in ("spawn", "start", "blocked", "sleep_late", "cpu", "steps", "join", "rest")
-    }
+    parts: dict[str, Any] = {f"part_{name}_s": 0.0 for name in PARTS}
     parts.update(fields)
     return [
         RunRecord(
@@ -133,3 +131,13 @@ def test_a_part_larger_than_the_overhead_is_quoted_as_the_whole_overhead() -> No
         )
     )
     assert text.endswith(": 1.500 s of the overhead")
+
+
+def test_late_requests_name_the_mean_extra_time_per_request() -> None:
+    text = diagnose(
+        runs(ideal=0.05, wall=0.15, part_io_late_s=0.1, io_late_mean_s=0.06, io_late_p99_s=0.09)
+    )
+    assert text == (
+        "each request took 60.00 ms longer than the server's latency on average "
+        "(p99 90.00 ms: connecting, syscalls, waking up to the answer)"
+    )

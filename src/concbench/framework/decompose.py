@@ -14,7 +14,8 @@ the main routine) that ended last, since the run could not finish before it. Its
     steps      each step's measured duration minus its nominal one: for a sleep, the
                time past its nominal end, again split into ``blocked`` and
                ``sleep_late`` (timer rounding, slack, a busy loop); for an io request
-               likewise into ``blocked`` and ``steps`` (connection set-up, syscalls);
+               likewise into ``blocked`` and ``io_late`` (connecting, the syscalls,
+               the wake-up when the answer arrives);
                for CPU work, ``cpu`` (the GIL, or more work than cores); anything else
                (a checkpoint's yields, a channel hand-off's wait) ``steps``; a step
                that itself holds the scheduler (``block`` or ``cpu`` in a coroutine)
@@ -42,7 +43,7 @@ from .trace import Trace
 
 __all__ = ["PARTS", "decompose"]
 
-PARTS = ("spawn", "start", "blocked", "sleep_late", "cpu", "steps", "join", "rest")
+PARTS = ("spawn", "start", "blocked", "sleep_late", "io_late", "cpu", "steps", "join", "rest")
 """The attribution's parts, in the order reports show them."""
 
 _WAITS = frozenset({StepKind.SLEEP})
@@ -115,7 +116,7 @@ def _attribute_steps(
             due = begin + round(step.seconds * 1e9)
             blocked = others.overlap(due, end) / 1e9 if end > due else 0.0
             parts["blocked"] += blocked
-            parts["sleep_late" if step.kind in _WAITS else "steps"] += excess - blocked
+            parts["sleep_late" if step.kind in _WAITS else "io_late"] += excess - blocked
         else:
             # a step that itself holds the scheduler cannot run while another lane's does:
             # the overlap is time it waited (main's first step waits out every eager task)
@@ -177,7 +178,8 @@ def _whole_run(
     trace: Trace, workload: Workload, blocking: Sequence[tuple[int, int, int]]
 ) -> dict[str, Any]:
     latencies = trace.start_latencies_s()
-    lateness = list(_sleep_lateness(trace, workload)) if trace.has_steps else []
+    lateness = list(_lateness(trace, workload, StepKind.SLEEP)) if trace.has_steps else []
+    io_late = list(_lateness(trace, workload, StepKind.IO)) if trace.has_steps else []
     main_lane = len(workload.tasks)
     main_spans = [(start, end) for lane, start, end in blocking if lane == main_lane]
     in_tasks = _Intervals((start, end) for lane, start, end in blocking if lane != main_lane)
@@ -190,6 +192,9 @@ def _whole_run(
         "sleep_late_median_s": statistics.median(lateness) if lateness else None,
         "sleep_late_p99_s": _quantile(lateness, 0.99),
         "sleep_late_max_s": max(lateness) if lateness else None,
+        "io_steps": len(io_late),
+        "io_late_mean_s": statistics.fmean(io_late) if io_late else None,
+        "io_late_p99_s": _quantile(io_late, 0.99),
         "blocked_steps": len(blocking),
         "blocked_tasks_s": sum(end - start for lane, start, end in blocking if lane != main_lane)
         / 1e9,
@@ -197,13 +202,14 @@ def _whole_run(
     }
 
 
-def _sleep_lateness(trace: Trace, workload: Workload) -> Iterable[float]:
+def _lateness(trace: Trace, workload: Workload, kind: StepKind) -> Iterable[float]:
+    """Measured minus nominal duration of every step of ``kind``, on every lane."""
     for lane in range(trace.lanes):
         steps = workload.lane_steps(lane)
-        if not any(step.kind in _WAITS for step in steps):
+        if not any(step.kind is kind for step in steps):
             continue
         for step, duration in zip(steps, trace.step_durations_ns(lane), strict=True):
-            if step.kind in _WAITS:
+            if step.kind is kind:
                 yield duration / 1e9 - step.seconds
 
 

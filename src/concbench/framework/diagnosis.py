@@ -107,6 +107,15 @@ def _sleep_late(ok: Sequence[RunRecord], part: float) -> str:
     )
 
 
+def _io_late(ok: Sequence[RunRecord], part: float) -> str:
+    mean = median_of(ok, "io_late_mean_s") or 0.0
+    p99 = median_of(ok, "io_late_p99_s") or 0.0
+    return (
+        f"each request took {fmt_seconds(mean)} longer than the server's latency on average "
+        f"(p99 {fmt_seconds(p99)}: connecting, syscalls, waking up to the answer)"
+    )
+
+
 def _spawn(ok: Sequence[RunRecord], part: float) -> str:
     tasks = ok[0].tasks or 1
     return f"spawning took {fmt_seconds(part)} ({fmt_seconds(part / tasks)} per task)"
@@ -136,6 +145,7 @@ _SENTENCES: dict[str, Callable[[Sequence[RunRecord], float], str]] = {
     "blocked": _blocked,
     "cpu": _cpu,
     "sleep_late": _sleep_late,
+    "io_late": _io_late,
     "spawn": _spawn,
     "start": _start,
     "join": _join,

@@ -67,6 +67,7 @@ class RunRecord:
     part_start_s: float | None = None
     part_blocked_s: float | None = None
     part_sleep_late_s: float | None = None
+    part_io_late_s: float | None = None
     part_cpu_s: float | None = None
     part_steps_s: float | None = None
     part_join_s: float | None = None
@@ -77,6 +78,9 @@ class RunRecord:
     sleep_late_median_s: float | None = None
     sleep_late_p99_s: float | None = None
     sleep_late_max_s: float | None = None
+    io_steps: int | None = None
+    io_late_mean_s: float | None = None
+    io_late_p99_s: float | None = None
     blocked_steps: int | None = None
     blocked_tasks_s: float | None = None
     blocked_main_s: float | None = None

@@ -70,6 +70,7 @@ PART_HEADERS = {
     "start": "start",
     "blocked": "blocked",
     "sleep_late": "sleep late",
+    "io_late": "io late",
     "cpu": "cpu",
     "steps": "steps",
     "join": "join",
