@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-__all__ = ["adopt", "burn", "calibrate", "iterations_per_second"]
+__all__ = ["adopt", "burn", "calibrate"]
 
 _CALIBRATION_S = 0.1
 """Length of one calibration round; the fastest of several rounds sets the rate."""
@@ -66,10 +66,6 @@ def adopt(rate: float) -> None:
     the middle of a timed run."""
     global _rate  # noqa: PLW0603 - see calibrate()
     _rate = rate
-
-
-def iterations_per_second() -> float:
-    return calibrate()
 
 
 def burn(seconds: float) -> None:
