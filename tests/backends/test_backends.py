@@ -216,3 +216,22 @@ def test_every_step_end_is_recorded_and_sleeps_last_their_nominal_time(
         measured = [ns / 1e9 for ns in trace.step_durations_ns(lane)]
         for want, got in zip(nominal, measured, strict=True):
             assert got >= want - 0.002  # libuv may fire a timer up to a millisecond early
+
+
+def test_a_plain_fan_out_records_what_the_general_path_records(
+    backend_cls: type[Backend],
+) -> None:
+    # sleeps of different lengths, so that a task stamped in another task's slot would show;
+    # the same tasks under a limit that never binds take the general path
+    seconds = [S / 8 * (1 + index % 3) for index in range(12)]
+    tasks = tuple(Task((sleep(s),)) for s in seconds)
+    plain, general = Workload(tasks=tasks), Workload(tasks=tasks, limit=len(tasks))
+    assert plain.single_sleeps == seconds
+    assert general.single_sleeps is None
+    for workload in (plain, general):
+        trace = execute(backend_cls, workload)  # checks the contract, step ends included
+        assert trace.wall_s < 0.6 * workload.serial_s
+        for index, want in enumerate(seconds):
+            [measured] = trace.step_durations_ns(index)
+            assert measured / 1e9 >= want - 0.002  # a timer may fire a hair early
+            assert trace.end_ns[index] == trace.step_end_ns[index]  # a task ends with its step

@@ -275,3 +275,16 @@ def test_dependencies_and_channels_combine() -> None:
         channels=(Channel("c"),),
     )
     assert workload.ideal_s == pytest.approx(0.5)
+
+
+def test_single_sleeps_names_a_plain_fan_out_and_nothing_else() -> None:
+    assert Workload(tasks=(chain(1.0), chain(0.5))).single_sleeps == [1.0, 0.5]
+    assert Workload(tasks=(), main=(sleep(1.0),)).single_sleeps == []
+    not_plain = [
+        Workload(tasks=(chain(1.0), chain(1.0)), limit=1),
+        Workload(tasks=(chain(1.0), chain(1.0, after=(0,)))),
+        Workload(tasks=(chain(1.0, 1.0),)),
+        Workload(tasks=(Task(steps=()),)),
+        Workload(tasks=(Task(steps=(block(1.0),)),)),
+    ]
+    assert [workload.single_sleeps for workload in not_plain] == [None] * len(not_plain)

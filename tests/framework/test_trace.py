@@ -146,3 +146,44 @@ def test_a_backend_may_record_no_steps_at_all() -> None:
     trace = recorder.trace()
     trace.check(STEPPED)
     assert not trace.has_steps
+
+
+def test_a_task_ends_when_its_last_step_does() -> None:
+    recorder = Recorder(STEPPED)
+    stepped_run(recorder)  # calls end() a moment after the last step: the step's end wins
+    trace = recorder.trace()
+    assert trace.end_ns[0] == trace.step_end_ns[1]
+    assert trace.join_s() >= 0
+
+
+def test_a_task_without_steps_ends_as_it_starts() -> None:
+    workload = Workload(tasks=(Task(steps=()),) * 2)
+    recorder = Recorder(workload)
+    recorder.begin()
+    for index in (0, 1):
+        recorder.spawn(index)
+        recorder.start(index)
+    recorder.main_done()
+    recorder.finish()
+    trace = recorder.trace()
+    trace.check(workload)
+    assert list(trace.end_ns) == list(trace.start_ns)
+
+
+def test_stamps_taken_elsewhere_keep_their_nanoseconds() -> None:
+    recorder = Recorder(STEPPED)
+    recorder.begin()
+    recorder.spawn(0)
+    start = time.perf_counter_ns()
+    ends = [start + 1_000_003, start + 2_000_007]
+    recorder.task_ran(0, start, ends)
+    recorder.step_done(recorder.main_lane, 0)
+    recorder.main_done()
+    time.sleep(0.003)
+    recorder.finish()
+    trace = recorder.trace()
+    trace.check(STEPPED)
+    assert abs(trace.start_ns[0] - start) <= 1
+    task_ends = trace.step_end_ns[:2]
+    assert [abs(got - want) <= 1 for got, want in zip(task_ends, ends, strict=True)] == [True] * 2
+    assert trace.end_ns[0] == trace.step_end_ns[1]

@@ -75,7 +75,6 @@ async def _task(
 async def _body(index: int, task: Task, shared: Shared) -> None:
     shared.recorder.start(index)
     await _run_steps(task.steps, shared, index)
-    shared.recorder.end(index)
 
 
 async def _request(address: tuple[str, int], seconds: float) -> None:

@@ -69,8 +69,8 @@ class Session:
         recorder.finish()
         if slots is not None:
             slots.close()  # its leases live on the scheduler, which outlives this run
-        for index, (start, ends, end) in enumerate(results):
-            recorder.task_ran(index, start - offset, [e - offset for e in ends], end - offset)
+        for index, (start, ends) in enumerate(results):
+            recorder.task_ran(index, start - offset, [e - offset for e in ends])
 
     def close(self) -> None:
         self.client.close()

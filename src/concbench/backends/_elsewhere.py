@@ -3,9 +3,10 @@ times itself.
 
 The parent submits a task once its dependencies have ended and a slot under the limit is
 free, so neither rule needs a primitive shared between processes. The task stamps its own
-start, step ends and end, which the parent hands to ``recorder.task_ran``. The main
-routine runs in the parent, concurrently with a dispatcher thread that does every submit,
-so a task that becomes ready while main sleeps is not kept waiting.
+start and step ends (its end is its last step's), which the parent hands to
+``recorder.task_ran``. The main routine runs in the parent, concurrently with a dispatcher
+thread that does every submit, so a task that becomes ready while main sleeps is not kept
+waiting.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from .threads_backend import Shared, request, run_steps
 
 __all__ = ["Executor", "Stamps", "dispatch", "run_task"]
 
-Stamps = tuple[int, list[int], int]
-"""A task's start, step ends and end, in nanoseconds of the clock the task was told to use."""
+Stamps = tuple[int, list[int]]
+"""A task's start and step ends, in nanoseconds of the clock the task was told to use."""
 
 
 def run_task(
@@ -50,7 +51,7 @@ def run_task(
         else:
             raise NotImplementedError(step.kind)
         ends.append(clock())
-    return start, ends, clock()
+    return start, ends
 
 
 class Executor(Protocol):
@@ -123,10 +124,8 @@ def _dispatch(
         if isinstance(outcome, BaseException):
             errors.append(outcome)
             continue
-        start, ends, end = outcome
-        recorder.task_ran(
-            index, to_local(start), [to_local(stamp) for stamp in ends], to_local(end)
-        )
+        start, ends = outcome
+        recorder.task_ran(index, to_local(start), [to_local(stamp) for stamp in ends])
         for child in dependents.get(index, ()):
             waiting[child] -= 1
             if waiting[child] == 0:

@@ -73,7 +73,6 @@ def run(workload: Workload, recorder: Recorder) -> None:
 def _body(index: int, task: Task, shared: Shared) -> None:
     shared.recorder.start(index)
     _run_steps(task.steps, shared, index)
-    shared.recorder.end(index)
 
 
 def _run_steps(steps: Sequence[Step], shared: Shared, lane: int) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 
 import trio
 
@@ -21,25 +21,44 @@ _SLEEP, _BLOCK, _CPU, _CHECKPOINT = (
     StepKind.CHECKPOINT,
 )
 _IO, _PUT, _GET = StepKind.IO, StepKind.PUT, StepKind.GET
+_sleep, _clock = trio.sleep, Recorder.clock
 
 
-@dataclass(frozen=True)
 class Shared:
-    """What every routine of one run uses: the recorder, the server, the channels."""
+    """What every routine of one run uses: the recorder's arrays, the server, the channels,
+    and the gate (dependencies and the limit) when the workload has one."""
 
-    recorder: Recorder
-    address: tuple[str, int] | None
-    senders: dict[str, trio.MemorySendChannel[None]]
-    receivers: dict[str, trio.MemoryReceiveChannel[None]]
+    __slots__ = (
+        "address",
+        "ended",
+        "gated",
+        "main_lane",
+        "receivers",
+        "recorder",
+        "senders",
+        "slots",
+        "start_at",
+        "step_end_at",
+        "step_offsets",
+    )
 
-    @classmethod
-    def of(cls, workload: Workload, recorder: Recorder) -> Shared:
-        address = workload.io_target() if StepKind.IO in workload.kinds else None
-        senders, receivers = {}, {}
+    def __init__(self, workload: Workload, recorder: Recorder) -> None:
+        self.recorder = recorder
+        self.main_lane = recorder.main_lane
+        self.start_at = recorder.start_at
+        self.step_end_at = recorder.step_end_at
+        self.step_offsets = recorder.step_offsets
+        self.address = workload.io_target() if StepKind.IO in workload.kinds else None
+        self.senders: dict[str, trio.MemorySendChannel[None]] = {}
+        self.receivers: dict[str, trio.MemoryReceiveChannel[None]] = {}
         for channel in workload.channels:
             size = math.inf if channel.capacity is None else channel.capacity
-            senders[channel.name], receivers[channel.name] = trio.open_memory_channel[None](size)
-        return cls(recorder, address, senders, receivers)
+            self.senders[channel.name], self.receivers[channel.name] = trio.open_memory_channel[
+                None
+            ](size)
+        self.ended = [trio.Event() for _ in workload.tasks] if workload.has_dependencies else []
+        self.slots = trio.CapacityLimiter(workload.limit) if workload.limit else None
+        self.gated = bool(self.ended) or self.slots is not None
 
 
 def run(workload: Workload, recorder: Recorder) -> None:
@@ -47,19 +66,38 @@ def run(workload: Workload, recorder: Recorder) -> None:
 
 
 async def _main(workload: Workload, recorder: Recorder) -> None:
-    shared = Shared.of(workload, recorder)
+    shared = Shared(workload, recorder)
+    spawn_at, clock = recorder.spawn_at, recorder.clock
+    sleeps = workload.single_sleeps
+    lanes = [(index, task.steps, task.after) for index, task in enumerate(workload.tasks)]
+    sleeper = _sleeper(recorder)
     recorder.begin()
-    ended = [trio.Event() for _ in workload.tasks] if workload.has_dependencies else []
-    slots = trio.CapacityLimiter(workload.limit) if workload.limit else None
-    spawn = recorder.spawn
     async with trio.open_nursery() as nursery:
         start_soon = nursery.start_soon
-        for index, task in enumerate(workload.tasks):
-            spawn(index)
-            start_soon(_lane, shared, index, task.steps, task.after, ended, slots)
-        await _lane(shared, recorder.main_lane, workload.main, (), [], None)
+        if sleeps is not None:
+            for index, seconds in enumerate(sleeps):
+                spawn_at[index] = clock()
+                start_soon(sleeper, index, seconds)
+        else:
+            for index, steps, after in lanes:
+                spawn_at[index] = clock()
+                start_soon(_lane, shared, index, steps, after)
+        await _lane(shared, shared.main_lane, workload.main, ())
         recorder.main_done()
     recorder.finish()
+
+
+def _sleeper(recorder: Recorder) -> Callable[[int, float], Coroutine[Any, Any, None]]:
+    """The task of a plain fan-out (:attr:`Workload.single_sleeps`): what :func:`_lane`
+    does for one sleep, with the arrays in closure cells and nothing to decide."""
+    start_at, step_end_at = recorder.start_at, recorder.step_end_at
+
+    async def sleeper(task: int, seconds: float) -> None:
+        start_at[task] = _clock()
+        await _sleep(seconds)
+        step_end_at[task] = _clock()
+
+    return sleeper
 
 
 async def _request(address: tuple[str, int], seconds: float) -> None:
@@ -69,29 +107,25 @@ async def _request(address: tuple[str, int], seconds: float) -> None:
         check_reply(await stream.receive_some(1))
 
 
-async def _lane(  # noqa: PLR0912, PLR0917 - one flat frame per task, on purpose
-    shared: Shared,
-    lane: int,
-    steps: Sequence[Step],
-    after: Sequence[int],
-    ended: list[trio.Event],
-    slots: trio.CapacityLimiter | None,
+async def _lane(  # noqa: PLR0912 - one flat frame per task, on purpose
+    shared: Shared, lane: int, steps: Sequence[Step], after: Sequence[int]
 ) -> None:
-    """One task (or the main routine's steps) in one coroutine: nested frames per task
-    would be charged to trio as overhead."""
-    recorder = shared.recorder
-    is_task = lane != recorder.main_lane
-    for dep in after:
-        await ended[dep].wait()
-    if slots is not None:
-        await slots.acquire_on_behalf_of(lane)
+    """One task (or the main routine's steps) in one coroutine, stamping the recorder's
+    arrays directly: nested frames or calls per task would be charged to trio as overhead."""
+    gated = shared.gated
+    if gated:
+        for dep in after:
+            await shared.ended[dep].wait()
+        if shared.slots is not None:
+            await shared.slots.acquire_on_behalf_of(lane)
     try:
-        if is_task:
-            recorder.start(lane)
-        for number, step in enumerate(steps):
+        stamps, slot, clock = shared.step_end_at, shared.step_offsets[lane], _clock
+        if lane != shared.main_lane:
+            shared.start_at[lane] = clock()
+        for step in steps:
             kind = step.kind
             if kind is _SLEEP:
-                await trio.sleep(step.seconds)
+                await _sleep(step.seconds)
             elif kind is _BLOCK:
                 time.sleep(step.seconds)  # deliberately blocks the run loop: the pitfall measured
             elif kind is _CPU:
@@ -108,11 +142,10 @@ async def _lane(  # noqa: PLR0912, PLR0917 - one flat frame per task, on purpose
                 await shared.receivers[step.channel].receive()
             else:
                 raise NotImplementedError(kind)
-            recorder.step_done(lane, number)
-        if is_task:
-            recorder.end(lane)
+            stamps[slot] = clock()
+            slot += 1
     finally:
-        if slots is not None:
-            slots.release_on_behalf_of(lane)
-    if ended and is_task:
-        ended[lane].set()
+        if gated and shared.slots is not None:
+            shared.slots.release_on_behalf_of(lane)
+    if gated and shared.ended and lane != shared.main_lane:
+        shared.ended[lane].set()

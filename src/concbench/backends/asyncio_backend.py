@@ -6,8 +6,7 @@ import asyncio
 import platform
 import sys
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
 from concbench.framework import Backend, Recorder, Step, StepKind, Workload
@@ -24,24 +23,40 @@ _SLEEP, _BLOCK, _CPU, _CHECKPOINT = (
     StepKind.CHECKPOINT,
 )
 _IO, _PUT, _GET = StepKind.IO, StepKind.PUT, StepKind.GET
+_sleep, _clock = asyncio.sleep, Recorder.clock
 
 
-@dataclass(frozen=True)
 class Shared:
-    """What every routine of one run uses: the recorder, the server, the channels."""
+    """What every routine of one run uses: the recorder's arrays, the server, the channels,
+    and the gate (dependencies and the limit) when the workload has one."""
 
-    recorder: Recorder
-    address: tuple[str, int] | None
-    queues: dict[str, asyncio.Queue[None]]
+    __slots__ = (
+        "address",
+        "ended",
+        "gated",
+        "main_lane",
+        "queues",
+        "recorder",
+        "slots",
+        "start_at",
+        "step_end_at",
+        "step_offsets",
+    )
 
-    @classmethod
-    def of(cls, workload: Workload, recorder: Recorder) -> Shared:
-        address = workload.io_target() if StepKind.IO in workload.kinds else None
+    def __init__(self, workload: Workload, recorder: Recorder) -> None:
+        self.recorder = recorder
+        self.main_lane = recorder.main_lane
+        self.start_at = recorder.start_at
+        self.step_end_at = recorder.step_end_at
+        self.step_offsets = recorder.step_offsets
+        self.address = workload.io_target() if StepKind.IO in workload.kinds else None
         # asyncio.Queue reads maxsize 0 as unbounded, as the model reads capacity None
-        queues: dict[str, asyncio.Queue[None]] = {
+        self.queues: dict[str, asyncio.Queue[None]] = {
             channel.name: asyncio.Queue(channel.capacity or 0) for channel in workload.channels
         }
-        return cls(recorder, address, queues)
+        self.ended = [asyncio.Event() for _ in workload.tasks] if workload.has_dependencies else []
+        self.slots = asyncio.Semaphore(workload.limit) if workload.limit else None
+        self.gated = bool(self.ended) or self.slots is not None
 
 
 async def request(address: tuple[str, int], seconds: float) -> None:
@@ -75,51 +90,68 @@ class AsyncioBackend(Backend):
 
 
 async def _main(workload: Workload, recorder: Recorder) -> None:
-    shared = Shared.of(workload, recorder)
-    recorder.begin()
-    ended = [asyncio.Event() for _ in workload.tasks] if workload.has_dependencies else []
-    slots = asyncio.Semaphore(workload.limit) if workload.limit else None
-    spawn, create_task = recorder.spawn, asyncio.create_task
+    shared = Shared(workload, recorder)
+    spawn_at, clock, create_task = recorder.spawn_at, recorder.clock, asyncio.create_task
     spawned = []
-    for index, task in enumerate(workload.tasks):
-        spawn(index)
-        spawned.append(create_task(_lane(shared, index, task.steps, task.after, ended, slots)))
-    await _lane(shared, recorder.main_lane, workload.main, (), [], None)
+    sleeps = workload.single_sleeps
+    if sleeps is not None:
+        sleeper = _sleeper(recorder)
+        recorder.begin()
+        for index, seconds in enumerate(sleeps):
+            spawn_at[index] = clock()
+            spawned.append(create_task(sleeper(index, seconds)))
+    else:
+        lanes = [(index, task.steps, task.after) for index, task in enumerate(workload.tasks)]
+        recorder.begin()
+        for index, steps, after in lanes:
+            spawn_at[index] = clock()
+            spawned.append(create_task(_lane(shared, index, steps, after)))
+    await _lane(shared, shared.main_lane, workload.main, ())
     recorder.main_done()
     await asyncio.gather(*spawned)
     recorder.finish()
 
 
-async def _lane(  # noqa: PLR0912, PLR0917 - one flat frame per task, on purpose
-    shared: Shared,
-    lane: int,
-    steps: Sequence[Step],
-    after: Sequence[int],
-    ended: list[asyncio.Event],
-    slots: asyncio.Semaphore | None,
+def _sleeper(recorder: Recorder) -> Callable[[int, float], Coroutine[Any, Any, None]]:
+    """The task of a plain fan-out (:attr:`Workload.single_sleeps`): what :func:`_lane`
+    does for one sleep, with the arrays in closure cells and nothing to decide."""
+    start_at, step_end_at = recorder.start_at, recorder.step_end_at
+
+    async def sleeper(task: int, seconds: float) -> None:
+        start_at[task] = _clock()
+        await _sleep(seconds)
+        step_end_at[task] = _clock()
+
+    return sleeper
+
+
+async def _lane(  # noqa: PLR0912 - one flat frame per task, on purpose
+    shared: Shared, lane: int, steps: Sequence[Step], after: Sequence[int]
 ) -> None:
-    """One task (or the main routine's steps): one coroutine, no nested layers, since every
-    extra frame per task would be charged to the backend as overhead."""
-    recorder = shared.recorder
-    is_task = lane != recorder.main_lane
-    for dep in after:
-        await ended[dep].wait()
-    if slots is not None:
-        await slots.acquire()
+    """One task (or the main routine's steps) in one coroutine, stamping the recorder's
+    arrays directly: every extra frame, call or argument per task is charged to the
+    backend as overhead (docs/performance.md measures what is left)."""
+    gated = shared.gated
+    if gated:
+        for dep in after:
+            await shared.ended[dep].wait()
+        if shared.slots is not None:
+            await shared.slots.acquire()
     try:
-        if is_task:
-            recorder.start(lane)
-        for number, step in enumerate(steps):
+        stamps, slot, clock = shared.step_end_at, shared.step_offsets[lane], _clock
+        if lane != shared.main_lane:
+            shared.start_at[lane] = clock()
+        for step in steps:
             kind = step.kind
             if kind is _SLEEP:
-                await asyncio.sleep(step.seconds)
+                await _sleep(step.seconds)
             elif kind is _BLOCK:
                 time.sleep(step.seconds)  # deliberately blocks the loop: the pitfall measured
             elif kind is _CPU:
                 burn(step.seconds)
             elif kind is _CHECKPOINT:
                 for _ in range(step.count):
-                    await asyncio.sleep(0)
+                    await _sleep(0)
             elif kind is _IO:
                 assert shared.address is not None
                 await request(shared.address, step.seconds)
@@ -129,14 +161,13 @@ async def _lane(  # noqa: PLR0912, PLR0917 - one flat frame per task, on purpose
                 await shared.queues[step.channel].get()
             else:
                 raise NotImplementedError(kind)
-            recorder.step_done(lane, number)
-        if is_task:
-            recorder.end(lane)
+            stamps[slot] = clock()
+            slot += 1
     finally:
-        if slots is not None:
-            slots.release()
-    if ended and is_task:
-        ended[lane].set()
+        if gated and shared.slots is not None:
+            shared.slots.release()
+    if gated and shared.ended and lane != shared.main_lane:
+        shared.ended[lane].set()
 
 
 class UvloopBackend(AsyncioBackend):

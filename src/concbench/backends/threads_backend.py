@@ -99,7 +99,6 @@ def _body(index: int, task: Task, shared: Shared, slots: threading.BoundedSemaph
     try:
         shared.recorder.start(index)
         run_steps(task.steps, shared, index)
-        shared.recorder.end(index)
     finally:
         if slots is not None:
             slots.release()

@@ -32,15 +32,19 @@ class Backend(ABC):
        scheduler; in the task, wait for every task in ``task.after`` to end and for a slot
        under ``workload.limit``, then call ``recorder.start(i)``, run its steps in order
        with the backend's own primitives, calling ``recorder.step_done(i, j)`` as step
-       ``j`` returns, and call ``recorder.end(i)``.
+       ``j`` returns. The task's end is its last step's end (a task without steps ends as
+       it starts).
     3. Concurrently with the tasks, run ``workload.main`` in the spawning routine (its
        steps reported as ``recorder.step_done(recorder.main_lane, j)``), then call
        ``recorder.main_done()`` and wait for every task (the gather).
     4. Call ``recorder.finish()`` when the gather returns, still inside the scheduler.
     5. Let exceptions propagate: the run is recorded as ``failed`` with their text.
 
-    Step ends are optional (a backend that records none still gets totals, but no
-    decomposition of its overhead); if any are recorded, all must be, in order.
+    Step ends are optional: a backend that records none calls ``recorder.end(i)`` when
+    task ``i`` finishes, and gets totals but no decomposition of its overhead. If any step
+    ends are recorded, all must be, in order. A backend whose per-task path costs only
+    microseconds may write the recorder's arrays itself instead of calling its methods
+    (see :class:`Recorder`).
 
     A task that runs in another process on this machine reports its own ``perf_counter_ns``
     stamps, which the parent hands to ``recorder.task_ran`` (the clock is system-wide).

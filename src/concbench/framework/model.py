@@ -239,6 +239,25 @@ class Workload:
         return any(task.after for task in self.tasks)
 
     @cached_property
+    def single_sleeps(self) -> list[float] | None:
+        """Each task's sleep, when every task is one ``sleep`` with no dependency and there
+        is no limit (a plain fan-out, as in ``seed`` and ``fanout``); else None.
+
+        That shape carries the smallest per-task cost of any workload, so a backend's
+        harness weighs most there: a backend may run it through a coroutine that has
+        nothing to decide (docs/performance.md). Task ``i``'s step is then step slot ``i``.
+        """
+        if self.limit is not None:
+            return None
+        sleeps = []
+        for task in self.tasks:
+            steps = task.steps
+            if task.after or len(steps) != 1 or steps[0].kind is not StepKind.SLEEP:
+                return None
+            sleeps.append(steps[0].seconds)
+        return sleeps
+
+    @cached_property
     def kinds(self) -> frozenset[StepKind]:
         """Every step kind used, main included: a backend must support all of them."""
         kinds = {step.kind for step in self.main}

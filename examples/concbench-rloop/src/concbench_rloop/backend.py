@@ -57,7 +57,6 @@ async def _task(
     try:
         recorder.start(index)
         await _steps(task.steps, recorder, index)
-        recorder.end(index)
     finally:
         if slots is not None:
             slots.release()
