@@ -69,8 +69,10 @@ async def _main(workload: Workload, recorder: Recorder) -> None:
     shared = Shared(workload, recorder)
     spawn_at, clock = recorder.spawn_at, recorder.clock
     sleeps = workload.single_sleeps
-    lanes = [(index, task.steps, task.after) for index, task in enumerate(workload.tasks)]
-    sleeper = _sleeper(recorder)
+    if sleeps is None:
+        lanes = [(index, task.steps, task.after) for index, task in enumerate(workload.tasks)]
+    else:
+        sleeper = _sleeper(recorder)
     recorder.begin()
     async with trio.open_nursery() as nursery:
         start_soon = nursery.start_soon
