@@ -69,10 +69,7 @@ async def _main(workload: Workload, recorder: Recorder) -> None:
     shared = Shared(workload, recorder)
     spawn_at, clock = recorder.spawn_at, recorder.clock
     sleeps = workload.single_sleeps
-    if sleeps is None:
-        lanes = [(index, task.steps, task.after) for index, task in enumerate(workload.tasks)]
-    else:
-        sleeper = _sleeper(recorder)
+    sleeper = _sleeper(recorder)
     recorder.begin()
     async with trio.open_nursery() as nursery:
         start_soon = nursery.start_soon
@@ -80,10 +77,10 @@ async def _main(workload: Workload, recorder: Recorder) -> None:
             for index, seconds in enumerate(sleeps):
                 spawn_at[index] = clock()
                 start_soon(sleeper, index, seconds)
-        else:
-            for index, steps, after in lanes:
+        else:  # no per-task tuples built first: the collector would walk them in the run
+            for index, task in enumerate(workload.tasks):
                 spawn_at[index] = clock()
-                start_soon(_lane, shared, index, steps, after)
+                start_soon(_lane, shared, index, task.steps, task.after)
         await _lane(shared, shared.main_lane, workload.main, ())
         recorder.main_done()
     recorder.finish()

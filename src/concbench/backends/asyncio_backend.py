@@ -101,11 +101,12 @@ async def _main(workload: Workload, recorder: Recorder) -> None:
             spawn_at[index] = clock()
             spawned.append(create_task(sleeper(index, seconds)))
     else:
-        lanes = [(index, task.steps, task.after) for index, task in enumerate(workload.tasks)]
+        # no list of per-task tuples built here: made after the worker froze the heap, a
+        # million of them would be walked by every full collection inside the run
         recorder.begin()
-        for index, steps, after in lanes:
+        for index, task in enumerate(workload.tasks):
             spawn_at[index] = clock()
-            spawned.append(create_task(_lane(shared, index, steps, after)))
+            spawned.append(create_task(_lane(shared, index, task.steps, task.after)))
     await _lane(shared, shared.main_lane, workload.main, ())
     recorder.main_done()
     await asyncio.gather(*spawned)
