@@ -6,7 +6,18 @@ from array import array
 
 import pytest
 
-from concbench.framework import Backend, StepKind, Task, Workload, block, cpu, sleep
+from concbench.framework import (
+    Backend,
+    Channel,
+    StepKind,
+    Task,
+    Workload,
+    block,
+    cpu,
+    get,
+    put,
+    sleep,
+)
 from concbench.framework.decompose import PARTS, decompose
 from concbench.framework.trace import Trace
 from conftest import COROUTINE_BACKENDS, execute
@@ -105,6 +116,27 @@ def test_cpu_excess_is_charged_to_cpu_and_waiting_for_dependencies_is_not_overhe
     assert sum(parts.values()) == pytest.approx(133 - 100)
 
 
+# task 0 produces after 100 ms; task 1 takes the item, then works 50 ms: ideal 150 ms
+HANDOFF = Workload(
+    tasks=(Task((sleep(0.1), put("c"))), Task((get("c"), sleep(0.05)))),
+    channels=(Channel("c", 1),),
+)
+
+
+def test_waiting_for_a_hand_off_is_overhead_only_beyond_the_ideal_wait() -> None:
+    # the consumer's get returns at 104, 4 ms after the item's nominal hand-off at 100:
+    # only those 4 ms are overhead, not the 100 ms the ideal also waits
+    trace = trace_of(
+        HANDOFF, spawn=[0, 0], start=[0, 0], step_ends=[101, 102, 104, 155], main_done=0, finish=156
+    )
+    parts = parts_ms(decompose(trace, HANDOFF, frozenset()))
+    assert parts["steps"] == pytest.approx(4)
+    assert parts["sleep_late"] == pytest.approx(1)
+    assert parts["join"] == pytest.approx(1)
+    assert parts["rest"] == pytest.approx(0)
+    assert sum(parts.values()) == pytest.approx(156 - 150)
+
+
 def test_a_timer_firing_early_leaves_a_negative_lateness() -> None:
     workload = Workload(tasks=(Task((sleep(0.1),)),))
     trace = trace_of(workload, spawn=[0], start=[0], step_ends=[99], main_done=0, finish=99)
@@ -120,12 +152,15 @@ def test_a_timer_firing_early_leaves_a_negative_lateness() -> None:
         Workload(tasks=(Task((block(0.02),)),) * 3, main=(block(0.01),)),
         Workload(tasks=(Task((cpu(0.03),)),) * 2),
         Workload(tasks=(Task((sleep(0.02),)), Task((sleep(0.01),), after=(0,))) * 2, limit=2),
+        HANDOFF,
     ],
-    ids=["sleeps", "blocks", "cpu", "deps-and-limit"],
+    ids=["sleeps", "blocks", "cpu", "deps-and-limit", "hand-off"],
 )
 def test_parts_add_up_to_the_overhead_on_every_backend(
     backend_cls: type[Backend], workload: Workload
 ) -> None:
+    if reason := backend_cls.unsupported_reason(workload):
+        pytest.skip(reason)
     trace = execute(backend_cls, workload)
     figures = decompose(trace, workload, backend_cls.blocks_scheduler)
     total = sum(float(figures[f"part_{name}_s"]) for name in PARTS)
@@ -179,3 +214,14 @@ def test_main_blocked_by_tasks_that_ran_eagerly_is_charged_to_blocked() -> None:
     assert parts["blocked"] == pytest.approx(200)
     assert parts["steps"] == pytest.approx(0)
     assert sum(parts.values()) == pytest.approx(250 - 100)
+
+
+def test_a_real_hand_off_leaves_nothing_unexplained(backend_cls: type[Backend]) -> None:
+    # the critical lane is the consumer, which waits ~100 ms for its item in the ideal too
+    if reason := backend_cls.unsupported_reason(HANDOFF):
+        pytest.skip(reason)
+    trace = execute(backend_cls, HANDOFF)
+    figures = decompose(trace, HANDOFF, backend_cls.blocks_scheduler)
+    assert figures["critical_lane"] == "1"
+    assert abs(float(figures["part_rest_s"])) < 0.01
+    assert abs(float(figures["part_steps_s"])) < 0.02

@@ -288,3 +288,22 @@ def test_single_sleeps_names_a_plain_fan_out_and_nothing_else() -> None:
         Workload(tasks=(Task(steps=(block(1.0),)),)),
     ]
     assert [workload.single_sleeps for workload in not_plain] == [None] * len(not_plain)
+
+
+def test_handoff_waits_are_the_ideal_schedules_waits_by_step_slot() -> None:
+    # slots: task 0 = 0 (sleep), 1 (put), 2 (put); task 1 = 3 (sleep), 4 (get), 5 (get)
+    workload = Workload(
+        tasks=(
+            Task((sleep(0.1), put("c"), put("c"))),
+            Task((sleep(0.3), get("c"), get("c"))),
+        ),
+        channels=(Channel("c", 1),),
+    )
+    # the second put finds the channel full from 0.1 until the first get at 0.3;
+    # both gets find an item waiting
+    assert workload.handoff_waits == {2: pytest.approx(0.2)}
+    consumer_first = Workload(
+        tasks=(Task((sleep(0.1), put("c"))), Task((get("c"),))), channels=(Channel("c", None),)
+    )
+    assert consumer_first.handoff_waits == {2: pytest.approx(0.1)}
+    assert Workload(tasks=(chain(1.0),)).handoff_waits == {}

@@ -17,7 +17,8 @@ the main routine) that ended last, since the run could not finish before it. Its
                likewise into ``blocked`` and ``io_late`` (connecting, the syscalls,
                the wake-up when the answer arrives);
                for CPU work, ``cpu`` (the GIL, or more work than cores); anything else
-               (a checkpoint's yields, a channel hand-off's wait) ``steps``; a step
+               (a checkpoint's yields, a channel hand-off's wait beyond the wait the
+               ideal schedule has in it, ``Workload.handoff_waits``) ``steps``; a step
                that itself holds the scheduler (``block`` or ``cpu`` in a coroutine)
                has the part of its excess spent while another lane held it charged
                to ``blocked`` first;
@@ -48,6 +49,10 @@ PARTS = ("spawn", "start", "blocked", "sleep_late", "io_late", "cpu", "steps", "
 
 _WAITS = frozenset({StepKind.SLEEP})
 """Steps that end on a timer: their lateness is the scheduler's, not the work's."""
+
+_HANDOFFS = frozenset({StepKind.PUT, StepKind.GET})
+"""Steps whose nominal duration is the wait the ideal schedule has in them
+(:attr:`Workload.handoff_waits`), not ``seconds``."""
 
 
 def decompose(
@@ -109,9 +114,13 @@ def _attribute_steps(
 ) -> None:
     begin = trace.lane_bounds(lane)[0]
     steps = workload.lane_steps(lane)
+    slot = workload.step_offsets[lane]
+    waits = workload.handoff_waits
     for step, duration in zip(steps, trace.step_durations_ns(lane), strict=True):
         end = begin + duration
-        excess = (duration - step.seconds * 1e9) / 1e9
+        nominal = waits.get(slot, 0.0) if step.kind in _HANDOFFS else step.seconds
+        excess = (duration - nominal * 1e9) / 1e9
+        slot += 1
         if step.kind in _WAITS or step.kind is StepKind.IO:
             due = begin + round(step.seconds * 1e9)
             blocked = others.overlap(due, end) / 1e9 if end > due else 0.0

@@ -209,9 +209,30 @@ class Workload:
         _ = self._perfect_run_s  # the simulation refuses a workload that would deadlock
 
     @cached_property
+    def _perfect(self) -> tuple[float, dict[tuple[int, int], float]]:
+        """A zero-overhead run (see :class:`_Perfect`): its makespan, and how long each
+        hand-off that waited in it waited, by (lane, step index). Plain data, so that the
+        simulation's per-lane state is freed at once."""
+        perfect = _Perfect(self)
+        return perfect.run(), perfect.waited
+
+    @cached_property
     def _perfect_run_s(self) -> float:
-        """The makespan of a zero-overhead run, hand-offs included (see :class:`_Perfect`)."""
-        return _Perfect(self).run()
+        return self._perfect[0]
+
+    @cached_property
+    def handoff_waits(self) -> dict[int, float]:
+        """How long each ``put`` or ``get`` waits in the zero-overhead run, by step slot
+        (:attr:`step_offsets`); steps that never wait there are left out.
+
+        A hand-off's nominal duration is 0, but the ideal schedule still waits for the
+        other side: the overhead decomposition measures a channel step against this wait,
+        so that waiting the ideal also waits is not mistaken for overhead.
+        """
+        if not self.channels:
+            return {}
+        offsets = self.step_offsets
+        return {offsets[lane] + step: wait for (lane, step), wait in self._perfect[1].items()}
 
     @cached_property
     def step_offsets(self) -> array[int]:
@@ -448,6 +469,10 @@ class _Perfect:
         self.running = 0
         self.order = itertools.count()
         self.events: list[tuple[float, int, int]] = []  # (time, tie-break, lane)
+        self.since = [0.0] * len(self.lanes)
+        """When each lane began waiting in its current put or get."""
+        self.waited: dict[tuple[int, int], float] = {}
+        """(lane, step index) -> how long that put or get waited, when it did."""
 
     def run(self) -> float:
         self._schedule(len(self.workload.tasks), 0.0)  # main starts at once, without a slot
@@ -466,6 +491,7 @@ class _Perfect:
 
     def _wake(self, lane: int, now: float) -> None:
         """The put or get that ``lane`` waits in completes now."""
+        self.waited[(lane, self.position[lane])] = now - self.since[lane]
         self.position[lane] += 1
         self._schedule(lane, now)
 
@@ -504,6 +530,7 @@ class _Perfect:
             self.items[name] += 1
         else:
             self.putters[name].append(lane)
+            self.since[lane] = now
             return False
         return True
 
@@ -511,6 +538,7 @@ class _Perfect:
         """Take an item; False when the channel is empty and ``lane`` must wait."""
         if not self.items[name]:
             self.getters[name].append(lane)
+            self.since[lane] = now
             return False
         if self.putters[name]:  # the channel was full: the longest-waiting put goes in
             self._wake(self.putters[name].popleft(), now)
