@@ -34,7 +34,6 @@ class Shared:
         "gated",
         "main_lane",
         "receivers",
-        "recorder",
         "senders",
         "slots",
         "start_at",
@@ -43,7 +42,6 @@ class Shared:
     )
 
     def __init__(self, workload: Workload, recorder: Recorder) -> None:
-        self.recorder = recorder
         self.main_lane = recorder.main_lane
         self.start_at = recorder.start_at
         self.step_end_at = recorder.step_end_at

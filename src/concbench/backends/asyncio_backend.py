@@ -36,7 +36,6 @@ class Shared:
         "gated",
         "main_lane",
         "queues",
-        "recorder",
         "slots",
         "start_at",
         "step_end_at",
@@ -44,7 +43,6 @@ class Shared:
     )
 
     def __init__(self, workload: Workload, recorder: Recorder) -> None:
-        self.recorder = recorder
         self.main_lane = recorder.main_lane
         self.start_at = recorder.start_at
         self.step_end_at = recorder.step_end_at
