@@ -137,6 +137,31 @@ def test_waiting_for_a_hand_off_is_overhead_only_beyond_the_ideal_wait() -> None
     assert sum(parts.values()) == pytest.approx(156 - 150)
 
 
+def test_waiting_for_a_worker_of_a_bounded_pool_is_charged_to_pool() -> None:
+    # 4 tasks of 100 ms on a pool of 2: the last two start at 100 ms by the pool's bound;
+    # task 3 starts at 103, so 100 ms of its wait is the pool and 3 ms the scheduler
+    workload = Workload(tasks=(Task((sleep(0.1),)),) * 4)
+    trace = trace_of(
+        workload,
+        spawn=[0, 0, 0, 0],
+        start=[0, 0, 101, 103],
+        step_ends=[100, 100, 201, 204],
+        main_done=0,
+        finish=205,
+    )
+    unbounded = parts_ms(decompose(trace, workload, frozenset()))
+    assert unbounded["pool"] == 0
+    assert unbounded["start"] == pytest.approx(103)
+    parts = parts_ms(decompose(trace, workload, frozenset(), concurrency=2))
+    assert parts["pool"] == pytest.approx(100)
+    assert parts["start"] == pytest.approx(3)
+    assert parts["sleep_late"] == pytest.approx(1)
+    assert parts["join"] == pytest.approx(1)
+    assert sum(parts.values()) == pytest.approx(205 - 100)
+    # a pool as large as the workload bounds nothing
+    assert parts_ms(decompose(trace, workload, frozenset(), concurrency=4))["pool"] == 0
+
+
 def test_a_timer_firing_early_leaves_a_negative_lateness() -> None:
     workload = Workload(tasks=(Task((sleep(0.1),)),))
     trace = trace_of(workload, spawn=[0], start=[0], step_ends=[99], main_done=0, finish=99)
@@ -225,3 +250,17 @@ def test_a_real_hand_off_leaves_nothing_unexplained(backend_cls: type[Backend]) 
     assert figures["critical_lane"] == "1"
     assert abs(float(figures["part_rest_s"])) < 0.01
     assert abs(float(figures["part_steps_s"])) < 0.02
+
+
+@pytest.mark.parametrize("backend_name", ["threads", "processes"])
+def test_a_real_pool_of_two_is_charged_to_pool(backend_name: str) -> None:
+    from concbench.framework.registry import default_registry
+
+    backend_cls = default_registry().backend(backend_name)
+    workload = Workload(tasks=(Task((sleep(0.1),)),) * 6)  # three rounds on two workers
+    trace = execute(backend_cls, workload, workers=2)
+    slots = backend_cls.concurrency(backend_cls.resolve_options({"workers": 2}))
+    assert slots == 2
+    figures = decompose(trace, workload, backend_cls.blocks_scheduler, slots)
+    assert float(figures["part_pool_s"]) >= 0.19  # two rounds of 100 ms before the last
+    assert float(figures["part_start_s"]) < 0.05

@@ -141,3 +141,8 @@ def test_late_requests_name_the_mean_extra_time_per_request() -> None:
         "each request took 60.00 ms longer than the server's latency on average "
         "(p99 90.00 ms: connecting, syscalls, waking up to the answer)"
     )
+
+
+def test_a_pool_bound_names_the_queueing() -> None:
+    text = diagnose(runs(ideal=0.1, wall=0.5, part_pool_s=0.4))
+    assert text == "the last task queued 400.00 ms for a free worker of the pool"

@@ -8,6 +8,7 @@ worker process, before the first run, and its start-up is reported as the
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -72,6 +73,14 @@ class DaskBackend(Backend):
                 f"scheduler address such as tcp://127.0.0.1:8786, got {address!r}"
             )
         return resolved
+
+    @classmethod
+    def concurrency(cls, options: Mapping[str, Any]) -> int | None:
+        """A LocalCluster with a set number of threads runs that many tasks per worker; an
+        existing cluster's size is not known here."""
+        if options["address"] or not options["threads"]:
+            return None
+        return (int(options["workers"]) or os.cpu_count() or 1) * int(options["threads"])
 
     def execute(self, workload: Workload, recorder: Recorder) -> None:
         from ._dask_run import Session  # distributed is imported only where it is known to exist

@@ -99,6 +99,10 @@ class ProcessesBackend(Backend):
             self._pool = None
 
     @classmethod
+    def concurrency(cls, options: Mapping[str, Any]) -> int | None:
+        return _workers(options)
+
+    @classmethod
     def note(cls, workload: Workload, options: Mapping[str, Any]) -> str | None:
         bound = _pool_bound(workload, _workers(options))
         if bound > workload.ideal_s * 1.001:

@@ -74,6 +74,10 @@ class ThreadsBackend(Backend):
     )
 
     @classmethod
+    def concurrency(cls, options: Mapping[str, Any]) -> int | None:
+        return int(options["workers"]) or None
+
+    @classmethod
     def check_resources(cls, workload: Workload, config: Mapping[str, Any]) -> str | None:
         workers = config["workers"]
         if workers:

@@ -113,6 +113,16 @@ class Backend(ABC):
         return f"{', '.join(missing)} is not installed: {hint}"
 
     @classmethod
+    def concurrency(cls, options: Mapping[str, Any]) -> int | None:
+        """How many tasks this backend runs at once as configured (a pool's size), or None
+        when every task gets its own coroutine, thread or process.
+
+        The overhead decomposition charges a task's wait for a free worker of that pool to
+        "pool" instead of to a busy scheduler: waiting there is the configuration's cost.
+        """
+        return None
+
+    @classmethod
     def note(cls, workload: Workload, options: Mapping[str, Any]) -> str | None:
         """One line for the report's notes column on how this backend runs ``workload``,
         when that changes what the numbers mean; ``None`` (the default) for nothing."""

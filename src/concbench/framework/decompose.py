@@ -7,6 +7,9 @@ the main routine) that ended last, since the run could not finish before it. Its
     spawn      begin -> the lane was handed to the scheduler
     wait       spawn -> start, beyond the nominal start the ideal schedule gives it
                (waiting for dependencies or a slot is nominal, not overhead), of which
+      pool     the part the same schedule would wait if only as many tasks ran at once
+               as the backend's pool has workers (``Backend.concurrency``): the cost of
+               the configured pool size, not of the scheduler,
       blocked  the part during which another lane ran a step that stops the scheduler
                on this backend (``Backend.blocks_scheduler``: time.sleep or CPU work
                inside a coroutine), and
@@ -42,10 +45,24 @@ from typing import Any
 from .model import StepKind, Workload
 from .trace import Trace
 
-__all__ = ["PARTS", "decompose"]
+__all__ = ["PARTS", "PART_LABELS", "decompose"]
 
-PARTS = ("spawn", "start", "blocked", "sleep_late", "io_late", "cpu", "steps", "join", "rest")
+PARTS = (
+    "spawn",
+    "pool",
+    "start",
+    "blocked",
+    "sleep_late",
+    "io_late",
+    "cpu",
+    "steps",
+    "join",
+    "rest",
+)
 """The attribution's parts, in the order reports show them."""
+
+PART_LABELS = {name: name.replace("_", " ") for name in PARTS} | {"rest": "unexplained"}
+"""The heading every report gives each part."""
 
 _WAITS = frozenset({StepKind.SLEEP})
 """Steps that end on a timer: their lateness is the scheduler's, not the work's."""
@@ -56,9 +73,16 @@ _HANDOFFS = frozenset({StepKind.PUT, StepKind.GET})
 
 
 def decompose(
-    trace: Trace, workload: Workload, blocks_scheduler: frozenset[StepKind]
+    trace: Trace,
+    workload: Workload,
+    blocks_scheduler: frozenset[StepKind],
+    concurrency: int | None = None,
 ) -> dict[str, Any]:
-    """Record fields: ``part_<name>_s`` for each of :data:`PARTS`, plus whole-run figures."""
+    """Record fields: ``part_<name>_s`` for each of :data:`PARTS`, plus whole-run figures.
+
+    ``blocks_scheduler`` and ``concurrency`` are the backend's (``Backend.blocks_scheduler``,
+    ``Backend.concurrency(options)``).
+    """
     overhead = trace.wall_s - workload.ideal_s
     blocking = _blocking_steps(trace, workload, blocks_scheduler)
     lane = _critical_lane(trace)
@@ -66,7 +90,8 @@ def decompose(
     parts = dict.fromkeys(PARTS, 0.0)
     lane_start, lane_end = trace.lane_bounds(lane)
     if lane < len(workload.tasks):
-        _attribute_wait(parts, trace, workload, lane, others)
+        pooled = workload.starts_within(concurrency) if concurrency else None
+        _attribute_wait(parts, trace, workload, lane, others, pooled)
     if trace.has_steps:
         _attribute_steps(parts, trace, workload, lane, others, holding=blocks_scheduler)
     else:  # a backend that records no steps: the lane's excess stays in one piece
@@ -89,14 +114,26 @@ def _critical_lane(trace: Trace) -> int:
     return last_task if trace.end_ns[last_task] >= trace.main_done_ns else tasks
 
 
-def _attribute_wait(
-    parts: dict[str, float], trace: Trace, workload: Workload, lane: int, others: _Intervals
+def _attribute_wait(  # noqa: PLR0917 - one call site, each argument distinct
+    parts: dict[str, float],
+    trace: Trace,
+    workload: Workload,
+    lane: int,
+    others: _Intervals,
+    pooled: Sequence[float] | None,
 ) -> None:
-    """Spawn and start delay beyond the lane's nominal start (0 without dependencies)."""
+    """Spawn and start delay beyond the lane's nominal start (0 without dependencies); the
+    part of it a pool of the backend's size would wait anyway, when ``pooled`` gives the
+    starts under that bound."""
     spawn, start = trace.spawn_ns[lane], trace.start_ns[lane]
     nominal_start = trace.begin_ns + round(workload.nominal_starts[lane] * 1e9)
     parts["spawn"] = max(0, spawn - nominal_start) / 1e9
     late_from = max(spawn, nominal_start)  # waiting before this was in the ideal too
+    if pooled is not None and start > late_from:
+        pool_start = trace.begin_ns + round(pooled[lane] * 1e9)
+        queued = max(0, min(start, pool_start) - late_from)
+        parts["pool"] = queued / 1e9
+        late_from += queued
     if start > late_from:
         blocked = others.overlap(late_from, start)
         parts["blocked"] += blocked / 1e9

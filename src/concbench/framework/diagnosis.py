@@ -129,6 +129,10 @@ def _start(ok: Sequence[RunRecord], part: float) -> str:
     )
 
 
+def _pool(ok: Sequence[RunRecord], part: float) -> str:
+    return f"the last task queued {fmt_seconds(part)} for a free worker of the pool"
+
+
 def _join(ok: Sequence[RunRecord], part: float) -> str:
     return f"gathering took {fmt_seconds(part)} after the last task ended"
 
@@ -147,6 +151,7 @@ _SENTENCES: dict[str, Callable[[Sequence[RunRecord], float], str]] = {
     "sleep_late": _sleep_late,
     "io_late": _io_late,
     "spawn": _spawn,
+    "pool": _pool,
     "start": _start,
     "join": _join,
     "steps": _steps,

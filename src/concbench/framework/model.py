@@ -368,6 +368,19 @@ class Workload:
             return _earliest_starts(self.tasks, self._order)
         return _greedy_starts(self.tasks, self.limit)
 
+    def starts_within(self, slots: int) -> array[float] | None:
+        """:attr:`nominal_starts` if at most ``slots`` tasks could run at once (a pool of
+        that size), or None when that bound changes nothing (or the workload has channels,
+        whose hand-offs a pool bound would turn into a different schedule altogether).
+
+        The overhead decomposition charges the wait this adds to "pool": it is the cost of
+        the backend's configuration, not of its scheduler.
+        """
+        bound = min(self.limit or len(self.tasks), slots)
+        if self.channels or bound >= min(self.limit or len(self.tasks), len(self.tasks)):
+            return None
+        return _greedy_starts(self.tasks, max(bound, 1))
+
     def machine_bound_s(self, cores: int) -> float:
         """The best any backend could do on ``cores`` cores: CPU work cannot beat cpu/cores."""
         return max(self.ideal_s, self.cpu_work_s / max(cores, 1))

@@ -64,6 +64,7 @@ class RunRecord:
     join_s: float | None = None
     start_latency_p99_s: float | None = None
     part_spawn_s: float | None = None
+    part_pool_s: float | None = None
     part_start_s: float | None = None
     part_blocked_s: float | None = None
     part_sleep_late_s: float | None = None

@@ -7,25 +7,13 @@ from collections.abc import Iterable
 from rich.console import Console
 from rich.table import Table
 
-from .decompose import PARTS
+from .decompose import PART_LABELS, PARTS
 from .records import RunRecord
 from .sanitize import for_terminal as escape  # rich markup and control characters
 from .summary import Group, Row, group_records
 from .units import fmt_pct, fmt_ratio, fmt_seconds
 
 __all__ = ["decomposition_table", "render_records", "table_for"]
-
-_PART_HEADERS = {
-    "spawn": "spawn",
-    "start": "start",
-    "blocked": "blocked",
-    "sleep_late": "sleep late",
-    "io_late": "io late",
-    "cpu": "cpu",
-    "steps": "steps",
-    "join": "join",
-    "rest": "unexplained",
-}
 
 
 def render_records(records: Iterable[RunRecord], console: Console) -> None:
@@ -90,7 +78,7 @@ def decomposition_table(group: Group) -> Table:
     table.add_column("backend", style="bold", no_wrap=True)
     table.add_column("overhead", justify="right", no_wrap=True)
     for name in PARTS:
-        table.add_column(_PART_HEADERS[name], justify="right", no_wrap=True)
+        table.add_column(PART_LABELS[name], justify="right", no_wrap=True)
     for row in group.rows:
         if row.wall is None:
             continue

@@ -158,7 +158,9 @@ def measure(backend: Backend, workload: Workload) -> tuple[dict[str, Any], Trace
     if not type(backend).keeps_workers:
         check_leftovers(alive_before)
     return {
-        **decompose(trace, workload, type(backend).blocks_scheduler),
+        **decompose(
+            trace, workload, type(backend).blocks_scheduler, backend.concurrency(backend.config)
+        ),
         "cores": os.cpu_count(),
         "started_at": started_at,
         "wall_s": trace.wall_s,

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..decompose import PART_LABELS
 from ..summary import Group, Row
 from ..units import fmt_pct, fmt_ratio, fmt_seconds
 
-__all__ = ["COLUMNS", "PART_COLUMNS", "PART_HEADERS", "Column", "group_caption"]
+__all__ = ["COLUMNS", "PART_COLUMNS", "Column", "group_caption"]
 
 
 @dataclass(frozen=True)
@@ -65,19 +66,6 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 
-PART_HEADERS = {
-    "spawn": "spawn",
-    "start": "start",
-    "blocked": "blocked",
-    "sleep_late": "sleep late",
-    "io_late": "io late",
-    "cpu": "cpu",
-    "steps": "steps",
-    "join": "join",
-    "rest": "unexplained",
-}
-
-
 def _part(name: str) -> Callable[[Row], str]:
     return lambda row: fmt_seconds(row.parts.get(name), signed=True)
 
@@ -85,7 +73,7 @@ def _part(name: str) -> Callable[[Row], str]:
 PART_COLUMNS: tuple[Column, ...] = (
     Column("backend", lambda row: row.label, numeric=False),
     Column("overhead", lambda row: fmt_seconds(row.overhead_s, signed=True)),
-    *(Column(header, _part(name)) for name, header in PART_HEADERS.items()),
+    *(Column(header, _part(name)) for name, header in PART_LABELS.items()),
 )
 """Where the overhead went (framework/decompose.py): medians of the parts, which add up
 to the overhead. Rows without an ok run have no parts and are left out."""
