@@ -108,7 +108,11 @@ def compare_pythons(session: nox.Session) -> None:
 @nox.session(name="compare-pythons-report")
 def compare_pythons_report(session: nox.Session) -> None:
     """The merged report of the `compare-pythons` sessions of this nox invocation."""
-    files = sorted(PYTHONS_RESULTS.glob("compare-*.jsonl"))
+    files = sorted(  # the stores, not the environments and traces kept beside them
+        path
+        for path in PYTHONS_RESULTS.glob("compare-*.jsonl")
+        if not path.name.endswith((".env.jsonl", ".traces.jsonl"))
+    )
     if not files:
         session.skip("nothing to merge: run `nox -s compare-pythons`")
     session.install(".")

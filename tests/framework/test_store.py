@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from concbench.framework.records import SCHEMA, RunRecord, Status
-from concbench.framework.store import ResultStore, StoreError, read_records
+from concbench.framework.store import ResultStore, StoreError, read_records, side_file
 
 
 def record(run: int = 0, **fields: object) -> RunRecord:
@@ -91,6 +91,18 @@ def test_an_unknown_schema_version_is_refused(tmp_path: Path) -> None:
 def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="no such result file"):
         read_records(tmp_path / "absent.jsonl")
+
+
+@pytest.mark.parametrize(("kind", "holds"), [("env", "environments"), ("traces", "full traces")])
+def test_a_side_file_given_as_a_store_names_its_store(
+    tmp_path: Path, kind: str, holds: str
+) -> None:
+    store = tmp_path / "compare-3.11.jsonl"
+    side = side_file(store, kind)
+    assert side.name == f"compare-3.11.{kind}.jsonl"
+    side.write_text('{"id": "x"}\n')
+    with pytest.raises(StoreError, match=f"holds the {holds}.* beside the result store {store}"):
+        read_records(side)
 
 
 def _append_many(path: str, writer: int) -> None:

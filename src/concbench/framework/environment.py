@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .backend import Backend
-from .store import append_line
+from .store import append_line, side_file
 
 __all__ = ["collect", "env_path", "environment_id", "read_environments", "write_environment"]
 
@@ -64,8 +64,7 @@ def environment_id(env: dict[str, Any]) -> str:
 
 
 def env_path(store_path: str | os.PathLike[str]) -> Path:
-    path = Path(store_path)
-    return path.with_name(path.stem + ".env.jsonl")
+    return side_file(store_path, "env")
 
 
 def write_environment(store_path: str | os.PathLike[str], env: dict[str, Any]) -> str:

@@ -112,6 +112,29 @@ def _drop_truncated_tail(path: Path) -> None:
         handle.truncate(start)
 
 
+SIDE_FILES = {
+    "env": "the environments its runs were measured in",
+    "traces": "the full traces of its first runs",
+}
+"""The files kept beside a result store ``X.jsonl``, as ``X.<kind>.jsonl``."""
+
+
+def side_file(store_path: str | os.PathLike[str], kind: str) -> Path:
+    """Where the ``kind`` file (one of :data:`SIDE_FILES`) of a result store lives."""
+    path = Path(store_path)
+    return path.with_name(f"{path.stem}.{kind}.jsonl")
+
+
+def _side_file_problem(path: Path) -> str | None:
+    """Why ``path`` is not a result store when it is one of a store's side files."""
+    for kind, holds in SIDE_FILES.items():
+        suffix = f".{kind}.jsonl"
+        if path.name.endswith(suffix) and len(path.name) > len(suffix):
+            store = path.with_name(path.name[: -len(suffix)] + ".jsonl")
+            return f"{path}: this file holds {holds} beside the result store {store}; pass that"
+    return None
+
+
 def read_records(path: str | os.PathLike[str]) -> list[RunRecord]:
     """Every record in ``path``; a truncated last line (a killed writer) is skipped with a
     warning, any other bad line is an error naming the file and line."""
@@ -119,6 +142,8 @@ def read_records(path: str | os.PathLike[str]) -> list[RunRecord]:
 
 
 def _iter_records(path: Path) -> Iterator[RunRecord]:
+    if problem := _side_file_problem(path):
+        raise StoreError(problem)
     try:
         data = path.read_bytes()
     except FileNotFoundError:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .model import StepKind, Workload
-from .store import append_line
+from .store import append_line, side_file
 from .trace import Trace
 
 __all__ = ["MAX_STORED_TASKS", "StoredTrace", "TraceStore", "read_traces", "trace_path"]
@@ -95,8 +95,7 @@ def _decode(text: str, typecode: str) -> array[Any]:
 
 
 def trace_path(store_path: str | os.PathLike[str]) -> Path:
-    path = Path(store_path)
-    return path.with_name(path.stem + ".traces.jsonl")
+    return side_file(store_path, "traces")
 
 
 class TraceStore:
