@@ -27,6 +27,13 @@ def test_signed_durations_show_their_sign() -> None:
     assert fmt_seconds(-0.00012, signed=True) == "-120.00 µs"
 
 
+def test_float_noise_below_a_nanosecond_reads_as_zero() -> None:
+    # parts that add up exactly leave residues like -2e-17 s; "-0 ns" would be noise
+    assert fmt_seconds(-2e-17, signed=True) == "+0.00 µs"
+    assert fmt_seconds(3e-13) == "0.00 µs"
+    assert fmt_seconds(-1e-9, signed=True) == "-1 ns"
+
+
 def test_percentages_and_ratios() -> None:
     assert fmt_pct(150.06) == "+150.1%"
     assert fmt_ratio(0.4) == "0.40"

@@ -8,6 +8,8 @@ __all__ = ["fmt_pct", "fmt_ratio", "fmt_seconds"]
 def fmt_seconds(seconds: float | None, *, signed: bool = False) -> str:
     if seconds is None:
         return "-"
+    if abs(seconds) < 5e-10:  # below the clock's nanosecond: float noise of a sum, not -0 ns
+        seconds = 0.0
     sign = "+" if signed and seconds >= 0 else ""
     magnitude = abs(seconds)
     # pick the unit after rounding, so 0.9999999 s reads "1.000 s", not "1000.00 ms"
