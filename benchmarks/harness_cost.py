@@ -18,7 +18,8 @@ for and nothing else: a ``perf_counter`` stamp at each spawn, at each task's sta
 its end, stored into preallocated arrays. floor / hand-written is what recording that trace
 costs in Python at all; reported / floor is what concbench adds on top.
 
-    python benchmarks/harness_cost.py [--tasks 10000] [--seconds 0.1] [--rounds 15]
+    python benchmarks/harness_cost.py [--scenario fanout|spawn] [--tasks 10000] [--seconds 0.1]
+                                      [--rounds 15] [--freeze-gc] [--json FILE]
 """
 
 from __future__ import annotations
@@ -155,12 +156,25 @@ from concbench.framework.registry import default_registry
 from concbench.framework.worker import measure
 tasks, seconds, name = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
 registry = default_registry()
-workload = registry.scenario("fanout").workload({"tasks": tasks, "seconds": seconds})
+scenario = sys.argv[5]
+params = {"tasks": tasks, "seconds": seconds} if scenario == "fanout" else {"tasks": tasks}
+workload = registry.scenario(scenario).workload(params)
 backend = registry.backend(name)()
 for _ in range(2):
     figures, _ = measure(backend, workload)
 print(figures["wall_s"])
 """
+
+
+def for_scenario(code: str, scenario: str) -> str:
+    """The program for ``spawn`` (tasks that do nothing) from the one for ``fanout``: the
+    task's sleep goes, and with it the floor's end stamp (an empty task ends as it starts)."""
+    if scenario == "fanout":
+        return code
+    for sleep in ("asyncio.sleep", "trio.sleep"):
+        code = code.replace(f"    await {sleep}(seconds)\n    end_at[index] = clock()\n", "")
+        code = code.replace(f"    await {sleep}(seconds)\n", "    pass\n")
+    return code
 
 
 def sample(code: str, *args: object) -> float:
@@ -174,6 +188,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument(
+        "--scenario",
+        choices=["fanout", "spawn"],
+        default="fanout",
+        help="fanout: each task sleeps --seconds; spawn: each task does nothing",
+    )
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=0.1)
     parser.add_argument("--rounds", type=int, default=15)
@@ -185,8 +205,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
+    seconds = args.seconds if args.scenario == "fanout" else 0.0  # the ideal, and the sleep
+    described = f" seconds={seconds}" if args.scenario == "fanout" else ""
     print(
-        f"fanout tasks={args.tasks} seconds={args.seconds}: {args.rounds} alternating samples "
+        f"{args.scenario} tasks={args.tasks}{described}: {args.rounds} alternating samples "
         f"of each kind, one fresh process per sample; python {sys.version.split()[0]}; "
         f"hand-written and floor {'with' if args.freeze_gc else 'without'} gc.freeze()"
     )
@@ -199,15 +221,15 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.backend or ["asyncio", "uvloop", "trio"]:
         trio = name == "trio"
         kinds = {
-            "hand_s": _HAND_TRIO if trio else _HAND_ASYNCIO,
-            "floor_s": _FLOOR_TRIO if trio else _FLOOR_ASYNCIO,
+            "hand_s": for_scenario(_HAND_TRIO if trio else _HAND_ASYNCIO, args.scenario),
+            "floor_s": for_scenario(_FLOOR_TRIO if trio else _FLOOR_ASYNCIO, args.scenario),
             "reported_s": _CONCBENCH,
         }
         samples: dict[str, list[float]] = {kind: [] for kind in kinds}
         for _ in range(args.rounds):
             for kind, code in kinds.items():  # alternate, so that drift hits every kind alike
-                wall = sample(code, args.tasks, args.seconds, name, int(args.freeze_gc))
-                samples[kind].append(wall - args.seconds)
+                wall = sample(code, args.tasks, seconds, name, int(args.freeze_gc), args.scenario)
+                samples[kind].append(wall - seconds)
         hand, floor, reported = (statistics.median(samples[kind]) for kind in kinds)
         ratio = reported / hand
         ratios.append(ratio)

@@ -13,3 +13,6 @@ for scenario in fanout spawn; do
 done
 python benchmarks/harness_cost.py --tasks 1000000 --seconds 0.1 --rounds 3 \
   --backend asyncio --backend uvloop --json "$out/million-hand.json" | tee "$out/million-hand.txt"
+python benchmarks/harness_cost.py --scenario spawn --tasks 1000000 --rounds 3 \
+  --backend asyncio --backend uvloop --json "$out/million-hand-spawn.json" \
+  | tee "$out/million-hand-spawn.txt"

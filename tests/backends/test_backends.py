@@ -235,3 +235,12 @@ def test_a_plain_fan_out_records_what_the_general_path_records(
             [measured] = trace.step_durations_ns(index)
             assert measured / 1e9 >= want - 0.002  # a timer may fire a hair early
             assert trace.end_ns[index] == trace.step_end_ns[index]  # a task ends with its step
+
+
+def test_empty_tasks_end_as_they_start_on_either_path(backend_cls: type[Backend]) -> None:
+    # the same empty tasks under a limit that never binds take the general path
+    tasks = (Task(steps=()),) * 20
+    for workload in (Workload(tasks=tasks), Workload(tasks=tasks, limit=len(tasks))):
+        trace = execute(backend_cls, workload)  # spawn <= start <= end within the run
+        assert list(trace.end_ns) == list(trace.start_ns)
+        assert trace.wall_s < 0.5

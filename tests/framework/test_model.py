@@ -307,3 +307,11 @@ def test_handoff_waits_are_the_ideal_schedules_waits_by_step_slot() -> None:
     )
     assert consumer_first.handoff_waits == {2: pytest.approx(0.1)}
     assert Workload(tasks=(chain(1.0),)).handoff_waits == {}
+
+
+def test_only_empty_tasks_names_a_workload_of_empty_tasks_and_nothing_else() -> None:
+    empty = Task(steps=())
+    assert Workload(tasks=(empty, empty)).only_empty_tasks
+    assert not Workload(tasks=(empty, empty), limit=1).only_empty_tasks
+    assert not Workload(tasks=(empty, Task(steps=(), after=(0,)))).only_empty_tasks
+    assert not Workload(tasks=(empty, chain(0.1))).only_empty_tasks

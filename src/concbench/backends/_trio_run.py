@@ -67,7 +67,7 @@ async def _main(workload: Workload, recorder: Recorder) -> None:
     shared = Shared(workload, recorder)
     spawn_at, clock = recorder.spawn_at, recorder.clock
     sleeps = workload.single_sleeps
-    sleeper = _sleeper(recorder)
+    sleeper, starter = _sleeper(recorder), _starter(recorder)
     recorder.begin()
     async with trio.open_nursery() as nursery:
         start_soon = nursery.start_soon
@@ -75,6 +75,10 @@ async def _main(workload: Workload, recorder: Recorder) -> None:
             for index, seconds in enumerate(sleeps):
                 spawn_at[index] = clock()
                 start_soon(sleeper, index, seconds)
+        elif workload.only_empty_tasks:
+            for index in range(len(workload.tasks)):
+                spawn_at[index] = clock()
+                start_soon(starter, index)
         else:  # no per-task tuples built first: the collector would walk them in the run
             for index, task in enumerate(workload.tasks):
                 spawn_at[index] = clock()
@@ -95,6 +99,17 @@ def _sleeper(recorder: Recorder) -> Callable[[int, float], Coroutine[Any, Any, N
         step_end_at[task] = _clock()
 
     return sleeper
+
+
+def _starter(recorder: Recorder) -> Callable[[int], Coroutine[Any, Any, None]]:
+    """The task of a workload of empty tasks (:attr:`Workload.only_empty_tasks`): it only
+    starts, and a task without steps ends as it starts."""
+    start_at = recorder.start_at
+
+    async def starter(task: int) -> None:
+        start_at[task] = _clock()
+
+    return starter
 
 
 async def _request(address: tuple[str, int], seconds: float) -> None:

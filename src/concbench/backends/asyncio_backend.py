@@ -98,6 +98,12 @@ async def _main(workload: Workload, recorder: Recorder) -> None:
         for index, seconds in enumerate(sleeps):
             spawn_at[index] = clock()
             spawned.append(create_task(sleeper(index, seconds)))
+    elif workload.only_empty_tasks:
+        starter = _starter(recorder)
+        recorder.begin()
+        for index in range(len(workload.tasks)):
+            spawn_at[index] = clock()
+            spawned.append(create_task(starter(index)))
     else:
         # no list of per-task tuples built here: made after the worker froze the heap, a
         # million of them would be walked by every full collection inside the run
@@ -122,6 +128,17 @@ def _sleeper(recorder: Recorder) -> Callable[[int, float], Coroutine[Any, Any, N
         step_end_at[task] = _clock()
 
     return sleeper
+
+
+def _starter(recorder: Recorder) -> Callable[[int], Coroutine[Any, Any, None]]:
+    """The task of a workload of empty tasks (:attr:`Workload.only_empty_tasks`): it only
+    starts, and a task without steps ends as it starts."""
+    start_at = recorder.start_at
+
+    async def starter(task: int) -> None:
+        start_at[task] = _clock()
+
+    return starter
 
 
 async def _lane(  # noqa: PLR0912 - one flat frame per task, on purpose

@@ -279,6 +279,13 @@ class Workload:
         return sleeps
 
     @cached_property
+    def only_empty_tasks(self) -> bool:
+        """Whether every task has no step and no dependency, and there is no limit (as in
+        ``spawn``): the other shape a backend may run through a coroutine with nothing to
+        decide (see :attr:`single_sleeps`)."""
+        return self.limit is None and all(not task.steps and not task.after for task in self.tasks)
+
+    @cached_property
     def kinds(self) -> frozenset[StepKind]:
         """Every step kind used, main included: a backend must support all of them."""
         kinds = {step.kind for step in self.main}
