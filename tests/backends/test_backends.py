@@ -223,7 +223,7 @@ def test_a_plain_fan_out_records_what_the_general_path_records(
 ) -> None:
     # sleeps of different lengths, so that a task stamped in another task's slot would show;
     # the same tasks under a limit that never binds take the general path
-    seconds = [S / 8 * (1 + index % 3) for index in range(12)]
+    seconds = [S / 8 * (1 + index % 3) for index in range(6)]
     tasks = tuple(Task((sleep(s),)) for s in seconds)
     plain, general = Workload(tasks=tasks), Workload(tasks=tasks, limit=len(tasks))
     assert plain.single_sleeps == seconds
@@ -239,8 +239,8 @@ def test_a_plain_fan_out_records_what_the_general_path_records(
 
 def test_empty_tasks_end_as_they_start_on_either_path(backend_cls: type[Backend]) -> None:
     # the same empty tasks under a limit that never binds take the general path
-    tasks = (Task(steps=()),) * 20
+    tasks = (Task(steps=()),) * 6
     for workload in (Workload(tasks=tasks), Workload(tasks=tasks, limit=len(tasks))):
         trace = execute(backend_cls, workload)  # spawn <= start <= end within the run
         assert list(trace.end_ns) == list(trace.start_ns)
-        assert trace.wall_s < 0.5
+        assert trace.wall_s < 2.0  # a dozen milliseconds normally; not a hang

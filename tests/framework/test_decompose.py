@@ -249,7 +249,7 @@ def test_a_real_hand_off_leaves_nothing_unexplained(backend_cls: type[Backend]) 
     figures = decompose(trace, HANDOFF, backend_cls.blocks_scheduler)
     assert figures["critical_lane"] == "1"
     assert abs(float(figures["part_rest_s"])) < 0.01
-    assert abs(float(figures["part_steps_s"])) < 0.02
+    assert abs(float(figures["part_steps_s"])) < 0.05  # was the ideal's 0.1 s wait too
 
 
 @pytest.mark.parametrize("backend_name", ["threads", "processes"])
@@ -263,4 +263,4 @@ def test_a_real_pool_of_two_is_charged_to_pool(backend_name: str) -> None:
     assert slots == 2
     figures = decompose(trace, workload, backend_cls.blocks_scheduler, slots)
     assert float(figures["part_pool_s"]) >= 0.19  # two rounds of 100 ms before the last
-    assert float(figures["part_start_s"]) < 0.05
+    assert float(figures["part_start_s"]) < 0.1  # it was the whole 0.2 s before the pool part

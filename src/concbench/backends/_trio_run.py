@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Coroutine, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import trio
 
 from concbench.framework import Recorder, Step, StepKind, Workload
 from concbench.framework.cpuwork import burn
 from concbench.framework.ioserver import check_reply, encode_request
+from concbench.framework.plain_tasks import empty_task, sleep_task
 
 # module constants: an enum member lookup per step would be measurable at a million tasks
 _SLEEP, _BLOCK, _CPU, _CHECKPOINT = (
@@ -67,7 +67,7 @@ async def _main(workload: Workload, recorder: Recorder) -> None:
     shared = Shared(workload, recorder)
     spawn_at, clock = recorder.spawn_at, recorder.clock
     sleeps = workload.single_sleeps
-    sleeper, starter = _sleeper(recorder), _starter(recorder)
+    sleeper, starter = sleep_task(recorder, _sleep), empty_task(recorder)
     recorder.begin()
     async with trio.open_nursery() as nursery:
         start_soon = nursery.start_soon
@@ -86,30 +86,6 @@ async def _main(workload: Workload, recorder: Recorder) -> None:
         await _lane(shared, shared.main_lane, workload.main, ())
         recorder.main_done()
     recorder.finish()
-
-
-def _sleeper(recorder: Recorder) -> Callable[[int, float], Coroutine[Any, Any, None]]:
-    """The task of a plain fan-out (:attr:`Workload.single_sleeps`): what :func:`_lane`
-    does for one sleep, with the arrays in closure cells and nothing to decide."""
-    start_at, step_end_at = recorder.start_at, recorder.step_end_at
-
-    async def sleeper(task: int, seconds: float) -> None:
-        start_at[task] = _clock()
-        await _sleep(seconds)
-        step_end_at[task] = _clock()
-
-    return sleeper
-
-
-def _starter(recorder: Recorder) -> Callable[[int], Coroutine[Any, Any, None]]:
-    """The task of a workload of empty tasks (:attr:`Workload.only_empty_tasks`): it only
-    starts, and a task without steps ends as it starts."""
-    start_at = recorder.start_at
-
-    async def starter(task: int) -> None:
-        start_at[task] = _clock()
-
-    return starter
 
 
 async def _request(address: tuple[str, int], seconds: float) -> None:

@@ -6,12 +6,13 @@ import asyncio
 import platform
 import sys
 import time
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from concbench.framework import Backend, Recorder, Step, StepKind, Workload
 from concbench.framework.cpuwork import burn
 from concbench.framework.ioserver import check_reply, encode_request
+from concbench.framework.plain_tasks import empty_task, sleep_task
 
 __all__ = ["AsyncioBackend", "EagerAsyncioBackend", "UvloopBackend"]
 
@@ -93,13 +94,13 @@ async def _main(workload: Workload, recorder: Recorder) -> None:
     spawned = []
     sleeps = workload.single_sleeps
     if sleeps is not None:
-        sleeper = _sleeper(recorder)
+        sleeper = sleep_task(recorder, _sleep)
         recorder.begin()
         for index, seconds in enumerate(sleeps):
             spawn_at[index] = clock()
             spawned.append(create_task(sleeper(index, seconds)))
     elif workload.only_empty_tasks:
-        starter = _starter(recorder)
+        starter = empty_task(recorder)
         recorder.begin()
         for index in range(len(workload.tasks)):
             spawn_at[index] = clock()
@@ -115,30 +116,6 @@ async def _main(workload: Workload, recorder: Recorder) -> None:
     recorder.main_done()
     await asyncio.gather(*spawned)
     recorder.finish()
-
-
-def _sleeper(recorder: Recorder) -> Callable[[int, float], Coroutine[Any, Any, None]]:
-    """The task of a plain fan-out (:attr:`Workload.single_sleeps`): what :func:`_lane`
-    does for one sleep, with the arrays in closure cells and nothing to decide."""
-    start_at, step_end_at = recorder.start_at, recorder.step_end_at
-
-    async def sleeper(task: int, seconds: float) -> None:
-        start_at[task] = _clock()
-        await _sleep(seconds)
-        step_end_at[task] = _clock()
-
-    return sleeper
-
-
-def _starter(recorder: Recorder) -> Callable[[int], Coroutine[Any, Any, None]]:
-    """The task of a workload of empty tasks (:attr:`Workload.only_empty_tasks`): it only
-    starts, and a task without steps ends as it starts."""
-    start_at = recorder.start_at
-
-    async def starter(task: int) -> None:
-        start_at[task] = _clock()
-
-    return starter
 
 
 async def _lane(  # noqa: PLR0912 - one flat frame per task, on purpose
