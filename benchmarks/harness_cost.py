@@ -152,8 +152,8 @@ print(wall)
 
 _CONCBENCH = """
 import sys
-from concbench.framework.registry import default_registry
-from concbench.framework.worker import measure
+from concbench.framework.measure.registry import default_registry
+from concbench.framework.measure.worker import measure
 tasks, seconds, name = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
 registry = default_registry()
 scenario = sys.argv[5]

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from concbench.framework.records import RunRecord, Status
-from concbench.framework.store import read_records
+from concbench.framework.store.records import RunRecord, Status
+from concbench.framework.store.resultstore import read_records
 
 BACKENDS = ("asyncio", "threads")
 PROCESSES = 2

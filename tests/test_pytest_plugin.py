@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from concbench.framework.registry import default_registry
+from concbench.framework.measure.registry import default_registry
 
 USER_TEST = """
 from concbench.framework import Task, Workload, sleep

@@ -19,19 +19,19 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
-from .framework.environment import collect
-from .framework.interrupt import Interrupted
-from .framework.model import ModelError
-from .framework.params import ParameterError, did_you_mean, parse_assignments
-from .framework.records import RunRecord, Status
-from .framework.registry import Registry, UnknownNameError, default_registry
+from .framework.measure.environment import collect
+from .framework.measure.interrupt import Interrupted
+from .framework.measure.registry import Registry, UnknownNameError, default_registry
+from .framework.measure.resume import Stored
+from .framework.measure.runner import Job, Runner, RunSettings, plan
+from .framework.model.params import ParameterError, did_you_mean, parse_assignments
+from .framework.model.sweep import expand
+from .framework.model.workload import ModelError
 from .framework.reports.outputs import Outputs, load_traces
-from .framework.resume import Stored
-from .framework.runner import Job, Runner, RunSettings, plan
-from .framework.sanitize import for_terminal as escape  # rich markup and control characters
-from .framework.store import ResultStore, StoreError, read_records
-from .framework.sweep import expand
-from .framework.terminal import render_records
+from .framework.reports.terminal_tables import render_records
+from .framework.store.records import RunRecord, Status
+from .framework.store.resultstore import ResultStore, StoreError, read_records
+from .framework.store.sanitize import for_terminal as escape  # rich markup and control characters
 
 __all__ = ["main"]
 
@@ -300,7 +300,7 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
 def cmd_diff(args: argparse.Namespace, console: Console) -> int:
     from .framework.reports.diff import HEADERS, NUMERIC, diff_cells, diff_records, power_warnings
     from .framework.reports.markdown import table
-    from .framework.reports.terminal import diff_table
+    from .framework.reports.terminal_timeline import diff_table
 
     if not 0 < args.alpha < 1:
         raise ParameterError(f"--alpha must be between 0 and 1, got {args.alpha!r}")
@@ -453,7 +453,7 @@ def _report_files(
         return
     traces = load_traces(stores)
     if timeline:
-        from .framework.reports.terminal import print_timelines
+        from .framework.reports.terminal_timeline import print_timelines
 
         print_timelines(records, traces, console)
     for what, path in outputs.write(records, traces, [str(store) for store in stores]):

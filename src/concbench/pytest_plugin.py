@@ -26,7 +26,7 @@ import pytest
 
 from . import testing
 from .framework import Backend, Trace, Workload
-from .framework.registry import default_registry
+from .framework.measure.registry import default_registry
 
 __all__ = ["BackendUnderTest", "concbench_backend"]
 

@@ -16,8 +16,7 @@ from collections.abc import Mapping
 from multiprocessing.connection import Connection
 from typing import Any
 
-from .framework import Backend, Recorder, StepKind, Trace, Workload
-from .framework.cpuwork import calibrate
+from .framework import Backend, Recorder, StepKind, Trace, Workload, calibrate
 
 __all__ = ["IsolatedRunError", "run"]
 

@@ -21,8 +21,8 @@ from concbench.framework import (
     put,
     sleep,
 )
-from concbench.framework.cpuwork import calibrate
-from conftest import COROUTINE_BACKENDS, PARALLEL_BACKENDS, execute
+from concbench.framework.model.cpuwork import calibrate
+from support.backends import COROUTINE_BACKENDS, PARALLEL_BACKENDS, execute
 
 S = 0.2  # seconds per unit: short, but long enough that 2-core noise stays well inside the margins
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from concbench.cli import main
-from concbench.framework.registry import default_registry
-from concbench.framework.store import read_records
-from concbench.framework.summary import group_records
+from concbench.framework.analysis.summary import group_records
+from concbench.framework.measure.registry import default_registry
+from concbench.framework.store.resultstore import read_records
 
 
 def available(name: str) -> pytest.MarkDecorator:

@@ -5,15 +5,15 @@ import itertools
 import pytest
 
 from concbench.framework import Backend, Channel, StepKind, Workload
-from concbench.framework.cpuwork import calibrate
-from concbench.framework.registry import default_registry
+from concbench.framework.measure.registry import default_registry
+from concbench.framework.model.cpuwork import calibrate
 from concbench.scenarios.bounded import bounded_ideal
 from concbench.scenarios.chain import chain_ideal
 from concbench.scenarios.mixed import mixed_ideal
 from concbench.scenarios.pipeline import pipeline_ideal
 from concbench.scenarios.requests import requests_ideal
 from concbench.scenarios.timers import timers_ideal
-from conftest import execute
+from support.backends import execute
 
 
 def workload(name: str, **params: object):  # type: ignore[no-untyped-def]

@@ -27,9 +27,9 @@ from concbench.framework import (
     io,
     sleep,
 )
-from concbench.framework.ioserver import check_reply, encode_request
-from concbench.framework.limits import open_files_problem
-from concbench.framework.registry import BACKENDS_GROUP, SCENARIOS_GROUP, Registry
+from concbench.framework.measure.ioserver import check_reply, encode_request
+from concbench.framework.measure.limits import open_files_problem
+from concbench.framework.measure.registry import BACKENDS_GROUP, SCENARIOS_GROUP, Registry
 
 
 class GoodBackend(Backend):

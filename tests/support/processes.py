@@ -8,7 +8,7 @@ import threading
 import time
 from pathlib import Path
 
-from concbench.framework.isolation import contain, exit_if_stuck
+from concbench.framework.measure.isolation import contain, exit_if_stuck
 
 
 def leave_a_thread_and_finish() -> None:

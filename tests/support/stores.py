@@ -13,13 +13,18 @@ from pathlib import Path
 
 import pytest
 
-from concbench.framework.records import RunRecord
-from concbench.framework.registry import BACKENDS_GROUP, SCENARIOS_GROUP, Registry, default_registry
+from concbench.framework.measure.registry import (
+    BACKENDS_GROUP,
+    SCENARIOS_GROUP,
+    Registry,
+    default_registry,
+)
+from concbench.framework.measure.runner import Runner, RunSettings, plan
 from concbench.framework.reports.outputs import load_traces
 from concbench.framework.reports.timeline import MAX_LANES
-from concbench.framework.runner import Runner, RunSettings, plan
-from concbench.framework.store import ResultStore, read_records
-from concbench.framework.tracestore import StoredTrace
+from concbench.framework.store.records import RunRecord
+from concbench.framework.store.resultstore import ResultStore, read_records
+from concbench.framework.store.tracestore import StoredTrace
 from support import plugins
 
 SEED_SCALE = 0.1

@@ -11,9 +11,16 @@ import anyio
 import anyio.lowlevel
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from concbench.framework import Recorder, Step, StepKind, Task, Workload
-from concbench.framework.cpuwork import burn
-from concbench.framework.ioserver import check_reply, encode_request
+from concbench.framework import (
+    Recorder,
+    Step,
+    StepKind,
+    Task,
+    Workload,
+    burn,
+    check_reply,
+    encode_request,
+)
 
 
 @dataclass(frozen=True)

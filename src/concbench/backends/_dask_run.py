@@ -9,8 +9,7 @@ from typing import Any
 
 from distributed import Client, Future, LocalCluster, Semaphore
 
-from concbench.framework import Recorder, Step, StepKind, Workload
-from concbench.framework.cpuwork import adopt, calibrate
+from concbench.framework import Recorder, Step, StepKind, Workload, adopt, calibrate
 
 from ._elsewhere import Stamps, run_task
 from .threads_backend import Shared, run_steps

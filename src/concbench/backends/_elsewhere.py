@@ -17,8 +17,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Protocol, Union
 
-from concbench.framework import Recorder, Step, StepKind, Workload
-from concbench.framework.cpuwork import burn
+from concbench.framework import Recorder, Step, StepKind, Workload, burn
 
 from .threads_backend import Shared, request, run_steps
 

@@ -11,8 +11,7 @@ import gevent.event
 import gevent.lock
 import gevent.queue
 
-from concbench.framework import Recorder, Step, StepKind, Task, Workload
-from concbench.framework.cpuwork import burn
+from concbench.framework import Recorder, Step, StepKind, Task, Workload, burn
 
 from .threads_backend import request  # a blocking socket: cooperative under patching
 

@@ -8,10 +8,16 @@ from collections.abc import Sequence
 
 import trio
 
-from concbench.framework import Recorder, Step, StepKind, Workload
-from concbench.framework.cpuwork import burn
-from concbench.framework.ioserver import check_reply, encode_request
-from concbench.framework.plain_tasks import empty_task, sleep_task
+from concbench.framework import (
+    Recorder,
+    Step,
+    StepKind,
+    Workload,
+    burn,
+    check_reply,
+    encode_request,
+)
+from concbench.framework.model.plain_tasks import empty_task, sleep_task
 
 # module constants: an enum member lookup per step would be measurable at a million tasks
 _SLEEP, _BLOCK, _CPU, _CHECKPOINT = (

@@ -9,10 +9,17 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from concbench.framework import Backend, Recorder, Step, StepKind, Workload
-from concbench.framework.cpuwork import burn
-from concbench.framework.ioserver import check_reply, encode_request
-from concbench.framework.plain_tasks import empty_task, sleep_task
+from concbench.framework import (
+    Backend,
+    Recorder,
+    Step,
+    StepKind,
+    Workload,
+    burn,
+    check_reply,
+    encode_request,
+)
+from concbench.framework.model.plain_tasks import empty_task, sleep_task
 
 __all__ = ["AsyncioBackend", "EagerAsyncioBackend", "UvloopBackend"]
 

@@ -16,8 +16,7 @@ from collections.abc import Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, Union
 
-from concbench.framework import Backend, Param, Recorder, Step, StepKind, Workload
-from concbench.framework.cpuwork import adopt, calibrate
+from concbench.framework import Backend, Param, Recorder, Step, StepKind, Workload, adopt, calibrate
 
 from ._elsewhere import Stamps, dispatch, run_task
 

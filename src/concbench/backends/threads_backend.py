@@ -12,10 +12,19 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from concbench.framework import Backend, Param, Recorder, Step, StepKind, Task, Workload
-from concbench.framework.cpuwork import burn
-from concbench.framework.ioserver import check_reply, encode_request
-from concbench.framework.limits import threads_problem
+from concbench.framework import (
+    Backend,
+    Param,
+    Recorder,
+    Step,
+    StepKind,
+    Task,
+    Workload,
+    burn,
+    check_reply,
+    encode_request,
+)
+from concbench.framework.measure.limits import threads_problem
 
 __all__ = ["ThreadsBackend"]
 

@@ -1,11 +1,19 @@
-"""The framework: model, contracts, registry, runner, store and reports.
+"""The framework: everything a plugin needs, re-exported from its wings.
 
 It knows nothing of any particular backend or scenario; those depend on it and arrive
-through the entry-point registry.
+through the entry-point registry. The wings (``model``, ``store``, ``analysis``,
+``measure``, ``reports``) are described in docs/architecture.md; a plugin imports from
+here, not from a wing, so the wings can move without breaking it.
 """
 
-from .backend import Backend
-from .model import (
+from .model.backend import Backend
+from .model.cpuwork import adopt, burn, calibrate
+from .model.params import Param, ParameterError
+from .model.recorder import Recorder
+from .model.scenario import Scenario
+from .model.trace import ContractError, Trace
+from .model.wire import REPLY, check_reply, encode_request
+from .model.workload import (
     Channel,
     ModelError,
     Step,
@@ -20,13 +28,10 @@ from .model import (
     put,
     sleep,
 )
-from .params import Param, ParameterError
-from .recorder import Recorder
-from .records import SCHEMA, RunRecord, Status
-from .scenario import Scenario
-from .trace import ContractError, Trace
+from .store.records import SCHEMA, RunRecord, Status
 
 __all__ = [
+    "REPLY",
     "SCHEMA",
     "Backend",
     "Channel",
@@ -43,9 +48,14 @@ __all__ = [
     "Task",
     "Trace",
     "Workload",
+    "adopt",
     "block",
+    "burn",
+    "calibrate",
+    "check_reply",
     "checkpoint",
     "cpu",
+    "encode_request",
     "get",
     "io",
     "put",

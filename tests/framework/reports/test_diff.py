@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from concbench.framework.records import Status
 from concbench.framework.reports.diff import Verdict, diff_cells, diff_records, power_warnings
-from concbench.framework.store import read_records
+from concbench.framework.store.records import Status
+from concbench.framework.store.resultstore import read_records
 from support.stores import SLOWDOWN
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
+from concbench.framework.analysis.summary import group_records
 from concbench.framework.reports.columns import COLUMNS, PART_COLUMNS
 from concbench.framework.reports.html import Page, html_report
-from concbench.framework.summary import group_records
 from support.plugins import HOSTILE
 from support.stores import Store
 

@@ -6,9 +6,9 @@ from html.parser import HTMLParser
 
 from markdown_it import MarkdownIt
 
+from concbench.framework.analysis.summary import group_records
 from concbench.framework.reports.columns import COLUMNS, PART_COLUMNS
 from concbench.framework.reports.markdown import escape, markdown_report
-from concbench.framework.summary import group_records
 from support.plugins import HOSTILE
 from support.stores import Store
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from concbench.framework.params import ParameterError
+from concbench.framework.model.params import ParameterError
 from concbench.framework.reports.outputs import Outputs
 from support.stores import Store
 

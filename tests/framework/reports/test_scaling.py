@@ -4,8 +4,8 @@ import dataclasses
 
 import pytest
 
+from concbench.framework.analysis.summary import group_records
 from concbench.framework.reports.scaling import scaling_series
-from concbench.framework.summary import group_records
 from support.stores import FANOUT_TASKS, Store
 
 

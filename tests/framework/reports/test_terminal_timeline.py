@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from concbench.framework.reports.terminal import print_timelines, timeline_text
+from concbench.framework.reports.terminal_timeline import print_timelines, timeline_text
 from concbench.framework.reports.timeline import build_timeline
 from support.plugins import HOSTILE
 from support.stores import FANOUT_TASKS, Store

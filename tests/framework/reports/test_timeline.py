@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from concbench.framework.model import StepKind
+from concbench.framework.model.workload import StepKind
 from concbench.framework.reports.timeline import MAX_LANES, build_timeline
 from support.stores import FANOUT_TASKS, SEED_SCALE, Store
 

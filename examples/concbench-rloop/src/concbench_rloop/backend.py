@@ -10,8 +10,7 @@ import asyncio
 import time
 from collections.abc import Sequence
 
-from concbench.framework import Backend, Recorder, Step, StepKind, Task, Workload
-from concbench.framework.cpuwork import burn
+from concbench.framework import Backend, Recorder, Step, StepKind, Task, Workload, burn
 
 
 class RloopBackend(Backend):

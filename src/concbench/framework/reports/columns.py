@@ -1,6 +1,6 @@
 """The summary table's columns, shared by the HTML and Markdown reports.
 
-A column is a header and a function of a :class:`~concbench.framework.summary.Row`; each
+A column is a header and a function of a :class:`~concbench.framework.analysis.summary.Row`; each
 format escapes every cell itself, so a column never has to know whether its text came
 from a plugin. Adding a column (a diagnosis, say) is one line in :data:`COLUMNS`.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..decompose import PART_LABELS
-from ..summary import Group, Row
-from ..units import fmt_pct, fmt_ratio, fmt_seconds
+from ..analysis.decompose import PART_LABELS
+from ..analysis.summary import Group, Row
+from ..analysis.units import fmt_pct, fmt_ratio, fmt_seconds
 
 __all__ = ["COLUMNS", "PART_COLUMNS", "Column", "group_caption"]
 

@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from ..records import RunRecord
+from ..store.records import RunRecord
 
 __all__ = ["csv_report"]
 

@@ -13,10 +13,10 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ..records import RunRecord, Status
-from ..stats import Comparison, compare, mann_whitney_p
-from ..summary import Row, group_records
-from ..units import fmt_seconds
+from ..analysis.stats import Comparison, compare, mann_whitney_p
+from ..analysis.summary import Row, group_records
+from ..analysis.units import fmt_seconds
+from ..store.records import RunRecord, Status
 
 __all__ = ["HEADERS", "DiffRow", "Verdict", "diff_cells", "diff_records", "power_warnings"]
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from ..records import RunRecord
-from ..stats import stability_warnings
-from ..summary import Group, Row, group_records
-from ..tracestore import StoredTrace
+from ..analysis.stats import stability_warnings
+from ..analysis.summary import Group, Row, group_records
+from ..store.records import RunRecord
+from ..store.tracestore import StoredTrace
 from . import plots
 from .columns import COLUMNS, PART_COLUMNS, Column, group_caption
 from .plots import SHARED_AXIS_RATIO

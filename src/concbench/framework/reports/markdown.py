@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from ..records import RunRecord
-from ..summary import group_records
+from ..analysis.summary import group_records
+from ..store.records import RunRecord
 from .columns import COLUMNS, PART_COLUMNS, group_caption
 
 __all__ = ["escape", "markdown_report", "table"]

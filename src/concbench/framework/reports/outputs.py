@@ -12,10 +12,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from ..params import ParameterError
-from ..records import RunRecord
-from ..summary import group_records
-from ..tracestore import StoredTrace, read_traces, trace_path
+from ..analysis.summary import group_records
+from ..model.params import ParameterError
+from ..store.records import RunRecord
+from ..store.tracestore import StoredTrace, read_traces, trace_path
 
 __all__ = ["Outputs", "load_traces"]
 

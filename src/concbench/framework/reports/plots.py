@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..model import StepKind
-from ..summary import Group
+from ..analysis.summary import Group
+from ..model.workload import StepKind
 from .scaling import Series
 from .timeline import Lane, Timeline
 

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..records import RunRecord
-from ..summary import Row, group_records
+from ..analysis.summary import Row, group_records
+from ..store.records import RunRecord
 
 __all__ = ["Point", "Series", "scaling_series"]
 

@@ -14,8 +14,8 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..model import StepKind
-from ..tracestore import StoredTrace
+from ..model.workload import StepKind
+from ..store.tracestore import StoredTrace
 
 __all__ = ["DENSITY_BINS", "MAX_LANES", "Density", "Lane", "Span", "Timeline", "build_timeline"]
 

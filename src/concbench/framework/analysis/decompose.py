@@ -1,0 +1,266 @@
+"""What one run's overhead is made of, read off its trace.
+
+The overhead (measured - ideal) is attributed along the **critical lane**: the task (or
+the main routine) that ended last, since the run could not finish before it. Its time from
+``begin`` to the gather's return splits exactly into
+
+    spawn      begin -> the lane was handed to the scheduler
+    wait       spawn -> start, beyond the nominal start the ideal schedule gives it
+               (waiting for dependencies or a slot is nominal, not overhead), of which
+      pool     the part the same schedule would wait if only as many tasks ran at once
+               as the backend's pool has workers (``Backend.concurrency``): the cost of
+               the configured pool size, not of the scheduler,
+      blocked  the part during which another lane ran a step that stops the scheduler
+               on this backend (``Backend.blocks_scheduler``: time.sleep or CPU work
+               inside a coroutine), and
+      start    the rest: a busy scheduler getting round to the task;
+    steps      each step's measured duration minus its nominal one: for a sleep, the
+               time past its nominal end, again split into ``blocked`` and
+               ``sleep_late`` (timer rounding, slack, a busy loop); for an io request
+               likewise into ``blocked`` and ``io_late`` (connecting, the syscalls,
+               the wake-up when the answer arrives);
+               for CPU work, ``cpu`` (the GIL, or more work than cores); anything else
+               (a checkpoint's yields, a channel hand-off's wait beyond the wait the
+               ideal schedule has in it, ``Workload.handoff_waits``) ``steps``; a step
+               that itself holds the scheduler (``block`` or ``cpu`` in a coroutine)
+               has the part of its excess spent while another lane held it charged
+               to ``blocked`` first;
+    join       the lane's end -> the gather's return;
+
+and ``rest`` is whatever the overhead holds beyond these (it is negative when the
+critical lane is shorter than the ideal's critical path, e.g. when a timer fired early).
+Parts and rest add up to the overhead by construction.
+
+Beside the attribution, whole-run figures describe every lane: start latencies, sleep
+lateness over every sleep step, and the total time non-yielding steps held the scheduler.
+"""
+
+from __future__ import annotations
+
+import bisect
+import statistics
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from ..model.trace import Trace
+from ..model.workload import StepKind, Workload
+
+__all__ = ["PARTS", "PART_LABELS", "decompose"]
+
+PARTS = (
+    "spawn",
+    "pool",
+    "start",
+    "blocked",
+    "sleep_late",
+    "io_late",
+    "cpu",
+    "steps",
+    "join",
+    "rest",
+)
+"""The attribution's parts, in the order reports show them."""
+
+PART_LABELS = {name: name.replace("_", " ") for name in PARTS} | {"rest": "unexplained"}
+"""The heading every report gives each part."""
+
+_WAITS = frozenset({StepKind.SLEEP})
+"""Steps that end on a timer: their lateness is the scheduler's, not the work's."""
+
+_HANDOFFS = frozenset({StepKind.PUT, StepKind.GET})
+"""Steps whose nominal duration is the wait the ideal schedule has in them
+(:attr:`Workload.handoff_waits`), not ``seconds``."""
+
+
+def decompose(
+    trace: Trace,
+    workload: Workload,
+    blocks_scheduler: frozenset[StepKind],
+    concurrency: int | None = None,
+) -> dict[str, Any]:
+    """Record fields: ``part_<name>_s`` for each of :data:`PARTS`, plus whole-run figures.
+
+    ``blocks_scheduler`` and ``concurrency`` are the backend's (``Backend.blocks_scheduler``,
+    ``Backend.concurrency(options)``).
+    """
+    overhead = trace.wall_s - workload.ideal_s
+    blocking = _blocking_steps(trace, workload, blocks_scheduler)
+    lane = _critical_lane(trace)
+    others = _Intervals((start, end) for owner, start, end in blocking if owner != lane)
+    parts = dict.fromkeys(PARTS, 0.0)
+    lane_start, lane_end = trace.lane_bounds(lane)
+    if lane < len(workload.tasks):
+        pooled = workload.starts_within(concurrency) if concurrency else None
+        _attribute_wait(parts, trace, workload, lane, others, pooled)
+    if trace.has_steps:
+        _attribute_steps(parts, trace, workload, lane, others, holding=blocks_scheduler)
+    else:  # a backend that records no steps: the lane's excess stays in one piece
+        nominal = sum(step.seconds for step in workload.lane_steps(lane))
+        parts["steps"] = (lane_end - lane_start) / 1e9 - nominal
+    parts["join"] = (trace.finish_ns - max(lane_end, trace.main_done_ns)) / 1e9
+    parts["rest"] = overhead - sum(parts.values())
+    figures: dict[str, Any] = {f"part_{name}_s": value for name, value in parts.items()}
+    figures["critical_lane"] = "main" if lane == len(workload.tasks) else str(lane)
+    figures.update(_whole_run(trace, workload, blocking))
+    return figures
+
+
+def _critical_lane(trace: Trace) -> int:
+    """The lane that ended last; a task wins a tie with main, since main only waits."""
+    tasks = len(trace.end_ns)
+    if not tasks:
+        return 0
+    last_task = max(range(tasks), key=trace.end_ns.__getitem__)
+    return last_task if trace.end_ns[last_task] >= trace.main_done_ns else tasks
+
+
+def _attribute_wait(  # noqa: PLR0917 - one call site, each argument distinct
+    parts: dict[str, float],
+    trace: Trace,
+    workload: Workload,
+    lane: int,
+    others: _Intervals,
+    pooled: Sequence[float] | None,
+) -> None:
+    """Spawn and start delay beyond the lane's nominal start (0 without dependencies); the
+    part of it a pool of the backend's size would wait anyway, when ``pooled`` gives the
+    starts under that bound."""
+    spawn, start = trace.spawn_ns[lane], trace.start_ns[lane]
+    nominal_start = trace.begin_ns + round(workload.nominal_starts[lane] * 1e9)
+    parts["spawn"] = max(0, spawn - nominal_start) / 1e9
+    late_from = max(spawn, nominal_start)  # waiting before this was in the ideal too
+    if pooled is not None and start > late_from:
+        pool_start = trace.begin_ns + round(pooled[lane] * 1e9)
+        queued = max(0, min(start, pool_start) - late_from)
+        parts["pool"] = queued / 1e9
+        late_from += queued
+    if start > late_from:
+        blocked = others.overlap(late_from, start)
+        parts["blocked"] += blocked / 1e9
+        parts["start"] = (start - late_from - blocked) / 1e9
+
+
+def _attribute_steps(
+    parts: dict[str, float],
+    trace: Trace,
+    workload: Workload,
+    lane: int,
+    others: _Intervals,
+    *,
+    holding: frozenset[StepKind],
+) -> None:
+    begin = trace.lane_bounds(lane)[0]
+    steps = workload.lane_steps(lane)
+    slot = workload.step_offsets[lane]
+    waits = workload.handoff_waits
+    for step, duration in zip(steps, trace.step_durations_ns(lane), strict=True):
+        end = begin + duration
+        nominal = waits.get(slot, 0.0) if step.kind in _HANDOFFS else step.seconds
+        excess = (duration - nominal * 1e9) / 1e9
+        slot += 1
+        if step.kind in _WAITS or step.kind is StepKind.IO:
+            due = begin + round(step.seconds * 1e9)
+            blocked = others.overlap(due, end) / 1e9 if end > due else 0.0
+            parts["blocked"] += blocked
+            parts["sleep_late" if step.kind in _WAITS else "io_late"] += excess - blocked
+        else:
+            # a step that itself holds the scheduler cannot run while another lane's does:
+            # the overlap is time it waited (main's first step waits out every eager task)
+            held = others.overlap(begin, end) / 1e9 if step.kind in holding else 0.0
+            blocked = min(max(excess, 0.0), held)
+            parts["blocked"] += blocked
+            parts["cpu" if step.kind is StepKind.CPU else "steps"] += excess - blocked
+        begin = end
+
+
+def _blocking_steps(
+    trace: Trace, workload: Workload, blocks_scheduler: frozenset[StepKind]
+) -> list[tuple[int, int, int]]:
+    """(lane, start, end) of every step that stops the scheduler on this backend."""
+    found: list[tuple[int, int, int]] = []
+    if not blocks_scheduler or not trace.has_steps:
+        return found
+    for lane in range(trace.lanes):
+        steps = workload.lane_steps(lane)
+        if not any(step.kind in blocks_scheduler for step in steps):
+            continue
+        begin = trace.lane_bounds(lane)[0]
+        for step, duration in zip(steps, trace.step_durations_ns(lane), strict=True):
+            if step.kind in blocks_scheduler:
+                found.append((lane, begin, begin + duration))
+            begin += duration
+    return found
+
+
+class _Intervals:
+    """A union of spans, answering "how much of [a, b) do they cover" in O(log n)."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        merged: list[list[int]] = []
+        for start, end in sorted(spans):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self.starts = [start for start, _ in merged]
+        self.ends = [end for _, end in merged]
+        self.covered = [0]
+        for start, end in merged:
+            self.covered.append(self.covered[-1] + end - start)
+
+    def overlap(self, a: int, b: int) -> int:
+        return self._upto(b) - self._upto(a)
+
+    def _upto(self, t: int) -> int:
+        """Covered time before ``t``."""
+        index = bisect.bisect_right(self.starts, t)
+        if index == 0:
+            return 0
+        inside = min(t, self.ends[index - 1]) - self.starts[index - 1]
+        return self.covered[index - 1] + max(inside, 0)
+
+
+def _whole_run(
+    trace: Trace, workload: Workload, blocking: Sequence[tuple[int, int, int]]
+) -> dict[str, Any]:
+    latencies = trace.start_latencies_s()
+    lateness = list(_lateness(trace, workload, StepKind.SLEEP)) if trace.has_steps else []
+    io_late = list(_lateness(trace, workload, StepKind.IO)) if trace.has_steps else []
+    main_lane = len(workload.tasks)
+    main_spans = [(start, end) for lane, start, end in blocking if lane == main_lane]
+    in_tasks = _Intervals((start, end) for lane, start, end in blocking if lane != main_lane)
+    # main's first step is stamped from begin: take out the time tasks held the loop then
+    main_ns = sum(end - start - in_tasks.overlap(start, end) for start, end in main_spans)
+    return {
+        "start_latency_p99_s": _quantile(latencies, 0.99),
+        "sleep_steps": len(lateness),
+        "sleep_late_mean_s": statistics.fmean(lateness) if lateness else None,
+        "sleep_late_median_s": statistics.median(lateness) if lateness else None,
+        "sleep_late_p99_s": _quantile(lateness, 0.99),
+        "sleep_late_max_s": max(lateness) if lateness else None,
+        "io_steps": len(io_late),
+        "io_late_mean_s": statistics.fmean(io_late) if io_late else None,
+        "io_late_p99_s": _quantile(io_late, 0.99),
+        "blocked_steps": len(blocking),
+        "blocked_tasks_s": sum(end - start for lane, start, end in blocking if lane != main_lane)
+        / 1e9,
+        "blocked_main_s": main_ns / 1e9,
+    }
+
+
+def _lateness(trace: Trace, workload: Workload, kind: StepKind) -> Iterable[float]:
+    """Measured minus nominal duration of every step of ``kind``, on every lane."""
+    for lane in range(trace.lanes):
+        steps = workload.lane_steps(lane)
+        if not any(step.kind is kind for step in steps):
+            continue
+        for step, duration in zip(steps, trace.step_durations_ns(lane), strict=True):
+            if step.kind is kind:
+                yield duration / 1e9 - step.seconds
+
+
+def _quantile(values: Sequence[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]

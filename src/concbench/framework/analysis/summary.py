@@ -1,0 +1,217 @@
+"""Rows of a report: the runs of one backend on one workload, reduced to what is compared.
+
+Pure functions over run records, shared by every output format, so that the terminal,
+Markdown and HTML reports can never disagree about a number.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from ..store.records import RunRecord, Status
+from .decompose import PARTS
+from .diagnosis import diagnose, median_of
+from .stats import Comparison, Summary, compare, stability_warnings, summarize
+from .units import fmt_seconds
+
+__all__ = ["Group", "Row", "group_records"]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One backend (with its options) on one workload."""
+
+    label: str
+    records: tuple[RunRecord, ...]
+    serial_s: float
+    ideal_s: float
+    machine_bound_s: float
+    tasks: int
+    steps: int | None
+    wall: Summary | None
+    statuses: dict[Status, int]
+    note: str
+    diagnosis: str = ""
+    parts: dict[str, float | None] = dataclasses.field(default_factory=dict)
+    """Median of each overhead part (framework/decompose.py) over the ok runs."""
+    warnings: tuple[str, ...] = ()
+    vs_best: Comparison | None = None
+    """Against the fastest row of the group: change of the median, and its significance."""
+    python: str = ""
+    """The interpreter, when the rows of a report come from more than one."""
+
+    @property
+    def overhead_s(self) -> float | None:
+        return None if self.wall is None else self.wall.median - self.ideal_s
+
+    @property
+    def overhead_per_task_s(self) -> float | None:
+        overhead = self.overhead_s
+        return None if overhead is None or not self.tasks else overhead / self.tasks
+
+    @property
+    def overhead_per_step_s(self) -> float | None:
+        """Overhead over the tasks' steps: for one task of M sleeps, the lateness per sleep."""
+        overhead = self.overhead_s
+        return None if overhead is None or not self.steps else overhead / self.steps
+
+    @property
+    def overhead_pct(self) -> float | None:
+        overhead = self.overhead_s
+        return None if overhead is None or not self.ideal_s else 100 * overhead / self.ideal_s
+
+    @property
+    def efficiency(self) -> float | None:
+        """ideal / measured: 1.0 is a perfect backend; the seed on a blocked loop gets 0.4.
+
+        None when the ideal is 0 (nothing to wait for): every backend would score 0, so the
+        cost per task says more.
+        """
+        if self.wall is None or not self.wall.median or not self.ideal_s:
+            return None
+        return self.ideal_s / self.wall.median
+
+    @property
+    def speedup(self) -> float | None:
+        return (
+            None if self.wall is None or not self.wall.median else self.serial_s / self.wall.median
+        )
+
+
+@dataclass(frozen=True)
+class Group:
+    """All rows for one scenario with one set of parameters."""
+
+    scenario: str
+    params_label: str
+    rows: tuple[Row, ...]
+
+    @property
+    def title(self) -> str:
+        return f"{self.scenario} ({self.params_label})" if self.params_label else self.scenario
+
+
+def group_records(records: Iterable[RunRecord]) -> list[Group]:
+    """Group by workload, then by backend label, keeping first-seen order.
+
+    Parameters are compared whatever their order: a store keeps them sorted by name, a
+    fresh run in declaration order, and a resumed sweep reports both together. When the
+    records come from more than one interpreter (stores of several Pythons merged), each
+    backend gets a row per interpreter.
+    """
+    records = list(records)
+    several = len({_interpreter(record) for record in records}) > 1
+    workloads: dict[tuple[str, str], dict[tuple[str, str], list[RunRecord]]] = {}
+    titles: dict[tuple[str, str], str] = {}
+    for record in records:
+        key = (record.scenario, json.dumps(dict(record.params), sort_keys=True, default=str))
+        titles.setdefault(key, record.params_label)
+        backends = workloads.setdefault(key, {})
+        row_key = (record.label, _interpreter(record) if several else "")
+        backends.setdefault(row_key, []).append(record)
+    return [
+        Group(
+            key[0],
+            titles[key],
+            _against_best([_row(row_key, rows[row_key]) for row_key in _ordered(rows)]),
+        )
+        for key, rows in workloads.items()
+    ]
+
+
+def _ordered(keys: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Labels in first-seen order, each label's interpreters together, in first-seen order:
+    the rows of one backend on several Pythons sit one under the other."""
+    keys = list(keys)
+    labels = {label: index for index, (label, _) in reversed(list(enumerate(keys)))}
+    pythons = {python: index for index, (_, python) in reversed(list(enumerate(keys)))}
+    return sorted(keys, key=lambda key: (labels[key[0]], pythons[key[1]]))
+
+
+def _interpreter(record: RunRecord) -> str:
+    return record.implementation or record.python
+
+
+def _against_best(rows: list[Row]) -> tuple[Row, ...]:
+    measured = [row for row in rows if row.wall is not None]
+    if len(measured) < 2:
+        return tuple(rows)
+    best = min(measured, key=lambda row: row.wall.median if row.wall else 0.0)
+    best_walls = _walls(best.records)
+    return tuple(
+        dataclasses.replace(row, vs_best=compare(best_walls, _walls(row.records)))
+        if row.wall is not None and row is not best
+        else row
+        for row in rows
+    )
+
+
+def _walls(records: Sequence[RunRecord]) -> list[float]:
+    return [r.wall_s for r in records if r.status is Status.OK and r.wall_s is not None]
+
+
+def _row(key: tuple[str, str], runs: Sequence[RunRecord]) -> Row:
+    label, python = key
+    first = runs[0]
+    ok = _walls(runs)
+    statuses = Counter(run.status for run in runs)
+    wall = summarize(ok) if ok else None
+    return Row(
+        label=label,
+        records=tuple(runs),
+        serial_s=first.serial_s,
+        ideal_s=first.ideal_s,
+        machine_bound_s=first.machine_bound_s
+        if first.machine_bound_s is not None
+        else first.ideal_s,
+        tasks=first.tasks,
+        steps=first.steps,
+        wall=wall,
+        statuses=dict(statuses),
+        note=_note(runs, statuses),
+        diagnosis=diagnose(runs),
+        parts={name: median_of(runs, f"part_{name}_s") for name in PARTS},
+        warnings=tuple(stability_warnings(wall)) if wall else (),
+        python=python,
+    )
+
+
+def _note(runs: Sequence[RunRecord], statuses: Counter[Status]) -> str:
+    """Why a row has no number, or what else happened to its runs."""
+    notes = []
+    for status in (Status.SKIPPED, Status.FAILED, Status.TIMEOUT, Status.CRASHED):
+        if statuses.get(status):
+            error = next(run.error for run in runs if run.status is status) or ""
+            lines = error.strip().splitlines() or [""]
+            # a traceback ends with the exception; a crash or timeout starts with the cause,
+            # then the worker's stack dump
+            last_line = lines[-1] if status is Status.FAILED else lines[0]
+            count = statuses[status]
+            prefix = status.value if count == 1 else f"{count} {status.value}"
+            notes.append(f"{prefix}: {last_line}" if last_line else prefix)
+    first = runs[0]
+    if first.machine_bound_s is not None and first.machine_bound_s > first.ideal_s * 1.001:
+        notes.append(f"machine bound {first.machine_bound_s:.3g} s (cpu work / cores)")
+    if first.note:
+        notes.append(first.note)
+    notes += _figures(runs)
+    return "; ".join(notes)
+
+
+def _figures(runs: Sequence[RunRecord]) -> list[str]:
+    """Costs a backend paid outside the measured time, as the median of the ok runs:
+    ``pool_startup_s`` becomes "pool startup 210 ms (not in measured)"."""
+    values: dict[str, list[float]] = {}
+    for run in runs:
+        if run.status is Status.OK:
+            for name, seconds in run.figures.items():
+                values.setdefault(name, []).append(seconds)
+    return [
+        f"{name.removesuffix('_s').replace('_', ' ')} "
+        f"{fmt_seconds(summarize(seconds).median)} (not in measured)"
+        for name, seconds in values.items()
+    ]

@@ -1,0 +1,125 @@
+"""The terminal report: per workload, a results table, a decomposition table and advice."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.console import Console
+from rich.table import Table
+
+from ..analysis.decompose import PART_LABELS, PARTS
+from ..analysis.summary import Group, Row, group_records
+from ..analysis.units import fmt_pct, fmt_ratio, fmt_seconds
+from ..store.records import RunRecord
+from ..store.sanitize import for_terminal as escape  # rich markup and control characters
+
+__all__ = ["decomposition_table", "render_records", "table_for"]
+
+
+def render_records(records: Iterable[RunRecord], console: Console) -> None:
+    """Print each workload's tables. Column meanings: measured is the median wall time
+    with a 95% bootstrap interval; overhead = measured - ideal; eff. = ideal / measured;
+    "vs best" compares with the fastest row (Mann-Whitney U)."""
+    for group in group_records(records):
+        console.print(table_for(group))
+        if any(row.wall is not None for row in group.rows):
+            console.print(decomposition_table(group))
+        advice: dict[str, list[str]] = {}
+        for row in group.rows:
+            for warning in row.warnings:
+                advice.setdefault(warning, []).append(row.label)
+        for warning, labels in advice.items():
+            console.print(f"  [yellow]![/] {escape(', '.join(labels))}: {escape(warning)}")
+        console.print()
+
+
+def table_for(group: Group) -> Table:
+    first = group.rows[0]
+    per_step = _shows_steps(group)
+    table = Table(
+        title=escape(
+            f"{group.title}: {first.tasks} tasks, serial {fmt_seconds(first.serial_s)}, "
+            f"ideal {fmt_seconds(first.ideal_s)}"
+        ),
+        title_justify="left",
+    )
+    table.add_column("backend", style="bold", no_wrap=True)
+    several = any(row.python for row in group.rows)
+    if several:
+        table.add_column("python", no_wrap=True)
+    table.add_column("runs", justify="right", no_wrap=True)
+    for header in (
+        "serial",
+        "ideal",
+        "measured",
+        "95% CI",
+        "overhead",
+        "per task",
+        *(["per step"] if per_step else []),
+        "% ideal",
+        "eff.",
+    ):
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("vs best", justify="right", no_wrap=True)
+    table.add_column("diagnosis and notes", overflow="fold", min_width=24)
+    for row in group.rows:
+        cells = _cells(row, per_step)
+        table.add_row(*([cells[0], escape(row.python), *cells[1:]] if several else cells))
+    return table
+
+
+def decomposition_table(group: Group) -> Table:
+    """The overhead's parts along the critical lane (medians); they add up to the overhead."""
+    table = Table(
+        title="  where the overhead went (median of runs; parts add up to the overhead)",
+        title_justify="left",
+        title_style="dim",
+    )
+    table.add_column("backend", style="bold", no_wrap=True)
+    table.add_column("overhead", justify="right", no_wrap=True)
+    for name in PARTS:
+        table.add_column(PART_LABELS[name], justify="right", no_wrap=True)
+    for row in group.rows:
+        if row.wall is None:
+            continue
+        cells = [fmt_seconds(row.parts.get(name), signed=True) for name in PARTS]
+        table.add_row(escape(row.label), fmt_seconds(row.overhead_s, signed=True), *cells)
+    return table
+
+
+def _shows_steps(group: Group) -> bool:
+    """A per-step column only where it says something per task does not: tasks of several
+    steps (one task of 1000 sleeps: the lateness per sleep)."""
+    return any(row.steps is not None and row.steps > row.tasks for row in group.rows)
+
+
+def _cells(row: Row, per_step: bool) -> list[str]:
+    wall = row.wall
+    ci = "-" if wall is None or wall.n < 2 else f"{_short(wall.ci_low)}-{_short(wall.ci_high)}"
+    notes = "; ".join(text for text in (row.diagnosis, row.note) if text)
+    return [
+        escape(row.label),
+        str(wall.n if wall else 0),
+        fmt_seconds(row.serial_s),
+        fmt_seconds(row.ideal_s),
+        fmt_seconds(wall.median if wall else None),
+        ci,
+        fmt_seconds(row.overhead_s, signed=True),
+        fmt_seconds(row.overhead_per_task_s, signed=True),
+        *([fmt_seconds(row.overhead_per_step_s, signed=True)] if per_step else []),
+        fmt_pct(row.overhead_pct),
+        fmt_ratio(row.efficiency),
+        _vs_best(row),
+        escape(notes),
+    ]
+
+
+def _vs_best(row: Row) -> str:
+    if row.vs_best is None:
+        return "best" if row.wall is not None else "-"
+    mark = "*" if row.vs_best.significant else ""
+    return f"{row.vs_best.change:+.1%}{mark} p={row.vs_best.p_value:.2g}"
+
+
+def _short(seconds: float) -> str:
+    return fmt_seconds(seconds)
