@@ -37,6 +37,15 @@ __all__ = ["main"]
 
 _USER_ERRORS = (ParameterError, UnknownNameError, ModelError, StoreError)
 
+_EPILOG = """\
+`concbench COMMAND --help` lists a command's options; `concbench list` shows the
+backends and scenarios installed here.
+
+Documentation, in the source tree: README.md (what concbench measures, how to read a
+table), then docs/commands.md (every command and option), docs/scenarios.md,
+docs/backends.md, docs/reports.md, docs/statistics.md, docs/reproducibility.md,
+docs/reliability.md, docs/plugins.md, docs/performance.md and docs/architecture.md."""
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
@@ -59,6 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="concbench",
         description="Measure what concurrency really costs: ideal vs serial vs measured.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,  # keep the epilog's lines
     )
     parser.add_argument("--version", action="version", version=f"concbench {__version__}")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
