@@ -164,17 +164,3 @@ def test_a_malformed_schema_1_part_is_refused_too() -> None:
     del data["parts"]
     with pytest.raises(SchemaError, match="part 'cpu' must be a number of seconds"):
         RunRecord.from_dict(data | {"schema": 1, "part_cpu_s": "lots"})
-
-
-def test_a_decomposition_is_immutable_ordered_and_keyed_by_part() -> None:
-    parts = Decomposition({Part.REST: 0.25, Part.SPAWN: 0.5})
-    assert list(parts) == [Part.SPAWN, Part.REST]
-    assert parts.total == 0.75
-    assert parts == Decomposition(parts.items())
-    assert hash(parts) == hash(Decomposition(dict(parts)))
-    with pytest.raises(AttributeError, match="immutable"):
-        parts._seconds = {}
-    with pytest.raises(TypeError):
-        parts[Part.JOIN] = 1.0  # type: ignore[index]
-    with pytest.raises(TypeError, match="keyed by Part, got 'spawn'"):
-        Decomposition({"spawn": 1.0})  # type: ignore[arg-type]

@@ -119,6 +119,9 @@ class Decomposition(Mapping[Part, float]):
     def __deepcopy__(self, memo: dict[int, Any]) -> Decomposition:
         return self  # immutable: dataclasses.asdict may share it
 
+    def __reduce__(self) -> tuple[type[Decomposition], tuple[dict[Part, float]]]:
+        return (Decomposition, (dict(self._seconds),))  # pickle and copy, despite __setattr__
+
     @property
     def total(self) -> float:
         """The parts' sum: a computed decomposition's overhead."""
