@@ -157,7 +157,8 @@ def _upgraded(data: Mapping[str, Any]) -> Mapping[str, Any]:
     if type(version) is not int or version != SCHEMA:
         raise SchemaError(
             f"record has schema version {repr(version)[:20]}; this concbench reads versions "
-            f"1 to {SCHEMA} (upgrade concbench to read newer stores)"
+            f"{min(_UPGRADES, default=SCHEMA)} to {SCHEMA} (upgrade concbench to read newer "
+            "stores)"
         )
     return data
 
