@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import resource
 from pathlib import Path
@@ -9,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from concbench.cli import main
+from concbench.framework.measure.registry import Registry
+from support import plugins
 
 
 def test_list_shows_backends_with_availability_and_scenarios_with_parameters(
@@ -295,3 +298,54 @@ def test_resuming_a_corrupt_store_is_refused_naming_the_line(
     err = " ".join(capsys.readouterr().err.split())
     assert "r.jsonl:1: not a JSON record" in err
     assert out.read_text() == "not json\n{}\n"  # left as it was
+
+
+def _impossible_registry() -> Registry:
+    registry = plugins.registry(plugins.GoodBackend)
+    return dataclasses.replace(registry, scenarios={"impossible": plugins.impossible})
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["run", "fanout", "-p", "tasks=-3", "--out", "{tmp}/never.jsonl"],
+            "parameter 'tasks' must be an integer from 1 to 1e+07, got '-3'",
+        ),
+        (
+            ["run", "fanuot", "--out", "{tmp}/never.jsonl"],
+            "unknown scenario 'fanuot' (did you mean 'fanout'?)",
+        ),
+        (
+            ["run", "impossible", "-p", "after=1", "-b", "good", "--out", "{tmp}/never.jsonl"],
+            "task 1 depends on itself",
+        ),
+        (
+            ["report", "{tmp}/" + "a-long-directory-name/" * 8 + "absent.jsonl"],
+            "absent.jsonl: no such result file",
+        ),
+        (  # a SchemaError reaches the command line as the StoreError naming file and line
+            ["report", "{tmp}/future.jsonl"],
+            "future.jsonl:1: record has schema version 99; this concbench reads versions 1 to 2",
+        ),
+    ],
+    ids=["ParameterError", "UnknownNameError", "ModelError", "StoreError", "SchemaError"],
+)
+def test_each_user_error_is_one_line_and_exit_status_2(
+    argv: list[str],
+    message: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if "impossible" in argv:  # a plugin scenario whose build refuses some parameters
+        monkeypatch.setattr("concbench.cli.default_registry", _impossible_registry)
+    future = {"schema": 99, "scenario": "from a later concbench"}
+    (tmp_path / "future.jsonl").write_text(json.dumps(future) + "\n")
+    assert main([arg.replace("{tmp}", str(tmp_path)) for arg in argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err  # one line, however long: rich must not wrap it
+    assert err.startswith("concbench: error: ")
+    assert message in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "never.jsonl").exists()

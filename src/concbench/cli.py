@@ -21,21 +21,19 @@ from rich.table import Table
 from . import __version__
 from .framework.measure.environment import collect
 from .framework.measure.interrupt import Interrupted
-from .framework.measure.registry import Registry, UnknownNameError, default_registry
+from .framework.measure.registry import Registry, default_registry
 from .framework.measure.resume import Stored
 from .framework.measure.runner import Job, Runner, RunSettings, plan
+from .framework.model.errors import UserError
 from .framework.model.params import ParameterError, did_you_mean, parse_assignments
 from .framework.model.sweep import expand
-from .framework.model.workload import ModelError
 from .framework.reports.outputs import Outputs, load_traces
 from .framework.reports.terminal_tables import render_records
 from .framework.store.records import RunRecord, Status
-from .framework.store.resultstore import ResultStore, StoreError, read_records
+from .framework.store.resultstore import ResultStore, read_records
 from .framework.store.sanitize import for_terminal as escape  # rich markup and control characters
 
 __all__ = ["main"]
-
-_USER_ERRORS = (ParameterError, UnknownNameError, ModelError, StoreError)
 
 _EPILOG = """\
 `concbench COMMAND --help` lists a command's options; `concbench list` shows the
@@ -55,13 +53,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.width = max(console.width, 160)
     try:
         result: int = args.command(args, console)
-    except _USER_ERRORS as exc:
-        Console(stderr=True).print(f"[bold red]concbench: error:[/] {escape(str(exc))}")
+    except UserError as exc:  # its message says what is allowed; a traceback would hide it
+        Console(stderr=True).print(
+            f"[bold red]concbench: error:[/] {escape(_one_line(str(exc)))}", soft_wrap=True
+        )
         return 2
     except KeyboardInterrupt:
         Console(stderr=True).print("[yellow]interrupted; finished runs are in the result store[/]")
         return 130
     return result
+
+
+def _one_line(message: str) -> str:
+    """The message on one line, however long: a script greps it, a terminal wraps it."""
+    return " ".join(line.strip() for line in message.splitlines())
 
 
 def _parser() -> argparse.ArgumentParser:

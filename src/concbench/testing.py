@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from multiprocessing.connection import Connection
 from typing import Any
 
-from .framework import Backend, Recorder, StepKind, Trace, Workload, calibrate
+from .framework import Backend, ConcbenchError, Recorder, StepKind, Trace, Workload, calibrate
 
 __all__ = ["IsolatedRunError", "run"]
 
@@ -24,7 +24,7 @@ _LIMIT_S = 300.0
 """How long a fresh process may take for one run, start-up included, before it is killed."""
 
 
-class IsolatedRunError(RuntimeError):
+class IsolatedRunError(ConcbenchError, RuntimeError):
     """A run in a fresh process that raised something that cannot cross back, or died."""
 
 

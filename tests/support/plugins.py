@@ -266,6 +266,16 @@ big = Scenario(
 )
 
 
+impossible = Scenario(
+    name="impossible",
+    summary="task 1 waits for the task given: for 1, itself, a workload that cannot exist",
+    params=(Param("after", int, 0, "the task that task 1 waits for", min=0, max=1),),
+    build=lambda after: Workload(
+        tasks=(Task(steps=(sleep(0),)), Task(steps=(sleep(0),), after=(after,)))
+    ),
+)
+
+
 def registry(*backends: type[Backend]) -> Registry:
     """A registry of these backends and this module's scenarios, found by reference like
     installed plugins, without installing anything."""

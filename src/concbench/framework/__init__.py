@@ -8,7 +8,9 @@ here, not from a wing, so the wings can move without breaking it.
 
 from .model.backend import Backend
 from .model.cpuwork import adopt, burn, calibrate
+from .model.errors import ConcbenchError, PluginError, UserError
 from .model.params import Param, ParameterError
+from .model.parts import Decomposition, Part
 from .model.recorder import Recorder
 from .model.scenario import Scenario
 from .model.trace import ContractError, Trace
@@ -35,10 +37,14 @@ __all__ = [
     "SCHEMA",
     "Backend",
     "Channel",
+    "ConcbenchError",
     "ContractError",
+    "Decomposition",
     "ModelError",
     "Param",
     "ParameterError",
+    "Part",
+    "PluginError",
     "Recorder",
     "RunRecord",
     "Scenario",
@@ -47,6 +53,7 @@ __all__ = [
     "StepKind",
     "Task",
     "Trace",
+    "UserError",
     "Workload",
     "adopt",
     "block",

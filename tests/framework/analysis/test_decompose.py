@@ -18,7 +18,8 @@ from concbench.framework import (
     put,
     sleep,
 )
-from concbench.framework.analysis.decompose import PARTS, decompose
+from concbench.framework.analysis.decompose import decompose, record_fields
+from concbench.framework.model.parts import Decomposition, Part
 from concbench.framework.model.trace import Trace
 from support.backends import COROUTINE_BACKENDS, execute
 
@@ -58,8 +59,9 @@ def trace_of(
     )
 
 
-def parts_ms(figures: dict[str, object]) -> dict[str, float]:
-    return {name: round(float(figures[f"part_{name}_s"]) * 1000, 6) for name in PARTS}  # type: ignore[arg-type]
+def parts_ms(parts: Decomposition) -> dict[Part, float]:
+    assert list(parts) == list(Part)  # a computed decomposition has every part, in order
+    return {part: round(seconds * 1000, 6) for part, seconds in parts.items()}
 
 
 def test_a_blocked_loop_is_charged_to_blocked() -> None:
@@ -68,10 +70,10 @@ def test_a_blocked_loop_is_charged_to_blocked() -> None:
     trace = trace_of(
         workload, spawn=[0, 0], start=[50, 150], step_ends=[150, 250, 50], main_done=50, finish=251
     )
-    figures = decompose(trace, workload, COROUTINE)
-    parts = parts_ms(figures)
-    assert parts["blocked"] == pytest.approx(150)  # task 1 waited behind main and task 0
-    assert parts["join"] == pytest.approx(1)
+    figures = record_fields(trace, workload, COROUTINE)
+    parts = parts_ms(decompose(trace, workload, COROUTINE))
+    assert parts[Part.BLOCKED] == pytest.approx(150)  # task 1 waited behind main and task 0
+    assert parts[Part.JOIN] == pytest.approx(1)
     assert sum(parts.values()) == pytest.approx(151)  # the overhead: 251 - 100
     assert figures["blocked_steps"] == 3
     assert figures["blocked_tasks_s"] == pytest.approx(0.2)
@@ -85,8 +87,8 @@ def test_the_same_wait_on_threads_is_start_latency_not_blocking() -> None:
         workload, spawn=[0, 0], start=[50, 150], step_ends=[150, 250, 50], main_done=50, finish=251
     )
     parts = parts_ms(decompose(trace, workload, frozenset()))
-    assert parts["blocked"] == 0
-    assert parts["start"] == pytest.approx(150)
+    assert parts[Part.BLOCKED] == 0
+    assert parts[Part.START] == pytest.approx(150)
 
 
 def test_late_sleeps_are_split_into_lateness_and_blocking() -> None:
@@ -96,8 +98,8 @@ def test_late_sleeps_are_split_into_lateness_and_blocking() -> None:
         workload, spawn=[0, 0], start=[0, 0], step_ends=[130, 110, 120], main_done=0, finish=130
     )
     parts = parts_ms(decompose(trace, workload, COROUTINE))
-    assert parts["blocked"] == pytest.approx(10)
-    assert parts["sleep_late"] == pytest.approx(20)
+    assert parts[Part.BLOCKED] == pytest.approx(10)
+    assert parts[Part.SLEEP_LATE] == pytest.approx(20)
     assert sum(parts.values()) == pytest.approx(130 - 120)  # ideal is task 1's 120 ms
 
 
@@ -109,10 +111,10 @@ def test_cpu_excess_is_charged_to_cpu_and_waiting_for_dependencies_is_not_overhe
         workload, spawn=[0, 0], start=[0, 52], step_ends=[51, 132], main_done=0, finish=133
     )
     parts = parts_ms(decompose(trace, workload, frozenset()))
-    assert parts["spawn"] == 0
-    assert parts["start"] == pytest.approx(2)
-    assert parts["cpu"] == pytest.approx(30)
-    assert parts["join"] == pytest.approx(1)
+    assert parts[Part.SPAWN] == 0
+    assert parts[Part.START] == pytest.approx(2)
+    assert parts[Part.CPU] == pytest.approx(30)
+    assert parts[Part.JOIN] == pytest.approx(1)
     assert sum(parts.values()) == pytest.approx(133 - 100)
 
 
@@ -130,10 +132,10 @@ def test_waiting_for_a_hand_off_is_overhead_only_beyond_the_ideal_wait() -> None
         HANDOFF, spawn=[0, 0], start=[0, 0], step_ends=[101, 102, 104, 155], main_done=0, finish=156
     )
     parts = parts_ms(decompose(trace, HANDOFF, frozenset()))
-    assert parts["steps"] == pytest.approx(4)
-    assert parts["sleep_late"] == pytest.approx(1)
-    assert parts["join"] == pytest.approx(1)
-    assert parts["rest"] == pytest.approx(0)
+    assert parts[Part.STEPS] == pytest.approx(4)
+    assert parts[Part.SLEEP_LATE] == pytest.approx(1)
+    assert parts[Part.JOIN] == pytest.approx(1)
+    assert parts[Part.REST] == pytest.approx(0)
     assert sum(parts.values()) == pytest.approx(156 - 150)
 
 
@@ -150,23 +152,23 @@ def test_waiting_for_a_worker_of_a_bounded_pool_is_charged_to_pool() -> None:
         finish=205,
     )
     unbounded = parts_ms(decompose(trace, workload, frozenset()))
-    assert unbounded["pool"] == 0
-    assert unbounded["start"] == pytest.approx(103)
+    assert unbounded[Part.POOL] == 0
+    assert unbounded[Part.START] == pytest.approx(103)
     parts = parts_ms(decompose(trace, workload, frozenset(), concurrency=2))
-    assert parts["pool"] == pytest.approx(100)
-    assert parts["start"] == pytest.approx(3)
-    assert parts["sleep_late"] == pytest.approx(1)
-    assert parts["join"] == pytest.approx(1)
+    assert parts[Part.POOL] == pytest.approx(100)
+    assert parts[Part.START] == pytest.approx(3)
+    assert parts[Part.SLEEP_LATE] == pytest.approx(1)
+    assert parts[Part.JOIN] == pytest.approx(1)
     assert sum(parts.values()) == pytest.approx(205 - 100)
     # a pool as large as the workload bounds nothing
-    assert parts_ms(decompose(trace, workload, frozenset(), concurrency=4))["pool"] == 0
+    assert parts_ms(decompose(trace, workload, frozenset(), concurrency=4))[Part.POOL] == 0
 
 
 def test_a_timer_firing_early_leaves_a_negative_lateness() -> None:
     workload = Workload(tasks=(Task((sleep(0.1),)),))
     trace = trace_of(workload, spawn=[0], start=[0], step_ends=[99], main_done=0, finish=99)
     parts = parts_ms(decompose(trace, workload, frozenset()))
-    assert parts["sleep_late"] == pytest.approx(-1)
+    assert parts[Part.SLEEP_LATE] == pytest.approx(-1)
     assert sum(parts.values()) == pytest.approx(-1)
 
 
@@ -187,9 +189,9 @@ def test_parts_add_up_to_the_overhead_on_every_backend(
     if reason := backend_cls.unsupported_reason(workload):
         pytest.skip(reason)
     trace = execute(backend_cls, workload)
-    figures = decompose(trace, workload, backend_cls.blocks_scheduler)
-    total = sum(float(figures[f"part_{name}_s"]) for name in PARTS)
-    assert total == pytest.approx(trace.wall_s - workload.ideal_s, abs=1e-9)
+    parts = decompose(trace, workload, backend_cls.blocks_scheduler)
+    assert parts.total == pytest.approx(trace.wall_s - workload.ideal_s, abs=1e-9)
+    assert record_fields(trace, workload, backend_cls.blocks_scheduler)["parts"] == parts.to_json()
 
 
 def test_real_blocking_on_a_coroutine_backend_is_mostly_blocked_time(
@@ -197,13 +199,14 @@ def test_real_blocking_on_a_coroutine_backend_is_mostly_blocked_time(
 ) -> None:
     workload = Workload(tasks=(Task((block(0.1),)),) * 2, main=(block(0.05),))
     trace = execute(backend_cls, workload)
-    figures = decompose(trace, workload, backend_cls.blocks_scheduler)
+    parts = decompose(trace, workload, backend_cls.blocks_scheduler)
+    figures = record_fields(trace, workload, backend_cls.blocks_scheduler)
     overhead = trace.wall_s - workload.ideal_s
     if backend_cls.name in COROUTINE_BACKENDS:
-        assert float(figures["part_blocked_s"]) >= 0.9 * overhead
+        assert parts[Part.BLOCKED] >= 0.9 * overhead
         assert float(figures["blocked_tasks_s"]) >= 0.19
     else:
-        assert figures["part_blocked_s"] == 0
+        assert parts[Part.BLOCKED] == 0
         assert overhead < 0.05
 
 
@@ -215,10 +218,10 @@ def test_an_io_request_delayed_by_cpu_work_is_charged_to_blocked() -> None:
     trace = trace_of(
         workload, spawn=[0, 0], start=[0, 0], step_ends=[145, 100, 140], main_done=0, finish=145
     )
-    figures = decompose(trace, workload, COROUTINE)
-    parts = parts_ms(figures)
-    assert parts["blocked"] == pytest.approx(40)
-    assert parts["io_late"] == pytest.approx(5)
+    figures = record_fields(trace, workload, COROUTINE)
+    parts = parts_ms(decompose(trace, workload, COROUTINE))
+    assert parts[Part.BLOCKED] == pytest.approx(40)
+    assert parts[Part.IO_LATE] == pytest.approx(5)
     assert figures["io_steps"] == 1
     assert figures["io_late_mean_s"] == pytest.approx(0.045)
 
@@ -231,13 +234,13 @@ def test_main_blocked_by_tasks_that_ran_eagerly_is_charged_to_blocked() -> None:
         workload, spawn=[0, 100], start=[0, 100], step_ends=[100, 200, 250], main_done=250,
         finish=250,
     )  # fmt: skip
-    figures = decompose(trace, workload, COROUTINE)
-    parts = parts_ms(figures)
+    figures = record_fields(trace, workload, COROUTINE)
+    parts = parts_ms(decompose(trace, workload, COROUTINE))
     assert figures["critical_lane"] == "main"
     assert figures["blocked_main_s"] == pytest.approx(0.05)  # its own block, not the wait
     assert figures["blocked_tasks_s"] == pytest.approx(0.2)
-    assert parts["blocked"] == pytest.approx(200)
-    assert parts["steps"] == pytest.approx(0)
+    assert parts[Part.BLOCKED] == pytest.approx(200)
+    assert parts[Part.STEPS] == pytest.approx(0)
     assert sum(parts.values()) == pytest.approx(250 - 100)
 
 
@@ -246,10 +249,10 @@ def test_a_real_hand_off_leaves_nothing_unexplained(backend_cls: type[Backend]) 
     if reason := backend_cls.unsupported_reason(HANDOFF):
         pytest.skip(reason)
     trace = execute(backend_cls, HANDOFF)
-    figures = decompose(trace, HANDOFF, backend_cls.blocks_scheduler)
-    assert figures["critical_lane"] == "1"
-    assert abs(float(figures["part_rest_s"])) < 0.01
-    assert abs(float(figures["part_steps_s"])) < 0.05  # was the ideal's 0.1 s wait too
+    parts = decompose(trace, HANDOFF, backend_cls.blocks_scheduler)
+    assert record_fields(trace, HANDOFF, backend_cls.blocks_scheduler)["critical_lane"] == "1"
+    assert abs(parts[Part.REST]) < 0.01
+    assert abs(parts[Part.STEPS]) < 0.05  # was the ideal's 0.1 s wait too
 
 
 @pytest.mark.parametrize("backend_name", ["threads", "processes"])
@@ -261,6 +264,6 @@ def test_a_real_pool_of_two_is_charged_to_pool(backend_name: str) -> None:
     trace = execute(backend_cls, workload, workers=2)
     slots = backend_cls.concurrency(backend_cls.resolve_options({"workers": 2}))
     assert slots == 2
-    figures = decompose(trace, workload, backend_cls.blocks_scheduler, slots)
-    assert float(figures["part_pool_s"]) >= 0.19  # two rounds of 100 ms before the last
-    assert float(figures["part_start_s"]) < 0.1  # it was the whole 0.2 s before the pool part
+    parts = decompose(trace, workload, backend_cls.blocks_scheduler, slots)
+    assert parts[Part.POOL] >= 0.19  # two rounds of 100 ms before the last
+    assert parts[Part.START] < 0.1  # it was the whole 0.2 s before the pool part

@@ -6,6 +6,7 @@ be recorded with its status and reason, and the next job must still run.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 from concbench.framework import Backend
 from concbench.framework.analysis.summary import group_records
+from concbench.framework.measure.registry import BACKENDS_GROUP
 from concbench.framework.measure.runner import Runner, RunSettings, plan
 from concbench.framework.store.records import Status
 from concbench.framework.store.resultstore import ResultStore, read_records
@@ -105,3 +107,19 @@ def test_a_fault_during_warm_up_says_so(tmp_path: Path) -> None:
     assert record.error is not None
     assert record.error.endswith("(during warm-up)")
     assert re.search(r"plugins\.py.*in execute", record.error, re.DOTALL)
+
+
+def test_a_plugin_that_is_not_what_its_entry_point_promised_in_the_worker_is_a_plugin_error(
+    tmp_path: Path,
+) -> None:
+    # the parent checked GoodBackend; by the time the worker loads the reference it names
+    # a scenario (a package upgraded in between, say): the worker's check must say so
+    registry = plugins.registry(plugins.GoodBackend)
+    references = registry.references | {(BACKENDS_GROUP, "good"): "support.plugins:tiny"}
+    jobs = plan(dataclasses.replace(registry, references=references), "tiny", {}, [("good", {})])
+    Runner(ResultStore(tmp_path / "r.jsonl"), RunSettings(repeat=1, warmup=0)).run(jobs)
+    [record] = read_records(tmp_path / "r.jsonl")
+    assert record.status is Status.FAILED
+    assert "PluginError: Scenario(name='tiny'" in (record.error or "")
+    assert "is not a subclass of concbench.framework.Backend" in (record.error or "")
+    assert "TypeError" not in (record.error or "")

@@ -4,6 +4,9 @@ import csv
 import io
 import json
 
+import pytest
+
+from concbench.framework.model.parts import Part
 from concbench.framework.reports.csv import csv_report
 from support.stores import Store
 
@@ -31,3 +34,16 @@ def test_hostile_text_stays_inside_its_cell(hostile_store: Store) -> None:
     failed = next(row for row in rows if row["status"] == "failed")
     assert "| injected | row |" in failed["error"]
     assert "\n" in failed["error"]
+
+
+def test_every_part_has_a_column_that_sums_to_the_overhead(store: Store) -> None:
+    rows = list(csv.DictReader(io.StringIO(csv_report(store.records))))
+    part_columns = [name for name in rows[0] if name.startswith("part.")]
+    assert part_columns == [f"part.{part.value}" for part in Part]
+    for row in rows:
+        if row["status"] == "ok":
+            total = sum(float(row[name]) for name in part_columns)
+            assert total == pytest.approx(float(row["overhead_s"]), abs=1e-9)
+            assert json.loads(row["parts"]) == {
+                name.removeprefix("part."): float(row[name]) for name in part_columns
+            }

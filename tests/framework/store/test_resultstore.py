@@ -83,7 +83,9 @@ def test_an_unknown_schema_version_is_refused(tmp_path: Path) -> None:
     data = record().to_dict() | {"schema": 99}
     path.write_text(json.dumps(data) + "\n")
     with pytest.raises(
-        StoreError, match=r":1: record has schema version 99; this concbench reads version 1"
+        StoreError,
+        match=r":1: record has schema version 99; this concbench reads versions 1 to 2 "
+        r"\(upgrade concbench to read newer stores\)",
     ):
         read_records(path)
 

@@ -31,6 +31,10 @@ and ``rest`` is whatever the overhead holds beyond these (it is negative when th
 critical lane is shorter than the ideal's critical path, e.g. when a timer fired early).
 Parts and rest add up to the overhead by construction.
 
+The parts themselves (their names, report headings and diagnosis sentences) are
+:class:`~concbench.framework.model.parts.Part`; this module only computes them, into a
+:class:`~concbench.framework.model.parts.Decomposition`.
+
 Beside the attribution, whole-run figures describe every lane: start latencies, sleep
 lateness over every sleep step, and the total time non-yielding steps held the scheduler.
 """
@@ -42,27 +46,11 @@ import statistics
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ..model.parts import Decomposition, Part
 from ..model.trace import Trace
 from ..model.workload import StepKind, Workload
 
-__all__ = ["PARTS", "PART_LABELS", "decompose"]
-
-PARTS = (
-    "spawn",
-    "pool",
-    "start",
-    "blocked",
-    "sleep_late",
-    "io_late",
-    "cpu",
-    "steps",
-    "join",
-    "rest",
-)
-"""The attribution's parts, in the order reports show them."""
-
-PART_LABELS = {name: name.replace("_", " ") for name in PARTS} | {"rest": "unexplained"}
-"""The heading every report gives each part."""
+__all__ = ["decompose", "record_fields"]
 
 _WAITS = frozenset({StepKind.SLEEP})
 """Steps that end on a timer: their lateness is the scheduler's, not the work's."""
@@ -77,17 +65,45 @@ def decompose(
     workload: Workload,
     blocks_scheduler: frozenset[StepKind],
     concurrency: int | None = None,
-) -> dict[str, Any]:
-    """Record fields: ``part_<name>_s`` for each of :data:`PARTS`, plus whole-run figures.
+) -> Decomposition:
+    """The run's overhead split into every :class:`Part`, adding up to it.
 
     ``blocks_scheduler`` and ``concurrency`` are the backend's (``Backend.blocks_scheduler``,
     ``Backend.concurrency(options)``).
     """
-    overhead = trace.wall_s - workload.ideal_s
     blocking = _blocking_steps(trace, workload, blocks_scheduler)
+    return _attribute(trace, workload, blocking, blocks_scheduler, concurrency)
+
+
+def record_fields(
+    trace: Trace,
+    workload: Workload,
+    blocks_scheduler: frozenset[StepKind],
+    concurrency: int | None = None,
+) -> dict[str, Any]:
+    """What a run record keeps of this analysis, in its stored form: the ``parts``, the
+    ``critical_lane`` they follow, and the whole-run figures."""
+    blocking = _blocking_steps(trace, workload, blocks_scheduler)
+    parts = _attribute(trace, workload, blocking, blocks_scheduler, concurrency)
+    lane = _critical_lane(trace)
+    return {
+        "parts": parts.to_json(),
+        "critical_lane": "main" if lane == len(workload.tasks) else str(lane),
+        **_whole_run(trace, workload, blocking),
+    }
+
+
+def _attribute(
+    trace: Trace,
+    workload: Workload,
+    blocking: Sequence[tuple[int, int, int]],
+    blocks_scheduler: frozenset[StepKind],
+    concurrency: int | None,
+) -> Decomposition:
+    overhead = trace.wall_s - workload.ideal_s
     lane = _critical_lane(trace)
     others = _Intervals((start, end) for owner, start, end in blocking if owner != lane)
-    parts = dict.fromkeys(PARTS, 0.0)
+    parts = dict.fromkeys(Part, 0.0)
     lane_start, lane_end = trace.lane_bounds(lane)
     if lane < len(workload.tasks):
         pooled = workload.starts_within(concurrency) if concurrency else None
@@ -96,13 +112,10 @@ def decompose(
         _attribute_steps(parts, trace, workload, lane, others, holding=blocks_scheduler)
     else:  # a backend that records no steps: the lane's excess stays in one piece
         nominal = sum(step.seconds for step in workload.lane_steps(lane))
-        parts["steps"] = (lane_end - lane_start) / 1e9 - nominal
-    parts["join"] = (trace.finish_ns - max(lane_end, trace.main_done_ns)) / 1e9
-    parts["rest"] = overhead - sum(parts.values())
-    figures: dict[str, Any] = {f"part_{name}_s": value for name, value in parts.items()}
-    figures["critical_lane"] = "main" if lane == len(workload.tasks) else str(lane)
-    figures.update(_whole_run(trace, workload, blocking))
-    return figures
+        parts[Part.STEPS] = (lane_end - lane_start) / 1e9 - nominal
+    parts[Part.JOIN] = (trace.finish_ns - max(lane_end, trace.main_done_ns)) / 1e9
+    parts[Part.REST] = overhead - sum(parts.values())
+    return Decomposition(parts)
 
 
 def _critical_lane(trace: Trace) -> int:
@@ -115,7 +128,7 @@ def _critical_lane(trace: Trace) -> int:
 
 
 def _attribute_wait(  # noqa: PLR0917 - one call site, each argument distinct
-    parts: dict[str, float],
+    parts: dict[Part, float],
     trace: Trace,
     workload: Workload,
     lane: int,
@@ -127,21 +140,21 @@ def _attribute_wait(  # noqa: PLR0917 - one call site, each argument distinct
     starts under that bound."""
     spawn, start = trace.spawn_ns[lane], trace.start_ns[lane]
     nominal_start = trace.begin_ns + round(workload.nominal_starts[lane] * 1e9)
-    parts["spawn"] = max(0, spawn - nominal_start) / 1e9
+    parts[Part.SPAWN] = max(0, spawn - nominal_start) / 1e9
     late_from = max(spawn, nominal_start)  # waiting before this was in the ideal too
     if pooled is not None and start > late_from:
         pool_start = trace.begin_ns + round(pooled[lane] * 1e9)
         queued = max(0, min(start, pool_start) - late_from)
-        parts["pool"] = queued / 1e9
+        parts[Part.POOL] = queued / 1e9
         late_from += queued
     if start > late_from:
         blocked = others.overlap(late_from, start)
-        parts["blocked"] += blocked / 1e9
-        parts["start"] = (start - late_from - blocked) / 1e9
+        parts[Part.BLOCKED] += blocked / 1e9
+        parts[Part.START] = (start - late_from - blocked) / 1e9
 
 
 def _attribute_steps(
-    parts: dict[str, float],
+    parts: dict[Part, float],
     trace: Trace,
     workload: Workload,
     lane: int,
@@ -161,15 +174,15 @@ def _attribute_steps(
         if step.kind in _WAITS or step.kind is StepKind.IO:
             due = begin + round(step.seconds * 1e9)
             blocked = others.overlap(due, end) / 1e9 if end > due else 0.0
-            parts["blocked"] += blocked
-            parts["sleep_late" if step.kind in _WAITS else "io_late"] += excess - blocked
+            parts[Part.BLOCKED] += blocked
+            parts[Part.SLEEP_LATE if step.kind in _WAITS else Part.IO_LATE] += excess - blocked
         else:
             # a step that itself holds the scheduler cannot run while another lane's does:
             # the overlap is time it waited (main's first step waits out every eager task)
             held = others.overlap(begin, end) / 1e9 if step.kind in holding else 0.0
             blocked = min(max(excess, 0.0), held)
-            parts["blocked"] += blocked
-            parts["cpu" if step.kind is StepKind.CPU else "steps"] += excess - blocked
+            parts[Part.BLOCKED] += blocked
+            parts[Part.CPU if step.kind is StepKind.CPU else Part.STEPS] += excess - blocked
         begin = end
 
 

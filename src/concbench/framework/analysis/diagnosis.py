@@ -1,7 +1,9 @@
 """One sentence per result row naming the dominant cause of its overhead, with its figure.
 
-The sentence is chosen from the overhead decomposition (framework/decompose.py), taking
-medians over the row's runs. Thresholds, all documented here:
+The sentence is chosen from the overhead decomposition (analysis/decompose.py), taking
+medians over the row's runs. Each part words its own sentence (``Part.cause`` in
+model/parts.py); this module fills it in, and words the figures that need a decision
+(:data:`_DECIDED`). Thresholds, all documented here:
 
 - An overhead below :data:`NEGLIGIBLE_S` or :data:`NEGLIGIBLE_FRACTION` of the ideal is
   "at the ideal": no cause is named for noise.
@@ -17,12 +19,14 @@ medians over the row's runs. Thresholds, all documented here:
 from __future__ import annotations
 
 import statistics
+import string
 from collections.abc import Callable, Sequence
 
+from ..model.parts import Decomposition, Part
 from ..store.records import RunRecord, Status
 from .units import fmt_seconds
 
-__all__ = ["diagnose", "median_of"]
+__all__ = ["diagnose", "median_of", "median_parts"]
 
 NEGLIGIBLE_S = 0.001
 NEGLIGIBLE_FRACTION = 0.02
@@ -41,6 +45,16 @@ def median_of(records: Sequence[RunRecord], field: str) -> float | None:
     return statistics.median(values) if values else None
 
 
+def median_parts(records: Sequence[RunRecord]) -> Decomposition:
+    """Median of each part over the ok runs that have it; a part no ok run has is absent."""
+    ok = [record.parts for record in records if record.status is Status.OK]
+    return Decomposition(
+        (part, statistics.median(values))
+        for part in Part
+        if (values := [parts[part] for parts in ok if part in parts])
+    )
+
+
 def diagnose(records: Sequence[RunRecord]) -> str:
     """The row's diagnosis, or "" when no run finished."""
     ok = [record for record in records if record.status is Status.OK]
@@ -50,110 +64,66 @@ def diagnose(records: Sequence[RunRecord]) -> str:
     ideal = ok[0].ideal_s
     if abs(overhead) < max(NEGLIGIBLE_S, NEGLIGIBLE_FRACTION * ideal):
         return f"at the ideal: overhead {fmt_seconds(overhead, signed=True)}"
-    parts = {name: median_of(ok, f"part_{name}_s") for name in _SENTENCES}
-    ranked = sorted(
-        ((value, name) for name, value in parts.items() if value is not None and value > 0),
-        reverse=True,
-    )
+    parts = median_parts(ok)
+    ranked = sorted(((value, part) for part, value in parts.items() if value > 0), reverse=True)
     if not ranked:
         return f"overhead {fmt_seconds(overhead, signed=True)}; no trace to explain it"
     # a part can exceed the overhead when another is negative (a lane shorter than the
     # critical path): the sentence never claims more than the whole overhead
-    sentences = [_SENTENCES[ranked[0][1]](ok, min(ranked[0][0], max(overhead, 0.0)))]
+    sentences = [_sentence(ranked[0][1], ok, min(ranked[0][0], max(overhead, 0.0)))]
     if len(ranked) > 1 and ranked[1][0] >= SECOND_CAUSE_FRACTION * abs(overhead):
-        sentences.append(_SENTENCES[ranked[1][1]](ok, ranked[1][0]))
+        sentences.append(_sentence(ranked[1][1], ok, ranked[1][0]))
     return "; ".join(sentences)
 
 
-def _blocked(ok: Sequence[RunRecord], part: float) -> str:
-    steps = median_of(ok, "blocked_steps") or 0
+def _sentence(part: Part, ok: Sequence[RunRecord], seconds: float) -> str:
+    """``part.cause`` filled in from the ok runs, ``seconds`` being the part's figure."""
+    names = {name for _, name, _, _ in string.Formatter().parse(part.cause) if name}
+    return part.cause.format_map({name: _figure(name, ok, seconds) for name in names})
+
+
+def _figure(name: str, ok: Sequence[RunRecord], seconds: float) -> str:
+    if name == "part":
+        return fmt_seconds(seconds)
+    if name == "per_task":
+        return fmt_seconds(seconds / (ok[0].tasks or 1))
+    if name in _DECIDED:
+        return _DECIDED[name](ok, seconds)
+    value = median_of(ok, name) or 0  # a field no ok run has is 0, as a count or a duration
+    return fmt_seconds(value) if name.endswith("_s") else f"{value:.0f}"
+
+
+def _blocked_where(ok: Sequence[RunRecord], part: float) -> str:
+    """Where the non-yielding steps ran: main is named only when it held the loop."""
     in_tasks = median_of(ok, "blocked_tasks_s") or 0.0
     in_main = median_of(ok, "blocked_main_s") or 0.0
     where = f"{fmt_seconds(in_tasks)} in tasks"
     if in_main:
         where += f", {fmt_seconds(in_main)} in main"
-    return (
-        f"loop blocked by {steps:.0f} non-yielding steps ({where}): "
-        f"{fmt_seconds(part)} of the overhead"
-    )
+    return where
 
 
-def _cpu(ok: Sequence[RunRecord], part: float) -> str:
+def _cpu_verdict(ok: Sequence[RunRecord], part: float) -> str:
+    """Who made CPU work late: other processes, the GIL, or more work than cores."""
     wall = median_of(ok, "wall_s") or 0.0
     cpu = median_of(ok, "cpu_s") or 0.0
     cores = ok[0].cores or 1
     busy = cpu / wall if wall else 0.0
     if busy < ELSEWHERE_CORES:
         return (
-            f"CPU work took {fmt_seconds(part)} longer than calibrated, in other processes "
+            f"took {fmt_seconds(part)} longer than calibrated, in other processes "
             f"(this one used {busy:.1f} of {cores} cores)"
         )
     if cores > 1 and busy < GIL_CORES:
         ratio = wall / ok[0].ideal_s if ok[0].ideal_s else 0.0
-        return (
-            f"CPU work serialised by the GIL: {ratio:.1f}x the ideal, "
-            f"{busy:.1f} of {cores} cores busy"
-        )
+        return f"serialised by the GIL: {ratio:.1f}x the ideal, {busy:.1f} of {cores} cores busy"
     bound = ok[0].machine_bound_s or ok[0].ideal_s
-    return f"CPU work exceeds {cores} cores: machine bound {fmt_seconds(bound)}"
+    return f"exceeds {cores} cores: machine bound {fmt_seconds(bound)}"
 
 
-def _sleep_late(ok: Sequence[RunRecord], part: float) -> str:
-    mean = median_of(ok, "sleep_late_mean_s") or 0.0
-    p99 = median_of(ok, "sleep_late_p99_s") or 0.0
-    return (
-        f"each sleep woke {fmt_seconds(mean)} late on average "
-        f"(p99 {fmt_seconds(p99)}: timer rounding and slack)"
-    )
-
-
-def _io_late(ok: Sequence[RunRecord], part: float) -> str:
-    mean = median_of(ok, "io_late_mean_s") or 0.0
-    p99 = median_of(ok, "io_late_p99_s") or 0.0
-    return (
-        f"each request took {fmt_seconds(mean)} longer than the server's latency on average "
-        f"(p99 {fmt_seconds(p99)}: connecting, syscalls, waking up to the answer)"
-    )
-
-
-def _spawn(ok: Sequence[RunRecord], part: float) -> str:
-    tasks = ok[0].tasks or 1
-    return f"spawning took {fmt_seconds(part)} ({fmt_seconds(part / tasks)} per task)"
-
-
-def _start(ok: Sequence[RunRecord], part: float) -> str:
-    median = median_of(ok, "start_latency_median_s") or 0.0
-    return (
-        f"the last task waited {fmt_seconds(part)} for a busy scheduler "
-        f"(median start latency {fmt_seconds(median)})"
-    )
-
-
-def _pool(ok: Sequence[RunRecord], part: float) -> str:
-    return f"the last task queued {fmt_seconds(part)} for a free worker of the pool"
-
-
-def _join(ok: Sequence[RunRecord], part: float) -> str:
-    return f"gathering took {fmt_seconds(part)} after the last task ended"
-
-
-def _steps(ok: Sequence[RunRecord], part: float) -> str:
-    return f"steps overran their nominal time by {fmt_seconds(part)}"
-
-
-def _rest(ok: Sequence[RunRecord], part: float) -> str:
-    return f"{fmt_seconds(part)} not explained by the trace"
-
-
-_SENTENCES: dict[str, Callable[[Sequence[RunRecord], float], str]] = {
-    "blocked": _blocked,
-    "cpu": _cpu,
-    "sleep_late": _sleep_late,
-    "io_late": _io_late,
-    "spawn": _spawn,
-    "pool": _pool,
-    "start": _start,
-    "join": _join,
-    "steps": _steps,
-    "rest": _rest,
+_DECIDED: dict[str, Callable[[Sequence[RunRecord], float], str]] = {
+    "blocked_where": _blocked_where,
+    "cpu_verdict": _cpu_verdict,
 }
+"""Figures a part's sentence may name that are worded from several fields, given the ok
+runs and the part's figure."""

@@ -12,9 +12,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from ..model.parts import Decomposition
 from ..store.records import RunRecord, Status
-from .decompose import PARTS
-from .diagnosis import diagnose, median_of
+from .diagnosis import diagnose, median_parts
 from .stats import Comparison, Summary, compare, stability_warnings, summarize
 from .units import fmt_seconds
 
@@ -36,8 +36,8 @@ class Row:
     statuses: dict[Status, int]
     note: str
     diagnosis: str = ""
-    parts: dict[str, float | None] = dataclasses.field(default_factory=dict)
-    """Median of each overhead part (framework/decompose.py) over the ok runs."""
+    parts: Decomposition = dataclasses.field(default_factory=Decomposition)
+    """Median of each overhead part (model/parts.py) over the ok runs that have it."""
     warnings: tuple[str, ...] = ()
     vs_best: Comparison | None = None
     """Against the fastest row of the group: change of the median, and its significance."""
@@ -174,7 +174,7 @@ def _row(key: tuple[str, str], runs: Sequence[RunRecord]) -> Row:
         statuses=dict(statuses),
         note=_note(runs, statuses),
         diagnosis=diagnose(runs),
-        parts={name: median_of(runs, f"part_{name}_s") for name in PARTS},
+        parts=median_parts(runs),
         warnings=tuple(stability_warnings(wall)) if wall else (),
         python=python,
     )

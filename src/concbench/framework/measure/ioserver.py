@@ -35,6 +35,7 @@ import traceback
 from multiprocessing.connection import Connection
 from typing import Any
 
+from ..model.errors import ConcbenchError
 from ..model.params import ParameterError
 from ..model.wire import REPLY, REQUEST, check_reply, encode_request
 
@@ -68,7 +69,7 @@ class OpenFileLimitError(ParameterError):
     """A workload needs more open connections than ``RLIMIT_NOFILE`` can ever allow here."""
 
 
-class ServerError(RuntimeError):
+class ServerError(ConcbenchError, RuntimeError):
     """The latency server did not start."""
 
 

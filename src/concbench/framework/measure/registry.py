@@ -15,6 +15,7 @@ from importlib.metadata import EntryPoint, entry_points
 from typing import Any, TypeVar
 
 from ..model.backend import Backend
+from ..model.errors import UserError
 from ..model.params import Param, did_you_mean
 from ..model.scenario import Scenario
 from ..model.workload import StepKind
@@ -35,7 +36,7 @@ BACKENDS_GROUP = "concbench.backends"
 SCENARIOS_GROUP = "concbench.scenarios"
 
 
-class UnknownNameError(LookupError):
+class UnknownNameError(UserError, LookupError):
     """A backend or scenario name that is not registered (or is registered but broken)."""
 
 

@@ -21,9 +21,10 @@ from importlib.metadata import EntryPoint
 from multiprocessing.connection import Connection
 from typing import Any
 
-from ..analysis.decompose import decompose
+from ..analysis.decompose import record_fields
 from ..model.backend import Backend
 from ..model.cpuwork import calibrate
+from ..model.errors import PluginError
 from ..model.recorder import Recorder
 from ..model.trace import Trace
 from ..model.workload import StepKind, Workload
@@ -123,7 +124,7 @@ def _prepare(request: WorkerRequest) -> tuple[Backend, Workload]:
         check_backend(request.backend, backend_cls),
     ):
         if problem:
-            raise TypeError(problem)
+            raise PluginError(problem)
     workload: Workload = scenario.workload(request.params)
     if StepKind.CPU in workload.kinds:
         calibrate()  # once per worker, before any timed run
@@ -158,7 +159,7 @@ def measure(backend: Backend, workload: Workload) -> tuple[dict[str, Any], Trace
     if not type(backend).keeps_workers:
         check_leftovers(alive_before)
     return {
-        **decompose(
+        **record_fields(
             trace, workload, type(backend).blocks_scheduler, backend.concurrency(backend.config)
         ),
         "cores": os.cpu_count(),

@@ -13,13 +13,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import PluginError, UserError
+
 __all__ = ["Param", "ParameterError", "parse_assignments", "resolve"]
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
-class ParameterError(ValueError):
+class ParameterError(UserError, ValueError):
     """A value that a scenario parameter or backend option does not allow."""
 
 
@@ -43,7 +45,7 @@ class Param:
 
     def __post_init__(self) -> None:
         if self.type not in (int, float, str, bool):
-            raise TypeError(f"parameter {self.name!r}: type must be int, float, str or bool")
+            raise PluginError(f"parameter {self.name!r}: type must be int, float, str or bool")
         if self.default is not None:
             self.convert(self.default, owner="default of")
 

@@ -6,12 +6,13 @@ import statistics
 from array import array
 from dataclasses import dataclass, field
 
+from .errors import PluginError
 from .workload import Workload
 
 __all__ = ["ContractError", "Trace"]
 
 
-class ContractError(RuntimeError):
+class ContractError(PluginError, RuntimeError):
     """A backend's trace that cannot describe a correct run of its workload."""
 
 

@@ -17,6 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from .errors import UserError
+
 __all__ = [
     "Channel",
     "ModelError",
@@ -34,7 +36,7 @@ __all__ = [
 ]
 
 
-class ModelError(ValueError):
+class ModelError(UserError, ValueError):
     """A workload that cannot exist: a negative duration, a cycle, a dependency on nothing."""
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..analysis.decompose import PART_LABELS
 from ..analysis.summary import Group, Row
 from ..analysis.units import fmt_pct, fmt_ratio, fmt_seconds
+from ..model.parts import Part
 
 __all__ = ["COLUMNS", "PART_COLUMNS", "Column", "group_caption"]
 
@@ -66,17 +66,17 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 
-def _part(name: str) -> Callable[[Row], str]:
-    return lambda row: fmt_seconds(row.parts.get(name), signed=True)
+def _part(part: Part) -> Callable[[Row], str]:
+    return lambda row: fmt_seconds(row.parts.get(part), signed=True)
 
 
 PART_COLUMNS: tuple[Column, ...] = (
     Column("backend", lambda row: row.label, numeric=False),
     Column("overhead", lambda row: fmt_seconds(row.overhead_s, signed=True)),
-    *(Column(header, _part(name)) for name, header in PART_LABELS.items()),
+    *(Column(part.label, _part(part)) for part in Part),
 )
-"""Where the overhead went (framework/decompose.py): medians of the parts, which add up
-to the overhead. Rows without an ok run have no parts and are left out."""
+"""Where the overhead went (model/parts.py): medians of the parts, which add up to the
+overhead. Rows without an ok run have no parts and are left out."""
 
 
 def group_caption(group: Group) -> str:

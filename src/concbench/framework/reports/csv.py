@@ -1,9 +1,10 @@
 """Every run as one CSV row, for pandas and spreadsheets; the JSON Lines store stays the source.
 
-The columns are the record's fields in their documented order (``params`` and ``options``
-as JSON text), followed by one ``param.NAME`` column per scenario parameter and one
-``option.NAME`` column per backend option seen in the records, so that
-``pandas.read_csv(path)`` gives a frame that can be filtered by parameter directly.
+The columns are the record's fields in their documented order (``params``, ``options``
+and ``parts`` as JSON text), followed by one ``param.NAME`` column per scenario parameter
+and one ``option.NAME`` column per backend option seen in the records, and one
+``part.NAME`` column per part of the overhead, so that ``pandas.read_csv(path)`` gives a
+frame that can be filtered by parameter and summed by part directly.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from ..model.parts import Part
 from ..store.records import RunRecord
 
 __all__ = ["csv_report"]
@@ -26,6 +28,7 @@ def csv_report(records: Iterable[RunRecord]) -> str:
     params = list(dict.fromkeys(name for record in records for name in record.params))
     options = list(dict.fromkeys(name for record in records for name in record.options))
     header = fields + [f"param.{name}" for name in params] + [f"option.{name}" for name in options]
+    header += [f"part.{part.value}" for part in Part]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
@@ -34,6 +37,7 @@ def csv_report(records: Iterable[RunRecord]) -> str:
         row = [_cell(data[name]) for name in fields]
         row += [_cell(record.params.get(name)) for name in params]
         row += [_cell(record.options.get(name)) for name in options]
+        row += [_cell(record.parts.get(part)) for part in Part]
         writer.writerow(row)
     return out.getvalue()
 

@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from rich.console import Console
 from rich.table import Table
 
-from ..analysis.decompose import PART_LABELS, PARTS
 from ..analysis.summary import Group, Row, group_records
 from ..analysis.units import fmt_pct, fmt_ratio, fmt_seconds
+from ..model.parts import Part
 from ..store.records import RunRecord
 from ..store.sanitize import for_terminal as escape  # rich markup and control characters
 
@@ -77,12 +77,12 @@ def decomposition_table(group: Group) -> Table:
     )
     table.add_column("backend", style="bold", no_wrap=True)
     table.add_column("overhead", justify="right", no_wrap=True)
-    for name in PARTS:
-        table.add_column(PART_LABELS[name], justify="right", no_wrap=True)
+    for part in Part:
+        table.add_column(part.label, justify="right", no_wrap=True)
     for row in group.rows:
         if row.wall is None:
             continue
-        cells = [fmt_seconds(row.parts.get(name), signed=True) for name in PARTS]
+        cells = [fmt_seconds(row.parts.get(part), signed=True) for part in Part]
         table.add_row(escape(row.label), fmt_seconds(row.overhead_s, signed=True), *cells)
     return table
 

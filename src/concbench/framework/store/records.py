@@ -1,23 +1,30 @@
 """The run record: one immutable, versioned JSON object per run, the unit of every store.
 
 Field names are a public format (other tools read them); add fields freely, but rename or
-remove one only with a new :data:`SCHEMA` version.
+remove one only with a new :data:`SCHEMA` version, and keep a reader for the old one in
+:data:`_UPGRADES` (as pyperf keeps ``_json_load`` readers), so every store ever written
+still opens.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..model.errors import ConcbenchError
+from ..model.parts import Decomposition, json_problem
+
 __all__ = ["SCHEMA", "RunRecord", "SchemaError", "Status", "field_problem"]
 
-SCHEMA = 1
+SCHEMA = 2
+"""The record format this version writes. 2: the decomposition nested in ``parts``."""
 
 
-class SchemaError(ValueError):
+class SchemaError(ConcbenchError, ValueError):
     """A stored record this version of concbench cannot read."""
 
 
@@ -63,16 +70,8 @@ class RunRecord:
     main_done_s: float | None = None
     join_s: float | None = None
     start_latency_p99_s: float | None = None
-    part_spawn_s: float | None = None
-    part_pool_s: float | None = None
-    part_start_s: float | None = None
-    part_blocked_s: float | None = None
-    part_sleep_late_s: float | None = None
-    part_io_late_s: float | None = None
-    part_cpu_s: float | None = None
-    part_steps_s: float | None = None
-    part_join_s: float | None = None
-    part_rest_s: float | None = None
+    parts: Decomposition = field(default_factory=Decomposition)
+    """The overhead's decomposition (model/parts.py); empty for a run that is not ok."""
     critical_lane: str | None = None
     sleep_steps: int | None = None
     sleep_late_mean_s: float | None = None
@@ -99,6 +98,11 @@ class RunRecord:
     figures: Mapping[str, float] = field(default_factory=dict)
     schema: int = SCHEMA
 
+    def __post_init__(self) -> None:
+        parts: Any = self.parts
+        if not isinstance(parts, Decomposition):  # the stored form, from a store or a worker
+            object.__setattr__(self, "parts", Decomposition.from_json(parts))
+
     @property
     def label(self) -> str:
         """The backend with its options, as rows are labelled: ``threads(workers=64)``."""
@@ -116,17 +120,13 @@ class RunRecord:
         data["params"] = dict(self.params)
         data["options"] = dict(self.options)
         data["figures"] = dict(self.figures)
+        data["parts"] = self.parts.to_json()
         return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunRecord:
-        """Rebuild a record, refusing versions this code does not know."""
-        version = data.get("schema")
-        if version != SCHEMA:
-            raise SchemaError(
-                f"record has schema version {version!r}; this concbench reads version {SCHEMA} "
-                "(upgrade concbench to read newer stores)"
-            )
+        """Rebuild a record of any schema this code knows, refusing any other."""
+        data = _upgraded(data)
         fields = dataclasses.fields(cls)
         missing = [
             f.name
@@ -148,6 +148,41 @@ class RunRecord:
             raise SchemaError(f"record is not a valid run record: {exc}") from None
 
 
+def _upgraded(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``data`` in the current schema, through every reader from its own version on."""
+    version = data.get("schema")
+    while type(version) is int and version in _UPGRADES:  # not True, which equals 1
+        data = _UPGRADES[version](data)
+        version = data["schema"]
+    if type(version) is not int or version != SCHEMA:
+        raise SchemaError(
+            f"record has schema version {repr(version)[:20]}; this concbench reads versions "
+            f"{min(_UPGRADES, default=SCHEMA)} to {SCHEMA} (upgrade concbench to read newer "
+            "stores)"
+        )
+    return data
+
+
+_FLAT_PART = re.compile(r"part_(\w+)_s")
+
+
+def _from_schema_1(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Schema 1 kept each part in a field of its own, ``part_<name>_s`` (``null`` when the
+    run was not ok); schema 2 nests them as ``parts: {name: seconds}``."""
+    upgraded = {key: value for key, value in data.items() if not _FLAT_PART.fullmatch(key)}
+    upgraded["parts"] = {
+        match[1]: value
+        for key, value in data.items()
+        if (match := _FLAT_PART.fullmatch(key)) and value is not None
+    }
+    upgraded["schema"] = 2
+    return upgraded
+
+
+_UPGRADES: dict[int, Callable[[Mapping[str, Any]], dict[str, Any]]] = {1: _from_schema_1}
+"""Readers of old schemas: each turns a record of its version into one of the next."""
+
+
 _ACCEPTS: dict[str, tuple[type, ...]] = {
     "str": (str,),
     "int": (int,),
@@ -167,6 +202,9 @@ def field_problem(name: str, value: Any) -> str | None:
     annotation = _ANNOTATIONS.get(name)
     if annotation is None:
         return None
+    if annotation == "Decomposition":
+        problem = json_problem(value)
+        return f"field {name!r} {problem}" if problem else None
     alternatives = [_ACCEPTS.get(part.strip()) for part in annotation.split("|")]
     if any(kinds is None for kinds in alternatives):
         return None  # a type this check does not know: trust it

@@ -22,12 +22,13 @@ try:
 except ImportError:  # pragma: no cover - not on Windows, where O_APPEND alone must do
     fcntl = None  # type: ignore[assignment]
 
+from ..model.errors import UserError
 from .records import RunRecord, SchemaError
 
 __all__ = ["ResultStore", "StoreError", "append_line", "read_records"]
 
 
-class StoreError(ValueError):
+class StoreError(UserError, ValueError):
     """A result file that cannot be read, with the file and line that failed."""
 
 
