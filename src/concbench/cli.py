@@ -82,7 +82,9 @@ def _show_warning(  # noqa: PLR0917 - the signature of warnings.showwarning
     line: str | None = None,
 ) -> None:
     """A warning as one line for the user, without Python's ``cli.py:294: UserWarning:``."""
-    Console(stderr=True).print(f"[yellow]concbench: warning:[/] {escape(str(message))}")
+    Console(stderr=True, soft_wrap=True).print(
+        f"[yellow]concbench: warning:[/] {escape(str(message))}"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -342,7 +344,7 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
             warnings.warn(f"{path}: no records: the result store is empty", stacklevel=1)
         records += stored
     if not records:
-        raise StoreError(f"nothing to report: {_listing(args.files)}")
+        raise StoreError(_nothing_to_report(args.files))
     render_records(records, console)
     _report_files(records, args.files, outputs, args.timeline, console)
     return 0
@@ -437,10 +439,10 @@ def _compare_variants(
     return variants
 
 
-def _listing(paths: Sequence[Path]) -> str:
+def _nothing_to_report(paths: Sequence[Path]) -> str:
     if len(paths) == 1:
-        return f"{paths[0]} holds no records (an empty result store)"
-    return f"none of the {len(paths)} result stores holds a record"
+        return f"nothing to report: {paths[0]} holds no records (an empty result store)"
+    return f"nothing to report: none of the {len(paths)} result stores holds a record"
 
 
 def _out(args: argparse.Namespace, command: str) -> Path:

@@ -94,7 +94,8 @@ def write_atomically(path: Path, data: bytes, check: Check) -> None:
         raise OutputError(f"{path}: {problem}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        prefix = f".{path.name[:120]}."  # the temporary name must fit where the target's does
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=".tmp")
     except OSError as exc:
         raise OutputError(f"{path}: cannot write ({exc.strerror})") from None
     try:
