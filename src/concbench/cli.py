@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -25,12 +26,24 @@ from .framework.measure.registry import Registry, default_registry
 from .framework.measure.resume import Stored
 from .framework.measure.runner import Job, Runner, RunSettings, plan
 from .framework.model.errors import UserError
-from .framework.model.params import ParameterError, did_you_mean, parse_assignments
+from .framework.model.params import ParameterError, did_you_mean, parse_assignments, shown
 from .framework.model.sweep import expand
-from .framework.reports.outputs import Outputs, load_traces
+from .framework.reports.outputs import (
+    Outputs,
+    check_output,
+    exporters,
+    load_traces,
+    write_output,
+)
 from .framework.reports.terminal_tables import render_records
 from .framework.store.records import RunRecord, Status
-from .framework.store.resultstore import ResultStore, read_records
+from .framework.store.resultstore import (
+    ResultStore,
+    StoreError,
+    check_store_target,
+    kept_files,
+    read_records,
+)
 from .framework.store.sanitize import for_terminal as escape  # rich markup and control characters
 
 __all__ = ["main"]
@@ -51,22 +64,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console()
     if not console.is_terminal:  # nox, CI logs and pipes: keep tables whole instead of 80 columns
         console.width = max(console.width, 160)
-    try:
-        result: int = args.command(args, console)
-    except UserError as exc:  # its message says what is allowed; a traceback would hide it
-        Console(stderr=True).print(
-            f"[bold red]concbench: error:[/] {escape(_one_line(str(exc)))}", soft_wrap=True
-        )
-        return 2
-    except KeyboardInterrupt:
-        Console(stderr=True).print("[yellow]interrupted; finished runs are in the result store[/]")
-        return 130
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            result: int = args.command(args, console)
+        except UserError as exc:  # its message says what is allowed; a traceback would hide it
+            Console(stderr=True).print(
+                f"[bold red]concbench: error:[/] {escape(_one_line(str(exc)))}", soft_wrap=True
+            )
+            return 2
+        except KeyboardInterrupt:
+            Console(stderr=True).print(
+                "[yellow]interrupted; finished runs are in the result store[/]"
+            )
+            return 130
     return result
 
 
 def _one_line(message: str) -> str:
     """The message on one line, however long: a script greps it, a terminal wraps it."""
     return " ".join(line.strip() for line in message.splitlines())
+
+
+def _show_warning(  # noqa: PLR0917 - the signature of warnings.showwarning
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: object = None,
+    line: str | None = None,
+) -> None:
+    """A warning as one line for the user, without Python's ``cli.py:294: UserWarning:``."""
+    Console(stderr=True, soft_wrap=True).print(
+        f"[yellow]concbench: warning:[/] {escape(str(message))}"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -128,7 +159,9 @@ def _parser() -> argparse.ArgumentParser:
         "or ran in BASE and only fails in NEW",
     )
     diff.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
-    diff.add_argument("--markdown", type=Path, default=None, metavar="OUT", help="also as Markdown")
+    diff.add_argument(
+        "--markdown", type=Path, default=None, metavar="OUT", help="the diff table as Markdown"
+    )
     diff.set_defaults(command=cmd_diff)
     return parser
 
@@ -210,20 +243,34 @@ def _seconds(text: str) -> float:
 
 
 def _add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    """One option per registered report format (framework/reports/exporters.py)."""
     reports = parser.add_argument_group("report files")
-    reports.add_argument("--html", type=Path, metavar="OUT", help="self-contained HTML report")
-    reports.add_argument("--markdown", type=Path, metavar="OUT", help="Markdown tables")
-    reports.add_argument("--csv", type=Path, metavar="OUT", help="every run as a CSV row")
-    reports.add_argument("--plots", type=Path, metavar="DIR", help="every plot as PNG and SVG")
+    for exporter in exporters():
+        reports.add_argument(
+            exporter.option,
+            type=Path,
+            metavar=exporter.metavar,
+            dest=f"export_{exporter.name}",
+            help=exporter.help,
+        )
     reports.add_argument(
         "--timeline", action="store_true", help="draw one run per backend in the terminal"
     )
 
 
-def _outputs(args: argparse.Namespace) -> Outputs:
-    outputs = Outputs(html=args.html, markdown=args.markdown, csv=args.csv, plots=args.plots)
+def _outputs(args: argparse.Namespace, kept: Mapping[Path, str]) -> Outputs:
+    """The report files asked for, checked against ``kept`` before anything runs."""
+    paths = {exporter.name: getattr(args, f"export_{exporter.name}") for exporter in exporters()}
+    outputs = Outputs(paths, kept=kept)
     outputs.check()
     return outputs
+
+
+def _checked_out(args: argparse.Namespace, command: str) -> tuple[Path, Outputs]:
+    """The ``--out`` store and the report files, every path checked before anything runs."""
+    out = _out(args, command)
+    check_store_target(out)
+    return out, _outputs(args, kept_files([out], "the --out store"))
 
 
 def _percentage(text: str) -> float:
@@ -274,7 +321,7 @@ def cmd_list(args: argparse.Namespace, console: Console) -> int:
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
     registry = default_registry()
     settings = _settings(args)
-    outputs = _outputs(args)
+    out, outputs = _checked_out(args, "run")
     params = parse_assignments(args.param, flag="-p/--param")
     backends = _backends(registry, args)
     jobs = [
@@ -282,13 +329,13 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
         for values in expand(params, flag="-p/--param")
         for job in plan(registry, args.scenario, values, backends)
     ]
-    return _execute(jobs, settings, args, "run", console, outputs=outputs)
+    return _execute(jobs, settings, args, out, console, outputs=outputs)
 
 
 def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     registry = default_registry()
     settings = _settings(args)
-    outputs = _outputs(args)
+    out, outputs = _checked_out(args, "compare")
     for name in args.scenario:
         registry.scenario(name)  # unknown names fail here, with a suggestion
     backends = _compare_variants(registry, _backends(registry, args), named=bool(args.backend))
@@ -300,14 +347,19 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
             jobs += plan(registry, name, params, backends, matrix=True)
     if not jobs:
         raise ParameterError("no scenario in the compare matrix matches --scenario")
-    return _execute(jobs, settings, args, "compare", console, outputs=outputs)
+    return _execute(jobs, settings, args, out, console, outputs=outputs)
 
 
 def cmd_report(args: argparse.Namespace, console: Console) -> int:
-    outputs = _outputs(args)
+    outputs = _outputs(args, kept_files(args.files, "the result store"))
     records: list[RunRecord] = []
     for path in args.files:
-        records += read_records(path)
+        stored = read_records(path)
+        if not stored:
+            warnings.warn(f"{path}: no records: the result store is empty", stacklevel=1)
+        records += stored
+    if not records:
+        raise StoreError(_nothing_to_report(args.files))
     render_records(records, console)
     _report_files(records, args.files, outputs, args.timeline, console)
     return 0
@@ -320,14 +372,19 @@ def cmd_diff(args: argparse.Namespace, console: Console) -> int:
 
     if not 0 < args.alpha < 1:
         raise ParameterError(f"--alpha must be between 0 and 1, got {args.alpha!r}")
-    Outputs(markdown=args.markdown).check()
-    rows = diff_records(read_records(args.base), read_records(args.new), args.alpha)
+    kept = kept_files([args.base, args.new], "a result store being compared")
+    if args.markdown is not None:
+        check_output("--markdown", args.markdown, kept)
+    sides = {"BASE": read_records(args.base), "NEW": read_records(args.new)}
+    for side, path in (("BASE", args.base), ("NEW", args.new)):
+        if not sides[side]:
+            raise StoreError(f"{side} {path}: no records, so there is nothing to compare")
+    rows = diff_records(sides["BASE"], sides["NEW"], args.alpha)
     console.print(diff_table(rows, args.fail_above))
     for warning in power_warnings(rows, args.alpha):
         console.print(f"[yellow]warning:[/] {escape(warning)}")
     if args.markdown is not None:
-        args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        args.markdown.write_text(table(HEADERS, map(diff_cells, rows), NUMERIC) + "\n")
+        write_output(args.markdown, table(HEADERS, map(diff_cells, rows), NUMERIC) + "\n", kept)
         console.print(f"Markdown: [bold]{escape(str(args.markdown))}[/]")
     if args.fail_above is None:
         return 0
@@ -369,7 +426,7 @@ def _backends(
         )
         known = [o.name for name, _ in selected for o in registry.backend(name).options]
         raise ParameterError(
-            f"-o/--option: no selected backend has option {option!r}"
+            f"-o/--option: no selected backend has option {shown(option)}"
             f"{did_you_mean(option, known)} (options: {allowed})"
         )
     return selected
@@ -397,6 +454,12 @@ def _compare_variants(
     return variants
 
 
+def _nothing_to_report(paths: Sequence[Path]) -> str:
+    if len(paths) == 1:
+        return f"nothing to report: {paths[0]} holds no records (an empty result store)"
+    return f"nothing to report: none of the {len(paths)} result stores holds a record"
+
+
 def _out(args: argparse.Namespace, command: str) -> Path:
     if args.out is not None:
         return Path(args.out)
@@ -420,12 +483,11 @@ def _execute(
     jobs: list[Job],
     settings: RunSettings,
     args: argparse.Namespace,
-    command: str,
+    out: Path,
     console: Console,
     *,
     outputs: Outputs,
 ) -> int:
-    out = _out(args, command)
     stored = _stored(args)
     store = ResultStore(out)
     environment = collect(default_registry().backends.values())

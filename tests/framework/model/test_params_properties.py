@@ -20,6 +20,7 @@ from concbench.framework.model.params import (
     _shown,
     parse_assignments,
     resolve,
+    shown,
 )
 
 OWNER = "scenario 'demo'"
@@ -94,7 +95,7 @@ def test_an_unknown_name_is_refused_never_defaulted(name: str, known: set[str]) 
     specs = tuple(Param(k, str, "", "h") for k in sorted(known))
     with pytest.raises(ParameterError, match="unknown parameter") as caught:
         resolve(specs, {name: "x"}, owner=OWNER)
-    assert repr(name) in str(caught.value)
+    assert shown(name) in str(caught.value)
     assert ("allowed: " + (", ".join(sorted(known)) or "none")) in str(caught.value)
 
 

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from ..model.backend import Backend
 from ..model.errors import UserError
-from ..model.params import Param, did_you_mean
+from ..model.params import Param, did_you_mean, shown
 from ..model.scenario import Scenario
 from ..model.workload import StepKind
 
@@ -72,10 +72,12 @@ class Registry:
             return table[name]
         for plugin in self.broken:
             if plugin.group == group and plugin.name == name:
-                raise UnknownNameError(f"{kind} {name!r} is installed but broken: {plugin.reason}")
+                raise UnknownNameError(
+                    f"{kind} {shown(name)} is installed but broken: {plugin.reason}"
+                )
         known = ", ".join(sorted(table)) or "none"
         raise UnknownNameError(
-            f"unknown {kind} {name!r}{did_you_mean(name, table)}; known: {known}"
+            f"unknown {kind} {shown(name)}{did_you_mean(name, table)}; known: {known}"
         )
 
 

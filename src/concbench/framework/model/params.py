@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import PluginError, UserError
 
-__all__ = ["Param", "ParameterError", "parse_assignments", "resolve"]
+__all__ = ["Param", "ParameterError", "parse_assignments", "resolve", "shown"]
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -110,13 +110,16 @@ def _fmt(number: float) -> str:
     return f"{number:g}"
 
 
-def _shown(value: object, limit: int = 80) -> str:
+def shown(value: object, limit: int = 80) -> str:
     """``repr(value)``, shortened: an error message must not drown in a pasted blob."""
     try:
         text = repr(value)
     except ValueError:  # an int too long to print
         return f"<{type(value).__name__} too long to show>"
     return text if len(text) <= limit else text[: limit - 5] + "[...]"
+
+
+_shown = shown
 
 
 def parse_assignments(items: Sequence[str], *, flag: str) -> dict[str, str]:
@@ -126,9 +129,11 @@ def parse_assignments(items: Sequence[str], *, flag: str) -> dict[str, str]:
         name, sep, value = item.partition("=")
         name = name.strip()
         if not sep or not name:
-            raise ParameterError(f"{flag} expects name=value, got {item!r}")
+            raise ParameterError(f"{flag} expects name=value, got {shown(item)}")
         if name in result:
-            raise ParameterError(f"{flag}: {name!r} given twice ({result[name]!r} and {value!r})")
+            raise ParameterError(
+                f"{flag}: {shown(name)} given twice ({shown(result[name])} and {shown(value)})"
+            )
         result[name] = value
     return result
 
@@ -144,7 +149,9 @@ def resolve(specs: Sequence[Param], given: Mapping[str, object], *, owner: str) 
         if name not in known:
             allowed = ", ".join(known) or "none"
             hint = did_you_mean(name, known)
-            raise ParameterError(f"{owner}: unknown parameter {name!r}{hint}; allowed: {allowed}")
+            raise ParameterError(
+                f"{owner}: unknown parameter {shown(name)}{hint}; allowed: {allowed}"
+            )
     return {
         spec.name: spec.convert(given[spec.name], owner=owner)
         if spec.name in given

@@ -6,3 +6,5 @@ run records (through :mod:`concbench.framework.analysis.summary`, so every forma
 numbers) and stored traces. Only :mod:`.plots` imports matplotlib, and only when a plot
 is drawn, so running benchmarks never pays for it.
 """
+
+from . import exporters as exporters  # registers the built-in report formats

@@ -13,7 +13,6 @@ import io
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..analysis.summary import Group
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "KIND_COLORS",
     "efficiency_figure",
-    "save_figure",
+    "figure_files",
     "scaling_figure",
     "svg_markup",
     "timeline_figure",
@@ -274,13 +273,18 @@ def svg_markup(figure: Figure, salt: str) -> str:
     return text[text.index("<svg") :]
 
 
-def save_figure(figure: Figure, stem: Path) -> list[Path]:
-    """``stem.png`` (150 dpi) and ``stem.svg``, for papers and slides."""
-    paths = [stem.with_name(stem.name + ".png"), stem.with_name(stem.name + ".svg")]
-    with _style(stem.name):
-        figure.savefig(paths[0], dpi=150)
-        figure.savefig(paths[1], metadata={"Date": None})
-    return paths
+def figure_files(name: str, figure: Figure | None) -> list[tuple[str, bytes]]:
+    """``name.png`` (150 dpi) and ``name.svg``, for papers and slides; none without a figure.
+
+    Rendered to bytes, so the caller writes each file whole (never half a plot).
+    """
+    if figure is None:
+        return []
+    png, svg = io.BytesIO(), io.BytesIO()
+    with _style(name):
+        figure.savefig(png, format="png", dpi=150)
+        figure.savefig(svg, format="svg", metadata={"Date": None})
+    return [(f"{name}.png", png.getvalue()), (f"{name}.svg", svg.getvalue())]
 
 
 def slug(text: str) -> str:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -24,8 +25,17 @@ except ImportError:  # pragma: no cover - not on Windows, where O_APPEND alone m
 
 from ..model.errors import UserError
 from .records import RunRecord, SchemaError
+from .targets import file_kind
 
-__all__ = ["ResultStore", "StoreError", "append_line", "read_records"]
+__all__ = [
+    "ResultStore",
+    "StoreError",
+    "append_line",
+    "check_store_target",
+    "kept_files",
+    "read_records",
+    "records_problem",
+]
 
 
 class StoreError(UserError, ValueError):
@@ -35,13 +45,15 @@ class StoreError(UserError, ValueError):
 class ResultStore:
     """Append-only writer of run records.
 
-    Opening checks that the file can be written (so a bad ``--out`` fails before anything
-    runs) and cuts off a truncated last line that a killed writer left, so that the next
-    record starts on a line of its own instead of being glued to the fragment.
+    Opening checks that the file is new or a result store (:func:`check_store_target`)
+    and can be written, so a bad ``--out`` fails before anything runs; then it cuts off a
+    truncated last line that a killed writer left, so that the next record starts on a
+    line of its own instead of being glued to the fragment.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
+        check_store_target(self.path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("ab"):
@@ -59,10 +71,20 @@ def append_line(path: Path, text: str) -> None:
     """Append ``text`` and a newline as one write, under the writers' lock: every JSON Lines
     file concbench keeps (records, traces, environments) is written this way."""
     line = (text + "\n").encode()
-    with _locked(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT) as fd:
-        written = os.write(fd, line)
-        while written < len(line):  # only a full disk writes short; the next write says so
-            written += os.write(fd, line[written:])
+    try:
+        with _locked(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT) as fd:
+            end = os.fstat(fd).st_size  # under the lock, where this line will start
+            try:
+                written = os.write(fd, line)
+                while written < len(line):  # only a full disk writes short; the next says so
+                    written += os.write(fd, line[written:])
+            except OSError:
+                os.ftruncate(fd, end)  # no fragment of this line: the file stays as it was
+                raise
+    except OSError as exc:
+        raise StoreError(
+            f"{path}: cannot write ({exc.strerror}); every line written before is kept"
+        ) from None
 
 
 @contextmanager
@@ -171,3 +193,96 @@ def _iter_records(path: Path) -> Iterator[RunRecord]:
             yield RunRecord.from_dict(obj)
         except SchemaError as exc:
             raise StoreError(f"{path}:{number}: {exc}") from None
+
+
+def kept_files(stores: Iterable[str | os.PathLike[str]], role: str) -> dict[Path, str]:
+    """Each store and its side files, with what they are: files no report may replace."""
+    kept: dict[Path, str] = {}
+    for store in stores:
+        kept[Path(store)] = f"{role} {store}"
+        if not Path(store).name:
+            continue  # "/" or "": not a store, and reading it says so
+        for kind in SIDE_FILES:
+            kept[side_file(store, kind)] = f"the {kind} file of {role} {store}"
+    return kept
+
+
+_LONGEST_LINE = 64 << 20
+"""How much of a file's first line is read to tell whether it holds run records."""
+
+
+def records_problem(path: Path) -> str | None:
+    """Whether ``path`` is a result store or a side file: a typo must not cost a sweep."""
+    for kind in SIDE_FILES:
+        if path.name.endswith(f".{kind}.jsonl"):
+            return f"is named like the {kind} file of a result store"
+    try:
+        with path.open("rb") as handle:
+            first = handle.readline(_LONGEST_LINE)
+        data = json.loads(first)
+    except (OSError, ValueError, RecursionError):
+        return None
+    if isinstance(data, dict) and {"schema", "id", "scenario", "backend"} <= data.keys():
+        return "holds run records (a result store)"
+    return None
+
+
+def check_store_target(path: Path) -> None:
+    """Refuse a ``path`` that cannot take records: only a new file or a result store can.
+
+    Checked before anything runs: a FIFO would block the first write forever, a device
+    or a side file would take records where no reader looks for them, and a text file
+    would be cut at its last line and have JSON appended to it.
+    """
+    if problem := _side_file_problem(path):
+        raise StoreError(problem)
+    what = "--out must be a new file or an existing result store"
+    try:
+        info = path.stat()  # a link to a store is fine: records are appended, never replaced
+    except FileNotFoundError:
+        if path.is_symlink():
+            target = os.path.realpath(path)
+            raise StoreError(f"{path}: a symbolic link to {target}, which does not exist") from None
+        return  # a new store; opening it says whether it can be created
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot write results here ({exc.strerror})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise StoreError(f"{path}: cannot write results here (Is a directory)")
+    if not stat.S_ISREG(info.st_mode):
+        raise StoreError(f"{path}: {file_kind(info.st_mode)}, not a file; {what}")
+    if problem := _first_record_problem(path):
+        raise StoreError(f"{path}:1: {problem}; {what}")
+    for kind in SIDE_FILES:
+        beside = side_file(path, kind)
+        try:
+            mode = beside.stat().st_mode
+        except OSError:
+            continue  # absent (made when needed) or unreadable (its writer will say so)
+        if not stat.S_ISREG(mode):
+            raise StoreError(f"{path}: its {kind} file {beside} is {file_kind(mode)}")
+
+
+def _first_record_problem(path: Path) -> str | None:
+    try:
+        with path.open("rb") as handle:
+            first = b""
+            while not first.strip():
+                first = handle.readline(_LONGEST_LINE)
+                if not first:
+                    return None  # empty, or blank lines only
+    except OSError as exc:
+        return f"cannot read ({exc.strerror})"
+    if not first.endswith(b"\n") and first.startswith(b"{"):
+        return None  # the fragment a killed writer left, cut off on opening
+    try:
+        data = json.loads(first)
+    except (ValueError, RecursionError) as exc:
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc)[:80]
+        return f"not a JSON record ({reason})"
+    if not isinstance(data, dict):
+        return f"expected a JSON object, got {type(data).__name__}"
+    try:
+        RunRecord.from_dict(data)
+    except SchemaError as exc:
+        return str(exc)
+    return None
