@@ -87,7 +87,8 @@ def test_run_measures_stores_and_reports(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "seed.jsonl"
-    argv = ["run", "seed", "-p", "scale=0.2", "--repeat", "2", "--warmup", "0", "--out", str(out)]
+    argv = ["run", "seed", "-p", "scale=0.2", "--repeat", "2", "--processes", "1", "--warmup", "0"]
+    argv += ["--out", str(out)]
     assert main(argv) == 0
     records = [json.loads(line) for line in out.read_text().splitlines()]
     ok = [r for r in records if r["status"] == "ok"]
@@ -132,6 +133,8 @@ def test_threads_options_make_their_own_row(
         "workers=5",
         "--repeat",
         "1",
+        "--processes",
+        "1",
         "--warmup",
         "0",
         "--out",
@@ -149,7 +152,8 @@ def test_requests_run_against_a_real_server_on_every_backend(
 ) -> None:
     out = tmp_path / "requests.jsonl"
     argv = ["run", "requests", "-p", "tasks=100", "-p", "seconds=0.05"]
-    assert main([*argv, "--repeat", "1", "--warmup", "0", "--out", str(out)]) == 0
+    argv += ["--repeat", "1", "--processes", "1", "--warmup", "0", "--out", str(out)]
+    assert main(argv) == 0
     records = [json.loads(line) for line in out.read_text().splitlines()]
     ok = [r for r in records if r["status"] == "ok"]
     assert {r["backend"] for r in ok} >= {"asyncio", "threads"}
@@ -180,7 +184,8 @@ def test_a_comma_list_runs_each_value_and_every_report_file_is_written(
     out = tmp_path / "sweep.jsonl"
     files = {"--html": "r.html", "--markdown": "r.md", "--csv": "r.csv", "--plots": "plots"}
     argv = ["run", "fanout", "-p", "tasks=3,6", "-p", "seconds=0.02", "-b", "asyncio"]
-    argv += ["--repeat", "1", "--warmup", "0", "--out", str(out), "--timeline"]
+    argv += ["--repeat", "1", "--processes", "1", "--warmup", "0", "--out", str(out)]
+    argv += ["--timeline"]
     for flag, name in files.items():
         argv += [flag, str(tmp_path / name)]
     assert main(argv) == 0
@@ -216,7 +221,8 @@ def test_diff_exits_nonzero_for_a_regression_and_zero_for_the_same_code(
 ) -> None:
     def run(scale: float, name: str) -> Path:
         out = tmp_path / f"{name}.jsonl"
-        argv = ["run", "seed", "-p", f"scale={scale}", "-b", "asyncio", "--repeat", "6"]
+        argv = ["run", "seed", "-p", f"scale={scale}", "-b", "asyncio", "--repeat", "1"]
+        argv += ["--processes", "6"]
         assert main([*argv, "--out", str(out)]) == 0
         return out
 
@@ -227,7 +233,7 @@ def test_diff_exits_nonzero_for_a_regression_and_zero_for_the_same_code(
     capsys.readouterr()
 
     assert main(["diff", str(base), str(same), "--fail-above", "10%"]) == 0
-    assert "no significant regression beyond 10%" in capsys.readouterr().out
+    assert "no regression beyond 10% was called" in capsys.readouterr().out
 
     md = tmp_path / "diff.md"
     assert main(["diff", str(base), str(slower), "--fail-above", "10%", "--markdown", str(md)]) == 1
@@ -245,6 +251,26 @@ def test_diff_threshold_must_be_a_percentage(capsys: pytest.CaptureFixture[str])
         main(["diff", "a.jsonl", "b.jsonl", "--fail-above", "ten"])
     assert stop.value.code == 2
     assert "expected a percentage >= 0 such as 10%, got 'ten'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["ten", "-1%", "150%", "nan"])
+def test_diff_noise_must_be_a_percentage_up_to_100(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["diff", "a.jsonl", "b.jsonl", "--noise", value])
+    assert stop.value.code == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert (
+        f"argument --noise: expected a percentage from 0% to 100% such as 10%, got {value!r}" in err
+    )
+
+
+def test_doctor_prints_a_verdict_for_every_check(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["doctor"]) == 0
+    shown = capsys.readouterr().out
+    for name in ("load", "busy processes", "cores", "SMT siblings", "VM steal", "timer slack"):
+        assert name in shown
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
+from .framework.analysis.stats import DEFAULT_NOISE
 from .framework.measure.environment import collect
 from .framework.measure.interrupt import Interrupted
 from .framework.measure.registry import Registry, UnknownNameError, default_registry
@@ -34,6 +35,14 @@ from .framework.store.resultstore import ResultStore, StoreError, read_records
 from .framework.store.sanitize import for_terminal as escape  # rich markup and control characters
 
 __all__ = ["main"]
+
+DEFAULT_PROCESSES = 5
+"""Five processes a side let the test call a change (4 is the least at alpha 0.05, with no
+room for one odd process); chosen by A/A measurement within the compare budget
+(docs/reproducibility.md)."""
+DEFAULT_REPEAT = 1
+"""Runs within a process are repeated measures: a second one costs as much as a new process
+and tells less (docs/reproducibility.md)."""
 
 _USER_ERRORS = (ParameterError, UnknownNameError, ModelError, StoreError)
 
@@ -112,8 +121,21 @@ def _parser() -> argparse.ArgumentParser:
         "or ran in BASE and only fails in NEW",
     )
     diff.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
+    diff.add_argument(
+        "--noise",
+        type=_noise,
+        default=None,
+        metavar="PCT",
+        help="call a change only when its whole interval lies beyond PCT "
+        f"(default {DEFAULT_NOISE * 100:.0f}%%, from A/A sweeps: docs/reproducibility.md)",
+    )
     diff.add_argument("--markdown", type=Path, default=None, metavar="OUT", help="also as Markdown")
     diff.set_defaults(command=cmd_diff)
+
+    doctor = commands.add_parser(
+        "doctor", help="what on this machine makes numbers unstable, and what to change"
+    )
+    doctor.set_defaults(command=cmd_doctor)
     return parser
 
 
@@ -138,13 +160,23 @@ def _add_backend_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--repeat", type=_integer(1), default=3, help="counted runs per process (default 3)"
+        "--repeat",
+        type=_integer(1),
+        default=DEFAULT_REPEAT,
+        help=f"counted runs per process (default {DEFAULT_REPEAT})",
     )
     parser.add_argument(
-        "--warmup", type=_integer(0), default=1, help="discarded runs first (default 1)"
+        "--warmup",
+        type=_integer(0),
+        default=1,
+        help="discarded runs first in each process, at a tenth of the durations (default 1)",
     )
     parser.add_argument(
-        "--processes", type=_integer(1), default=1, help="fresh worker processes (default 1)"
+        "--processes",
+        type=_integer(1),
+        default=DEFAULT_PROCESSES,
+        help=f"fresh worker processes per job, the unit of the statistics "
+        f"(default {DEFAULT_PROCESSES})",
     )
     parser.add_argument(
         "--timeout", type=_seconds, default=60.0, help="seconds per run (default 60)"
@@ -221,6 +253,19 @@ def _percentage(text: str) -> float:
     return value / 100
 
 
+def _noise(text: str) -> float:
+    """``--noise``: a percentage from 0% to 100%, as a fraction."""
+    try:
+        value = float(text.strip().removesuffix("%"))
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(
+            f"expected a percentage from 0% to 100% such as 10%, got {text!r}"
+        )
+    return value / 100
+
+
 def cmd_list(args: argparse.Namespace, console: Console) -> int:
     registry = default_registry()
     backends = Table(title="backends", title_justify="left")
@@ -284,7 +329,29 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
             jobs += plan(registry, name, params, backends, matrix=True)
     if not jobs:
         raise ParameterError("no scenario in the compare matrix matches --scenario")
+    from .framework.measure.doctor import diagnose, summary_line
+
+    console.print(escape(summary_line(diagnose())))
     return _execute(jobs, settings, args, "compare", console, outputs=outputs)
+
+
+def cmd_doctor(args: argparse.Namespace, console: Console) -> int:
+    from .framework.measure.doctor import Level, diagnose
+
+    styles = {Level.OK: "green", Level.WARN: "yellow", Level.UNKNOWN: "dim"}
+    table = Table(title="what makes numbers unstable here", title_justify="left")
+    for column in ("check", "verdict", "finding", "advice"):
+        table.add_column(column, overflow="fold")
+    for check in diagnose():
+        style = styles[check.level]
+        table.add_row(
+            escape(check.name),
+            f"[{style}]{escape(check.level.value)}[/]",
+            escape(check.finding),
+            escape(check.advice),
+        )
+    console.print(table)
+    return 0
 
 
 def cmd_report(args: argparse.Namespace, console: Console) -> int:
@@ -298,16 +365,29 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_diff(args: argparse.Namespace, console: Console) -> int:
+    from .framework.measure.environment import env_path, read_environments
     from .framework.reports.diff import HEADERS, NUMERIC, diff_cells, diff_records, power_warnings
     from .framework.reports.markdown import table
     from .framework.reports.terminal_timeline import diff_table
 
     if not 0 < args.alpha < 1:
         raise ParameterError(f"--alpha must be between 0 and 1, got {args.alpha!r}")
+    noise = DEFAULT_NOISE if args.noise is None else args.noise
     Outputs(markdown=args.markdown).check()
-    rows = diff_records(read_records(args.base), read_records(args.new), args.alpha)
+    rows = diff_records(
+        read_records(args.base),
+        read_records(args.new),
+        args.alpha,
+        noise,
+        base_envs=read_environments(env_path(args.base)),
+        new_envs=read_environments(env_path(args.new)),
+    )
     console.print(diff_table(rows, args.fail_above))
-    for warning in power_warnings(rows, args.alpha):
+    console.print(
+        f"slower/faster: the processes' medians differ (p < {args.alpha:g}) and the whole "
+        f"interval of the change lies beyond the noise threshold of {noise:.0%}"
+    )
+    for warning in power_warnings(rows, args.alpha, noise):
         console.print(f"[yellow]warning:[/] {escape(warning)}")
     if args.markdown is not None:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
@@ -322,7 +402,7 @@ def cmd_diff(args: argparse.Namespace, console: Console) -> int:
             + escape(", ".join(f"{row.label} on {row.workload}" for row in failing))
         )
         return 1
-    console.print(f"no significant regression beyond {args.fail_above:.0%}")
+    console.print(f"no regression beyond {args.fail_above:.0%} was called")
     return 0
 
 
