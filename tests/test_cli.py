@@ -258,7 +258,7 @@ def test_diff_noise_must_be_a_percentage_up_to_100(
     value: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with pytest.raises(SystemExit) as stop:
-        main(["diff", "a.jsonl", "b.jsonl", "--noise", value])
+        main(["diff", "a.jsonl", "b.jsonl", f"--noise={value}"])
     assert stop.value.code == 2
     err = " ".join(capsys.readouterr().err.split())
     assert (
@@ -321,3 +321,22 @@ def test_resuming_a_corrupt_store_is_refused_naming_the_line(
     err = " ".join(capsys.readouterr().err.split())
     assert "r.jsonl:1: not a JSON record" in err
     assert out.read_text() == "not json\n{}\n"  # left as it was
+
+
+def test_workers_do_not_import_the_command_line_as_their_main_module() -> None:
+    """A fresh worker would otherwise run the parent's main module (this CLI, or pytest)
+    before its target: imports that measure nothing, once per process of every job."""
+    import multiprocessing.spawn
+    import sys
+
+    from concbench.cli import _workers_skip_main
+
+    main = sys.modules["__main__"]
+    before = dict(vars(main))
+    with _workers_skip_main():
+        data = multiprocessing.spawn.get_preparation_data("worker")
+        assert "init_main_from_path" not in data
+        assert "init_main_from_name" not in data
+    assert {name: vars(main).get(name) for name in ("__file__", "__spec__")} == {
+        name: before.get(name) for name in ("__file__", "__spec__")
+    }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -500,7 +501,7 @@ def _execute(
         left = _left_to_do(jobs, stored, len(earlier), total)
         console.print(f"resuming {escape(str(out))}: {left}")
     try:
-        with _progress(console, total, settings) as observer:
+        with _progress(console, total, settings) as observer, _workers_skip_main():
             runner.observer = observer
             records = runner.run(jobs, stored)
     except Interrupted as stop:
@@ -523,6 +524,31 @@ def _execute(
     console.print(summary)
     _report_files(records, [out], outputs, args.timeline, console)
     return 0
+
+
+@contextmanager
+def _workers_skip_main() -> Iterator[None]:
+    """Hide the main module from the worker processes started meanwhile.
+
+    multiprocessing's ``spawn`` runs the parent's main module in every fresh process
+    before its target; for the ``concbench`` script that is this command line, with rich,
+    which no worker uses: about 0.1 s of imports per worker, and a sweep starts one per
+    process of every job (docs/performance.md). A worker imports what it needs itself.
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved: dict[str, Any] = {
+        name: vars(main)[name] for name in ("__file__", "__spec__") if name in vars(main)
+    }
+    vars(main).pop("__file__", None)
+    vars(main)["__spec__"] = None
+    try:
+        yield
+    finally:
+        vars(main).pop("__spec__", None)
+        vars(main).update(saved)
 
 
 def _report_files(
