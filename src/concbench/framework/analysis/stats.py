@@ -22,7 +22,7 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 
 __all__ = [
     "DEFAULT_NOISE",
@@ -139,18 +139,46 @@ def summarize(samples: Samples) -> Summary:
     )
 
 
-def _resampled_median(groups: Sequence[Sequence[float]], rng: random.Random) -> float:
-    """One hierarchical bootstrap draw: processes with replacement, then runs within each.
+def _groups(samples: Samples) -> tuple[tuple[float, ...], ...]:
+    return tuple(tuple(runs) for runs in samples if len(runs))
 
-    With one process only its runs can be resampled: the draw then shows the variance
-    between runs and none of the variance between processes."""
+
+def _middle(values: list[float]) -> float:
+    values.sort()
+    half = len(values) // 2
+    return values[half] if len(values) % 2 else (values[half - 1] + values[half]) / 2
+
+
+@lru_cache(maxsize=4096)
+def _median_draws(groups: tuple[tuple[float, ...], ...]) -> tuple[float, ...]:
+    """The hierarchical bootstrap's medians of a row, in draw order, from the fixed seed:
+    each draw takes processes with replacement, then runs with replacement within each.
+
+    With one process only its runs can be resampled: the draws then show the variance
+    between runs and none of the variance between processes. Cached, because every report
+    format, ``vs best`` and the power computation ask for the same rows' draws."""
+    rng = random.Random(BOOTSTRAP_SEED)
+    draws = []
     if len(groups) == 1:
         runs = groups[0]
-        return statistics.median(rng.choices(runs, k=len(runs)))
-    pooled: list[float] = []
-    for runs in rng.choices(groups, k=len(groups)):
-        pooled += rng.choices(runs, k=len(runs)) if len(runs) > 1 else runs
-    return statistics.median(pooled)
+        for _ in range(BOOTSTRAP_RESAMPLES):
+            draws.append(_middle(rng.choices(runs, k=len(runs))))
+    elif all(len(runs) == 1 for runs in groups):  # one run a process: the default
+        values = [runs[0] for runs in groups]
+        for _ in range(BOOTSTRAP_RESAMPLES):
+            draws.append(_middle(rng.choices(values, k=len(values))))
+    else:
+        for _ in range(BOOTSTRAP_RESAMPLES):
+            pooled: list[float] = []
+            for runs in rng.choices(groups, k=len(groups)):
+                pooled += rng.choices(runs, k=len(runs)) if len(runs) > 1 else runs
+            draws.append(_middle(pooled))
+    return tuple(draws)
+
+
+_PAIRING = BOOTSTRAP_RESAMPLES // 2 + 1
+"""The change pairs the new side's i-th draw with the base's (i + this)-th, so that the two
+sides' draws are independent even for two rows of equal shape (or a row and itself)."""
 
 
 def _percentiles(draws: list[float], level: float) -> tuple[float, float]:
@@ -167,27 +195,24 @@ def median_interval(samples: Samples, level: float = 0.95) -> tuple[float, float
     (k = 5: from the lowest to the highest), which covers the true median with probability
     at least 1 - 2 * 0.5**k whatever the distribution: 94% at 5 processes.
     """
-    groups = [list(runs) for runs in samples if len(runs)]
+    groups = _groups(samples)
     values = [value for runs in groups for value in runs]
     if len(values) < 2:
         return (values[0], values[0]) if values else (math.nan, math.nan)
-    rng = random.Random(BOOTSTRAP_SEED)
-    draws = [_resampled_median(groups, rng) for _ in range(BOOTSTRAP_RESAMPLES)]
-    return _percentiles(draws, level)
+    return _percentiles(list(_median_draws(groups)), level)
 
 
 def change_interval(base: Samples, new: Samples, level: float = 0.95) -> tuple[float, float]:
     """Percentile interval of the relative change of the median (new / base - 1), from a
     hierarchical bootstrap of each side, fixed seed."""
-    base_groups = [list(runs) for runs in base if len(runs)]
-    new_groups = [list(runs) for runs in new if len(runs)]
+    base_groups, new_groups = _groups(base), _groups(new)
     if not base_groups or not new_groups:
         return (math.nan, math.nan)
-    rng = random.Random(BOOTSTRAP_SEED)
-    draws = []
-    for _ in range(BOOTSTRAP_RESAMPLES):
-        old = _resampled_median(base_groups, rng)
-        draws.append(_resampled_median(new_groups, rng) / old - 1 if old else math.inf)
+    olds, news = _median_draws(base_groups), _median_draws(new_groups)
+    draws = [
+        news[i] / old - 1 if (old := olds[(i + _PAIRING) % len(olds)]) else math.inf
+        for i in range(len(news))
+    ]
     return _percentiles(draws, level)
 
 
