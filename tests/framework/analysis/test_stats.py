@@ -259,3 +259,20 @@ def test_overhead_per_step_divides_by_the_tasks_steps() -> None:
     assert row.overhead_per_step_s == pytest.approx(0.5 / 1000)
     [old] = group_records([_run("a", 1.5)]).pop().rows  # a record from before `steps`
     assert old.overhead_per_step_s is None
+
+
+def test_disturbed_runs_stay_out_of_the_statistics_unless_kept() -> None:
+    import dataclasses
+
+    @dataclasses.dataclass(frozen=True)
+    class Disturbable(RunRecord):
+        disturbed: bool = False  # the field the runner writes; read by getattr until then
+
+    runs = [Disturbable(**vars(_run("a", wall, process=p))) for p, wall in enumerate([1, 1.1, 5])]
+    runs[2] = dataclasses.replace(runs[2], disturbed=True)
+    [row] = group_records(runs)[0].rows
+    assert row.wall is not None
+    assert row.wall.samples == ((1,), (1.1,))
+    [kept] = group_records(runs, keep_disturbed=True)[0].rows
+    assert kept.wall is not None
+    assert kept.wall.samples == ((1,), (1.1,), (5,))

@@ -26,7 +26,7 @@ from ..model.backend import Backend
 from ..model.cpuwork import calibrate
 from ..model.recorder import Recorder
 from ..model.trace import Trace
-from ..model.workload import StepKind, Workload
+from ..model.workload import ModelError, StepKind, Workload
 from ..store.tracestore import MAX_STORED_TASKS, StoredTrace, TraceStore
 from .ioserver import ensure_open_files, open_files_needed
 from .isolation import check_leftovers, contain, exit_if_stuck, running
@@ -126,7 +126,10 @@ _WARMUP_COPY_MAX_TASKS = 100_000
 def _warmup_copy(workload: Workload) -> Workload:
     if len(workload.tasks) > _WARMUP_COPY_MAX_TASKS:
         return workload
-    return workload.scaled(WARMUP_SCALE)
+    try:
+        return workload.scaled(WARMUP_SCALE)
+    except ModelError:  # a plugin's workload that cannot be scaled warms up at full length
+        return workload
 
 
 def _prepare(request: WorkerRequest) -> tuple[Backend, Workload]:
