@@ -55,9 +55,10 @@ def test_three_processes_a_side_can_never_be_significant_and_the_report_says_so(
     assert rows[0].verdict is Verdict.SAME  # p >= 0.1 with 3 against 3, however far apart
     [warning] = power_warnings(rows, 0.05)
     assert "asyncio on seed (scale=0.1) (3 vs 3 processes: no change)" in warning
-    assert "--processes 5" in warning
+    assert "--processes 6 or more" in warning  # three more than the most either side had
     full = diff_records(read_records(diff_stores["base"]), read_records(diff_stores["slower"]))
-    assert power_warnings(full, 0.05) == []  # 6 tight processes a side: 20% is callable
+    # 6 processes a side can call a change; how small a one depends on the machine's load
+    assert not any("no change" in warning for warning in power_warnings(full, 0.05))
 
 
 def test_runs_of_one_process_are_not_independent_samples(diff_stores: dict[str, Path]) -> None:

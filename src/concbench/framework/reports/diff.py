@@ -199,6 +199,7 @@ def power_warnings(
     """Rows whose process counts or spread keep the test from calling a change of
     :data:`~concbench.framework.analysis.stats.TARGET_CHANGE`: say so, with advice."""
     weak = []
+    most = 0
     for row in rows:
         if row.comparison is None or row.base is None or row.new is None:
             continue
@@ -209,6 +210,7 @@ def power_warnings(
             detectable_change(row.new.wall.samples, alpha, noise),
         )
         if detectable > TARGET_CHANGE:
+            most = max(most, row.base.wall.processes, row.new.wall.processes)
             counts = f"{row.base.wall.processes} vs {row.new.wall.processes} processes"
             reach = "no change" if math.isinf(detectable) else f"only {detectable:.0%} or more"
             weak.append(f"{row.label} on {row.workload} ({counts}: {reach})")
@@ -218,8 +220,8 @@ def power_warnings(
         f"too few processes or too much spread for diff to call a {TARGET_CHANGE:.0%} change "
         f"at alpha={alpha:g}, noise {noise:.0%}: "
         + "; ".join(weak)
-        + f". Use --processes {max(5, min_processes(alpha))} or more on both sides "
-        "(runs of one process are not independent samples)."
+        + f". Use --processes {max(5, min_processes(alpha), most + 3)} or more on both sides "
+        "(runs of one process are not independent samples), and see `concbench doctor`."
     ]
 
 
