@@ -90,7 +90,8 @@ def test_run_measures_stores_and_reports(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "seed.jsonl"
-    argv = ["run", "seed", "-p", "scale=0.2", "--repeat", "2", "--warmup", "0", "--out", str(out)]
+    argv = ["run", "seed", "-p", "scale=0.2", "--repeat", "2", "--processes", "1", "--warmup", "0"]
+    argv += ["--out", str(out)]
     assert main(argv) == 0
     records = [json.loads(line) for line in out.read_text().splitlines()]
     ok = [r for r in records if r["status"] == "ok"]
@@ -135,6 +136,8 @@ def test_threads_options_make_their_own_row(
         "workers=5",
         "--repeat",
         "1",
+        "--processes",
+        "1",
         "--warmup",
         "0",
         "--out",
@@ -152,7 +155,8 @@ def test_requests_run_against_a_real_server_on_every_backend(
 ) -> None:
     out = tmp_path / "requests.jsonl"
     argv = ["run", "requests", "-p", "tasks=100", "-p", "seconds=0.05"]
-    assert main([*argv, "--repeat", "1", "--warmup", "0", "--out", str(out)]) == 0
+    argv += ["--repeat", "1", "--processes", "1", "--warmup", "0", "--out", str(out)]
+    assert main(argv) == 0
     records = [json.loads(line) for line in out.read_text().splitlines()]
     ok = [r for r in records if r["status"] == "ok"]
     assert {r["backend"] for r in ok} >= {"asyncio", "threads"}
@@ -183,7 +187,8 @@ def test_a_comma_list_runs_each_value_and_every_report_file_is_written(
     out = tmp_path / "sweep.jsonl"
     files = {"--html": "r.html", "--markdown": "r.md", "--csv": "r.csv", "--plots": "plots"}
     argv = ["run", "fanout", "-p", "tasks=3,6", "-p", "seconds=0.02", "-b", "asyncio"]
-    argv += ["--repeat", "1", "--warmup", "0", "--out", str(out), "--timeline"]
+    argv += ["--repeat", "1", "--processes", "1", "--warmup", "0", "--out", str(out)]
+    argv += ["--timeline"]
     for flag, name in files.items():
         argv += [flag, str(tmp_path / name)]
     assert main(argv) == 0
@@ -219,7 +224,8 @@ def test_diff_exits_nonzero_for_a_regression_and_zero_for_the_same_code(
 ) -> None:
     def run(scale: float, name: str) -> Path:
         out = tmp_path / f"{name}.jsonl"
-        argv = ["run", "seed", "-p", f"scale={scale}", "-b", "asyncio", "--repeat", "6"]
+        argv = ["run", "seed", "-p", f"scale={scale}", "-b", "asyncio", "--repeat", "1"]
+        argv += ["--processes", "6"]
         assert main([*argv, "--out", str(out)]) == 0
         return out
 
@@ -230,7 +236,7 @@ def test_diff_exits_nonzero_for_a_regression_and_zero_for_the_same_code(
     capsys.readouterr()
 
     assert main(["diff", str(base), str(same), "--fail-above", "10%"]) == 0
-    assert "no significant regression beyond 10%" in capsys.readouterr().out
+    assert "no regression beyond 10% was called" in capsys.readouterr().out
 
     md = tmp_path / "diff.md"
     assert main(["diff", str(base), str(slower), "--fail-above", "10%", "--markdown", str(md)]) == 1
@@ -248,6 +254,26 @@ def test_diff_threshold_must_be_a_percentage(capsys: pytest.CaptureFixture[str])
         main(["diff", "a.jsonl", "b.jsonl", "--fail-above", "ten"])
     assert stop.value.code == 2
     assert "expected a percentage >= 0 such as 10%, got 'ten'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["ten", "-1%", "150%", "nan"])
+def test_diff_noise_must_be_a_percentage_up_to_100(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["diff", "a.jsonl", "b.jsonl", f"--noise={value}"])
+    assert stop.value.code == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert (
+        f"argument --noise: expected a percentage from 0% to 100% such as 10%, got {value!r}" in err
+    )
+
+
+def test_doctor_prints_a_verdict_for_every_check(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["doctor"]) == 0
+    shown = capsys.readouterr().out
+    for name in ("load", "busy processes", "cores", "SMT siblings", "VM steal", "timer slack"):
+        assert name in shown
 
 
 @pytest.mark.parametrize(
@@ -349,3 +375,22 @@ def test_each_user_error_is_one_line_and_exit_status_2(
     assert message in err
     assert "Traceback" not in err
     assert not (tmp_path / "never.jsonl").exists()
+
+
+def test_workers_do_not_import_the_command_line_as_their_main_module() -> None:
+    """A fresh worker would otherwise run the parent's main module (this CLI, or pytest)
+    before its target: imports that measure nothing, once per process of every job."""
+    import multiprocessing.spawn
+    import sys
+
+    from concbench.cli import _workers_skip_main
+
+    main = sys.modules["__main__"]
+    before = dict(vars(main))
+    with _workers_skip_main():
+        data = multiprocessing.spawn.get_preparation_data("worker")
+        assert "init_main_from_path" not in data
+        assert "init_main_from_name" not in data
+    assert {name: vars(main).get(name) for name in ("__file__", "__spec__")} == {
+        name: before.get(name) for name in ("__file__", "__spec__")
+    }

@@ -49,7 +49,7 @@ def test_the_example_plugin_installs_lists_runs_and_reports(tmp_path: Path) -> N
     out = tmp_path / "relay.jsonl"
     concbench(
         "run", "relay", "-p", "length=4", "-p", "seconds=0.02", "-b", "rloop", "-b", "asyncio",
-        "--repeat", "2", "--warmup", "0", "--out", str(out),
+        "--repeat", "2", "--processes", "1", "--warmup", "0", "--out", str(out),
     )  # fmt: skip
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert {(r["backend"], r["status"]) for r in records} == {("rloop", "ok"), ("asyncio", "ok")}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
+from .framework.analysis.stats import DEFAULT_NOISE
 from .framework.measure.environment import collect
 from .framework.measure.interrupt import Interrupted
 from .framework.measure.registry import Registry, default_registry
@@ -56,6 +58,15 @@ Documentation, in the source tree: README.md (what concbench measures, how to re
 table), then docs/commands.md (every command and option), docs/scenarios.md,
 docs/backends.md, docs/reports.md, docs/statistics.md, docs/reproducibility.md,
 docs/reliability.md, docs/plugins.md, docs/performance.md and docs/architecture.md."""
+
+
+DEFAULT_PROCESSES = 5
+"""Five processes a side let the test call a change (4 is the least at alpha 0.05, with no
+room for one odd process); chosen by A/A measurement within the compare budget
+(docs/reproducibility.md)."""
+DEFAULT_REPEAT = 1
+"""Runs within a process are repeated measures: a second one costs as much as a new process
+and tells less (docs/reproducibility.md)."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -160,9 +171,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     diff.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
     diff.add_argument(
+        "--noise",
+        type=_noise,
+        default=None,
+        metavar="PCT",
+        help="call a change only when its whole interval lies beyond PCT "
+        f"(default {DEFAULT_NOISE * 100:.0f}%%, from A/A sweeps: docs/reproducibility.md)",
+    )
+    diff.add_argument(
         "--markdown", type=Path, default=None, metavar="OUT", help="the diff table as Markdown"
     )
     diff.set_defaults(command=cmd_diff)
+
+    doctor = commands.add_parser(
+        "doctor", help="what on this machine makes numbers unstable, and what to change"
+    )
+    doctor.set_defaults(command=cmd_doctor)
     return parser
 
 
@@ -187,13 +211,23 @@ def _add_backend_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--repeat", type=_integer(1), default=3, help="counted runs per process (default 3)"
+        "--repeat",
+        type=_integer(1),
+        default=DEFAULT_REPEAT,
+        help=f"counted runs per process (default {DEFAULT_REPEAT})",
     )
     parser.add_argument(
-        "--warmup", type=_integer(0), default=1, help="discarded runs first (default 1)"
+        "--warmup",
+        type=_integer(0),
+        default=1,
+        help="discarded runs first in each process, at a tenth of the durations (default 1)",
     )
     parser.add_argument(
-        "--processes", type=_integer(1), default=1, help="fresh worker processes (default 1)"
+        "--processes",
+        type=_integer(1),
+        default=DEFAULT_PROCESSES,
+        help=f"fresh worker processes per job, the unit of the statistics "
+        f"(default {DEFAULT_PROCESSES})",
     )
     parser.add_argument(
         "--timeout", type=_seconds, default=60.0, help="seconds per run (default 60)"
@@ -284,6 +318,19 @@ def _percentage(text: str) -> float:
     return value / 100
 
 
+def _noise(text: str) -> float:
+    """``--noise``: a percentage from 0% to 100%, as a fraction."""
+    try:
+        value = float(text.strip().removesuffix("%"))
+    except ValueError:
+        value = math.nan
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(
+            f"expected a percentage from 0% to 100% such as 10%, got {text!r}"
+        )
+    return value / 100
+
+
 def cmd_list(args: argparse.Namespace, console: Console) -> int:
     registry = default_registry()
     backends = Table(title="backends", title_justify="left")
@@ -347,7 +394,29 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
             jobs += plan(registry, name, params, backends, matrix=True)
     if not jobs:
         raise ParameterError("no scenario in the compare matrix matches --scenario")
+    from .framework.measure.doctor import diagnose, summary_line
+
+    console.print(escape(summary_line(diagnose())))
     return _execute(jobs, settings, args, out, console, outputs=outputs)
+
+
+def cmd_doctor(args: argparse.Namespace, console: Console) -> int:
+    from .framework.measure.doctor import Level, diagnose
+
+    styles = {Level.OK: "green", Level.WARN: "yellow", Level.UNKNOWN: "dim"}
+    table = Table(title="what makes numbers unstable here", title_justify="left")
+    for column in ("check", "verdict", "finding", "advice"):
+        table.add_column(column, overflow="fold")
+    for check in diagnose():
+        style = styles[check.level]
+        table.add_row(
+            escape(check.name),
+            f"[{style}]{escape(check.level.value)}[/]",
+            escape(check.finding),
+            escape(check.advice),
+        )
+    console.print(table)
+    return 0
 
 
 def cmd_report(args: argparse.Namespace, console: Console) -> int:
@@ -366,12 +435,14 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_diff(args: argparse.Namespace, console: Console) -> int:
+    from .framework.measure.environment import env_path, read_environments
     from .framework.reports.diff import HEADERS, NUMERIC, diff_cells, diff_records, power_warnings
     from .framework.reports.markdown import table
     from .framework.reports.terminal_timeline import diff_table
 
     if not 0 < args.alpha < 1:
         raise ParameterError(f"--alpha must be between 0 and 1, got {args.alpha!r}")
+    noise = DEFAULT_NOISE if args.noise is None else args.noise
     kept = kept_files([args.base, args.new], "a result store being compared")
     if args.markdown is not None:
         check_output("--markdown", args.markdown, kept)
@@ -379,9 +450,20 @@ def cmd_diff(args: argparse.Namespace, console: Console) -> int:
     for side, path in (("BASE", args.base), ("NEW", args.new)):
         if not sides[side]:
             raise StoreError(f"{side} {path}: no records, so there is nothing to compare")
-    rows = diff_records(sides["BASE"], sides["NEW"], args.alpha)
+    rows = diff_records(
+        sides["BASE"],
+        sides["NEW"],
+        args.alpha,
+        noise,
+        base_envs=read_environments(env_path(args.base)),
+        new_envs=read_environments(env_path(args.new)),
+    )
     console.print(diff_table(rows, args.fail_above))
-    for warning in power_warnings(rows, args.alpha):
+    console.print(
+        f"slower/faster: the processes' medians differ (p < {args.alpha:g}) and the whole "
+        f"interval of the change lies beyond the noise threshold of {noise:.0%}"
+    )
+    for warning in power_warnings(rows, args.alpha, noise):
         console.print(f"[yellow]warning:[/] {escape(warning)}")
     if args.markdown is not None:
         write_output(args.markdown, table(HEADERS, map(diff_cells, rows), NUMERIC) + "\n", kept)
@@ -395,7 +477,7 @@ def cmd_diff(args: argparse.Namespace, console: Console) -> int:
             + escape(", ".join(f"{row.label} on {row.workload}" for row in failing))
         )
         return 1
-    console.print(f"no significant regression beyond {args.fail_above:.0%}")
+    console.print(f"no regression beyond {args.fail_above:.0%} was called")
     return 0
 
 
@@ -498,7 +580,7 @@ def _execute(
         left = _left_to_do(jobs, stored, len(earlier), total)
         console.print(f"resuming {escape(str(out))}: {left}")
     try:
-        with _progress(console, total, settings) as observer:
+        with _progress(console, total, settings) as observer, _workers_skip_main():
             runner.observer = observer
             records = runner.run(jobs, stored)
     except Interrupted as stop:
@@ -521,6 +603,31 @@ def _execute(
     console.print(summary)
     _report_files(records, [out], outputs, args.timeline, console)
     return 0
+
+
+@contextmanager
+def _workers_skip_main() -> Iterator[None]:
+    """Hide the main module from the worker processes started meanwhile.
+
+    multiprocessing's ``spawn`` runs the parent's main module in every fresh process
+    before its target; for the ``concbench`` script that is this command line, with rich,
+    which no worker uses: about 0.1 s of imports per worker, and a sweep starts one per
+    process of every job (docs/performance.md). A worker imports what it needs itself.
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved: dict[str, Any] = {
+        name: vars(main)[name] for name in ("__file__", "__spec__") if name in vars(main)
+    }
+    vars(main).pop("__file__", None)
+    vars(main)["__spec__"] = None
+    try:
+        yield
+    finally:
+        vars(main).pop("__spec__", None)
+        vars(main).update(saved)
 
 
 def _report_files(

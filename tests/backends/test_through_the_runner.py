@@ -22,7 +22,7 @@ def available(name: str) -> pytest.MarkDecorator:
 
 def run(tmp_path: Path, *argv: str) -> list[dict[str, Any]]:
     out = tmp_path / "r.jsonl"
-    assert main([*argv, "--warmup", "0", "--out", str(out)]) == 0
+    assert main([*argv, "--processes", "1", "--warmup", "0", "--out", str(out)]) == 0
     return [json.loads(line) for line in out.read_text().splitlines()]
 
 

@@ -7,15 +7,21 @@ from concbench.framework.analysis.summary import group_records
 from concbench.framework.store.records import RunRecord, Status
 
 
+def _each(values: list[float]) -> list[list[float]]:
+    """One run per process: the samples are independent."""
+    return [[value] for value in values]
+
+
 def test_summary_of_known_samples() -> None:
-    summary = summarize([5.0, 1.0, 3.0, 2.0, 4.0])
+    summary = summarize(_each([5.0, 1.0, 3.0, 2.0, 4.0]))
     assert (summary.n, summary.median, summary.minimum, summary.maximum) == (5, 3.0, 1.0, 5.0)
     assert (summary.q1, summary.q3) == (2.0, 4.0)
     assert summary.iqr == 2.0
+    assert summary.processes == 5
 
 
 def test_summary_of_one_value_has_no_spread() -> None:
-    summary = summarize([1.5])
+    summary = summarize([[1.5]])
     assert summary.median == 1.5
     assert summary.iqr == 0
 
@@ -23,6 +29,42 @@ def test_summary_of_one_value_has_no_spread() -> None:
 def test_summary_needs_values() -> None:
     with pytest.raises(ValueError, match="at least one"):
         summarize([])
+    with pytest.raises(ValueError, match="at least one"):
+        summarize([[], []])
+
+
+# three processes whose runs agree closely within each and differ between them: the shape
+# the issue measured (most of the variance lies between processes)
+CLUSTERED = [
+    [1.00, 1.001, 1.002, 0.999],
+    [1.10, 1.101, 1.099, 1.102],
+    [0.95, 0.951, 0.949, 0.952],
+    [1.05, 1.049, 1.051, 1.050],
+    [0.90, 0.901, 0.899, 0.902],
+]
+
+
+def test_the_interval_of_the_median_covers_the_variance_between_processes() -> None:
+    from concbench.framework.analysis.stats import median_interval
+
+    low, high = median_interval(CLUSTERED)
+    flat_low, flat_high = median_interval([[v for runs in CLUSTERED for v in runs]])
+    # as one process, the runs look tight; over processes the interval spans them
+    assert high - low > 1.5 * (flat_high - flat_low)
+    assert low < 0.91
+    assert high > 1.09
+    assert median_interval(CLUSTERED) == (low, high)  # a fixed seed: reproducible
+
+
+def test_one_process_is_said_to_leave_out_the_variance_between_processes() -> None:
+    from concbench.framework.analysis.stats import stability_warnings
+
+    [warning, *_] = stability_warnings(summarize([[1.0, 1.001, 1.002, 0.999, 1.0]]))
+    assert "one worker process" in warning
+    assert "cannot cover the variance between processes" in warning
+    assert "--processes 5" in warning
+    three = stability_warnings(summarize(_each([1.0, 1.001, 1.002])))
+    assert any("only 3 processes: diff needs 4 a side" in warning for warning in three)
 
 
 def _run(
@@ -98,38 +140,91 @@ def test_mann_whitney_with_ties_uses_the_normal_approximation() -> None:
     assert separated < 1e-6
 
 
-def test_three_runs_against_three_can_never_be_significant() -> None:
+def test_three_processes_against_three_can_never_be_significant() -> None:
+    from concbench.framework.analysis.stats import compare, min_processes
+
+    result = compare(_each([1.0, 1.01, 1.02]), _each([2.0, 2.01, 2.02]))
+    assert result.change == pytest.approx(2.01 / 1.01 - 1)
+    assert not result.significant  # p = 0.1 at best with 3 + 3 processes
+    assert result.direction == 0
+    five = compare(_each([1.0, 1.01, 1.02, 1.03, 1.04]), _each([2.0, 2.01, 2.02, 2.03, 2.04]))
+    assert five.significant
+    assert five.direction == 1
+    assert min_processes() == 4
+    assert min_processes(0.01) == 5
+
+
+def test_many_runs_of_one_process_are_one_sample() -> None:
     from concbench.framework.analysis.stats import compare
 
-    result = compare([1.0, 1.01, 1.02], [2.0, 2.01, 2.02])
-    assert result.change == pytest.approx(1.01 / 1.01 * 2.01 / 1.01 - 1)
-    assert not result.significant  # p = 0.1 at best with 3 + 3 runs
-    assert compare([1.0, 1.01, 1.02, 1.03, 1.04], [2.0, 2.01, 2.02, 2.03, 2.04]).significant
+    result = compare([[1.0, 1.01, 1.02, 1.03, 1.04]], [[2.0, 2.01, 2.02, 2.03, 2.04]])
+    assert result.p_value == 1.0  # one process against one: nothing can be concluded
+    assert result.direction == 0
 
 
-def test_bootstrap_interval_brackets_the_median_and_is_reproducible() -> None:
-    from concbench.framework.analysis.stats import bootstrap_ci
+def test_a_significant_change_inside_the_noise_threshold_is_not_called() -> None:
+    from concbench.framework.analysis.stats import compare
 
-    values = [1.0, 1.1, 0.9, 1.05, 0.95, 1.2, 0.8, 1.0, 1.02, 0.98]
-    low, high = bootstrap_ci(values)
-    assert low <= summarize(values).median <= high
-    assert 0.8 <= low < high <= 1.2
-    assert bootstrap_ci(values) == (low, high)
+    base = _each([1.0, 1.002, 0.998, 1.001, 0.999])
+    five_percent = _each([1.05, 1.052, 1.048, 1.051, 1.049])
+    result = compare(base, five_percent, noise=0.10)
+    assert result.significant  # fully separated processes
+    assert not result.beyond_noise
+    assert result.direction == 0
+    assert result.ci_low > 0.03
+    assert result.ci_high < 0.07
+    assert compare(base, five_percent, noise=0.02).direction == 1
+    assert compare(five_percent, base, noise=0.02).direction == -1
+
+
+def test_the_power_computation_agrees_with_the_test() -> None:
+    """The smallest callable slowdown is exact: a copy slower by a little more is called,
+    by a little less is not."""
+    from concbench.framework.analysis.stats import compare, detectable_change
+
+    def slower(samples: list[list[float]], factor: float) -> list[list[float]]:
+        return [[value * factor for value in runs] for runs in samples]
+
+    for samples in (CLUSTERED, _each([1.0, 1.03, 0.97, 1.01, 0.99, 1.02])):
+        needed = detectable_change(samples)
+        assert 0.10 < needed < 1.0
+        assert compare(samples, slower(samples, 1 + needed * 1.01)).direction == 1
+        assert compare(samples, slower(samples, 1 + needed * 0.99)).direction == 0
+    assert detectable_change(_each([1.0, 1.01, 1.02])) == float("inf")  # 3 processes
+    assert detectable_change([[1.0, 1.01, 1.02, 1.03, 1.04]]) == float("inf")  # 1 process
+    tight, wide = _each([1.0, 1.01, 0.99, 1.0, 1.0]), _each([1.0, 1.1, 0.9, 1.05, 0.95])
+    assert detectable_change(tight) < detectable_change(wide)
 
 
 def test_outliers_are_flagged_by_tukey_fences() -> None:
-    assert summarize([1.0, 1.01, 1.02, 0.99, 1.5]).outliers == (1.5,)
-    assert summarize([1.0, 1.01, 1.02, 0.99, 1.03]).outliers == ()
+    assert summarize(_each([1.0, 1.01, 1.02, 0.99, 1.5])).outliers == (1.5,)
+    assert summarize(_each([1.0, 1.01, 1.02, 0.99, 1.03])).outliers == ()
 
 
 def test_stability_warnings_give_advice() -> None:
     from concbench.framework.analysis.stats import stability_warnings
 
-    few = stability_warnings(summarize([1.0, 1.01, 1.02]))
-    assert any("only 3 runs: use --repeat 10" in warning for warning in few)
-    noisy = stability_warnings(summarize([1.0, 1.5, 2.0, 1.2, 1.8, 1.1]))
-    assert any("spread (IQR) is" in warning and "noisy" in warning for warning in noisy)
-    assert stability_warnings(summarize([1.0, 1.001, 1.002, 0.999, 1.0005, 1.0])) == []
+    noisy = stability_warnings(summarize(_each([1.0, 1.5, 2.0, 1.2, 1.8, 1.1])))
+    assert any("processes' medians spread over" in w and "noisy" in w for w in noisy)
+    within = stability_warnings(summarize([[1.0, 1.5, 2.0, 1.2, 1.8, 1.1]]))
+    assert any("spread (IQR) of the runs" in w for w in within)
+    far = stability_warnings(summarize(_each([1.0, 1.001, 1.002, 0.999, 1.0005, 2.0])))
+    assert any("the slowest run is 100% above the median" in w for w in far)
+    quiet = _each([1.0, 1.001, 1.002, 0.999, 1.0005, 1.0])
+    assert stability_warnings(summarize(quiet)) == []
+
+
+def test_rows_group_runs_by_worker_process_and_keep_sweeps_apart() -> None:
+    runs = [
+        _run("a", wall, process=process, run=run)
+        for process, walls in enumerate([[1.0, 1.01], [1.2, 1.21], [0.9, 0.91]])
+        for run, wall in enumerate(walls)
+    ]
+    [group] = group_records(runs + runs)  # the same sweep twice, as a merged report
+    [row] = group.rows
+    assert row.wall is not None
+    assert row.wall.samples == ((1.0, 1.01), (1.2, 1.21), (0.9, 0.91)) * 2
+    assert row.wall.processes == 6
 
 
 def _spawn_run(wall: float) -> RunRecord:
@@ -164,3 +259,20 @@ def test_overhead_per_step_divides_by_the_tasks_steps() -> None:
     assert row.overhead_per_step_s == pytest.approx(0.5 / 1000)
     [old] = group_records([_run("a", 1.5)]).pop().rows  # a record from before `steps`
     assert old.overhead_per_step_s is None
+
+
+def test_disturbed_runs_stay_out_of_the_statistics_unless_kept() -> None:
+    import dataclasses
+
+    @dataclasses.dataclass(frozen=True)
+    class Disturbable(RunRecord):
+        disturbed: bool = False  # the field the runner writes; read by getattr until then
+
+    runs = [Disturbable(**vars(_run("a", wall, process=p))) for p, wall in enumerate([1, 1.1, 5])]
+    runs[2] = dataclasses.replace(runs[2], disturbed=True)
+    [row] = group_records(runs)[0].rows
+    assert row.wall is not None
+    assert row.wall.samples == ((1,), (1.1,))
+    [kept] = group_records(runs, keep_disturbed=True)[0].rows
+    assert kept.wall is not None
+    assert kept.wall.samples == ((1,), (1.1,), (5,))

@@ -315,3 +315,22 @@ def test_only_empty_tasks_names_a_workload_of_empty_tasks_and_nothing_else() -> 
     assert not Workload(tasks=(empty, empty), limit=1).only_empty_tasks
     assert not Workload(tasks=(empty, Task(steps=(), after=(0,)))).only_empty_tasks
     assert not Workload(tasks=(empty, chain(0.1))).only_empty_tasks
+
+
+def test_a_scaled_copy_keeps_the_shape_and_scales_every_duration() -> None:
+    shared = (sleep(0.2), checkpoint(3))
+    workload = Workload(
+        tasks=(Task(shared), Task(shared), Task((put("c"),)), Task((get("c"), block(0.4)), (0,))),
+        main=(sleep(0.1),),
+        channels=(Channel("c", 1),),
+    )
+    short = workload.scaled(0.1)
+    assert short.ideal_s == pytest.approx(workload.ideal_s * 0.1)
+    assert short.serial_s == pytest.approx(workload.serial_s * 0.1)
+    assert [task.after for task in short.tasks] == [task.after for task in workload.tasks]
+    assert short.tasks[0].steps is short.tasks[1].steps  # still one tuple for many tasks
+    assert short.tasks[0].steps[1].count == 3
+    assert short.channels == workload.channels
+    assert short.kinds == workload.kinds
+    with pytest.raises(ModelError, match="scale factor must be finite and >= 0, got -1"):
+        workload.scaled(-1)

@@ -1,9 +1,17 @@
-"""Summaries and comparisons of repeated measurements: never a single number.
+"""Summaries and comparisons of repeated measurements, with the worker process as the unit.
 
-Medians and quartiles describe a backend's runs; a bootstrap interval says how sure the
-median is; Tukey's fences flag outlier runs; the Mann-Whitney U test says whether two sets
-of runs differ. Everything is deterministic (the bootstrap uses a fixed seed), so the
-same store always renders the same report.
+Runs in one worker process share its memory layout, hash seed, allocator state and CPU
+calibration: they are repeated measures of one sample, not independent samples, and most
+of the variance between runs lies between processes. So every figure of uncertainty here
+works on processes. The interval of the median comes from a hierarchical bootstrap
+(resample the processes, then the runs within each); the test of a difference is the
+Mann-Whitney U test on the processes' medians; the interval of a change is the same
+hierarchical bootstrap on both sides. With one process, the only variance in view is
+between its runs, and the advice says so.
+
+Everything is deterministic (the bootstrap uses a fixed seed), so the same store always
+renders the same report. docs/reproducibility.md explains the method and the figures that
+chose the defaults.
 """
 
 from __future__ import annotations
@@ -14,28 +22,48 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property, lru_cache
 
 __all__ = [
+    "DEFAULT_NOISE",
+    "TARGET_CHANGE",
     "Comparison",
+    "Samples",
     "Summary",
-    "bootstrap_ci",
+    "change_interval",
     "compare",
+    "detectable_change",
     "mann_whitney_p",
+    "median_interval",
+    "min_processes",
     "stability_warnings",
     "summarize",
 ]
 
+Samples = Sequence[Sequence[float]]
+"""Runs grouped by the worker process that measured them: one inner sequence per process."""
+
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 20261126
 NOISY_SPREAD = 0.10
-"""Interquartile range above this fraction of the median earns a warning, as in pyperf."""
-FEW_RUNS = 5
-"""Below this many runs there is no confidence interval worth quoting."""
+"""Processes' medians spread (interquartile range, or range with few) beyond this fraction of
+the median earn a warning, as pyperf warns at a standard deviation of 10% of the mean."""
+EXTREME = 0.5
+"""A run this far from the median (as a fraction of it) is named, as pyperf names a minimum
+or maximum 50% away from the mean."""
+SHORT_RUN_S = 1e-3
+"""Runs shorter than this are dominated by timer and scheduler granularity."""
+DEFAULT_NOISE = 0.10
+"""``diff --noise``: changes whose whole interval lies within this are not called. Chosen from
+A/A sweeps on the project's machine (docs/reproducibility.md, "Statistics")."""
+TARGET_CHANGE = 0.20
+"""A row should have enough processes for ``diff`` to call a change of this size."""
 
 
 @dataclass(frozen=True)
 class Summary:
+    """The runs of one row: descriptive figures over every run, uncertainty over processes."""
+
     n: int
     median: float
     minimum: float
@@ -45,6 +73,16 @@ class Summary:
     ci_low: float
     ci_high: float
     outliers: tuple[float, ...]
+    samples: tuple[tuple[float, ...], ...] = ()
+    """The runs by worker process, as given to :func:`summarize`."""
+
+    @property
+    def processes(self) -> int:
+        return len(self.samples) or (1 if self.n else 0)
+
+    @property
+    def process_medians(self) -> tuple[float, ...]:
+        return tuple(statistics.median(runs) for runs in self.samples)
 
     @property
     def iqr(self) -> float:
@@ -55,17 +93,38 @@ class Summary:
         """Interquartile range over the median: a scale-free noise figure."""
         return self.iqr / self.median if self.median else 0.0
 
+    @property
+    def process_spread(self) -> float:
+        """Spread of the processes' medians over the median: the variance between processes
+        that one process never shows. The interquartile range from 5 processes on, the full
+        range below (quartiles of 2-4 values say little)."""
+        medians = sorted(self.process_medians)
+        if len(medians) < 2 or not self.median:
+            return 0.0
+        if len(medians) < 5:
+            return (medians[-1] - medians[0]) / self.median
+        q1, _, q3 = statistics.quantiles(medians, n=4, method="inclusive")
+        return (q3 - q1) / self.median
 
-def summarize(values: Sequence[float]) -> Summary:
-    if not values:
+    @cached_property
+    def detectable(self) -> float:
+        """The smallest slowdown ``diff`` could call on a row like this one, at the default
+        noise threshold and alpha: see :func:`detectable_change`."""
+        return detectable_change(self.samples or ((self.median,),))
+
+
+def summarize(samples: Samples) -> Summary:
+    """Summary of runs grouped by process; a process with no runs is ignored."""
+    groups = tuple(tuple(runs) for runs in samples if len(runs))
+    ordered = sorted(value for runs in groups for value in runs)
+    if not ordered:
         raise ValueError("summarize() needs at least one value")
-    ordered = sorted(values)
     if len(ordered) == 1:
         q1 = q3 = ordered[0]
     else:
         q1, _, q3 = statistics.quantiles(ordered, n=4, method="inclusive")
     low_fence, high_fence = q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1)
-    ci_low, ci_high = bootstrap_ci(ordered)
+    ci_low, ci_high = median_interval(groups)
     return Summary(
         n=len(ordered),
         median=statistics.median(ordered),
@@ -76,48 +135,161 @@ def summarize(values: Sequence[float]) -> Summary:
         ci_low=ci_low,
         ci_high=ci_high,
         outliers=tuple(v for v in ordered if v < low_fence or v > high_fence),
+        samples=groups,
     )
 
 
-def bootstrap_ci(values: Sequence[float], level: float = 0.95) -> tuple[float, float]:
-    """Percentile bootstrap interval of the median, from a fixed seed."""
+def _groups(samples: Samples) -> tuple[tuple[float, ...], ...]:
+    return tuple(tuple(runs) for runs in samples if len(runs))
+
+
+def _middle(values: list[float]) -> float:
+    values.sort()
+    half = len(values) // 2
+    return values[half] if len(values) % 2 else (values[half - 1] + values[half]) / 2
+
+
+@lru_cache(maxsize=4096)
+def _median_draws(groups: tuple[tuple[float, ...], ...]) -> tuple[float, ...]:
+    """The hierarchical bootstrap's medians of a row, in draw order, from the fixed seed:
+    each draw takes processes with replacement, then runs with replacement within each.
+
+    With one process only its runs can be resampled: the draws then show the variance
+    between runs and none of the variance between processes. Cached, because every report
+    format, ``vs best`` and the power computation ask for the same rows' draws."""
+    rng = random.Random(BOOTSTRAP_SEED)
+    draws = []
+    if len(groups) == 1:
+        runs = groups[0]
+        for _ in range(BOOTSTRAP_RESAMPLES):
+            draws.append(_middle(rng.choices(runs, k=len(runs))))
+    elif all(len(runs) == 1 for runs in groups):  # one run a process: the default
+        values = [runs[0] for runs in groups]
+        for _ in range(BOOTSTRAP_RESAMPLES):
+            draws.append(_middle(rng.choices(values, k=len(values))))
+    else:
+        for _ in range(BOOTSTRAP_RESAMPLES):
+            pooled: list[float] = []
+            for runs in rng.choices(groups, k=len(groups)):
+                pooled += rng.choices(runs, k=len(runs)) if len(runs) > 1 else runs
+            draws.append(_middle(pooled))
+    return tuple(draws)
+
+
+_PAIRING = BOOTSTRAP_RESAMPLES // 2 + 1
+"""The change pairs the new side's i-th draw with the base's (i + this)-th, so that the two
+sides' draws are independent even for two rows of equal shape (or a row and itself)."""
+
+
+def _percentiles(draws: list[float], level: float) -> tuple[float, float]:
+    draws.sort()
+    tail = (1 - level) / 2
+    last = len(draws) - 1
+    return draws[int(tail * last)], draws[math.ceil((1 - tail) * last)]
+
+
+def median_interval(samples: Samples, level: float = 0.95) -> tuple[float, float]:
+    """Percentile interval of the median from a hierarchical bootstrap, fixed seed.
+
+    With up to 5 processes of one run each the interval is the range of their medians,
+    which covers the true median with probability 1 - 2 * 0.5**k whatever the
+    distribution (94% at 5 processes); with more, it narrows toward the nominal level.
+    """
+    groups = _groups(samples)
+    values = [value for runs in groups for value in runs]
     if len(values) < 2:
         return (values[0], values[0]) if values else (math.nan, math.nan)
-    rng = random.Random(BOOTSTRAP_SEED)
-    count = len(values)
-    medians = sorted(
-        statistics.median(rng.choices(values, k=count)) for _ in range(BOOTSTRAP_RESAMPLES)
-    )
-    tail = (1 - level) / 2
-    low = medians[int(tail * (BOOTSTRAP_RESAMPLES - 1))]
-    high = medians[math.ceil((1 - tail) * (BOOTSTRAP_RESAMPLES - 1))]
-    return low, high
+    return _percentiles(list(_median_draws(groups)), level)
+
+
+def change_interval(base: Samples, new: Samples, level: float = 0.95) -> tuple[float, float]:
+    """Percentile interval of the relative change of the median (new / base - 1), from a
+    hierarchical bootstrap of each side, fixed seed."""
+    base_groups, new_groups = _groups(base), _groups(new)
+    if not base_groups or not new_groups:
+        return (math.nan, math.nan)
+    olds, news = _median_draws(base_groups), _median_draws(new_groups)
+    draws = [
+        news[i] / old - 1 if (old := olds[(i + _PAIRING) % len(olds)]) else math.inf
+        for i in range(len(news))
+    ]
+    return _percentiles(draws, level)
+
+
+def _medians(samples: Samples) -> list[float]:
+    return [statistics.median(runs) for runs in samples if len(runs)]
+
+
+def _median(samples: Samples) -> float:
+    return statistics.median([value for runs in samples for value in runs])
 
 
 def stability_warnings(summary: Summary) -> list[str]:
-    """Advice when the numbers should not be trusted yet, in pyperf's spirit."""
+    """Why the numbers should not be trusted yet, each with what to do, in pyperf's spirit."""
     advice = []
-    if summary.n < FEW_RUNS:
+    processes = summary.processes
+    if processes == 1:
         advice.append(
-            f"only {summary.n} run{'s' if summary.n != 1 else ''}: "
-            f"use --repeat {FEW_RUNS * 2} or more for a confidence interval worth quoting"
+            f"all {summary.n} run{'s' if summary.n != 1 else ''} come from one worker process: "
+            "the interval cannot cover the variance between processes (memory layout, hash "
+            "seed, calibration); use --processes 5 or more"
         )
-    if summary.relative_spread > NOISY_SPREAD:
+    elif processes < min_processes():
         advice.append(
-            f"the spread (IQR) is {summary.relative_spread:.0%} of the median: the machine is "
-            "noisy; close other programs, add --processes, or raise --repeat"
+            f"only {processes} processes: diff needs {min_processes()} a side to call any "
+            f"change significant; use --processes {max(5, min_processes())} or more"
         )
-    if summary.outliers:
+    elif summary.detectable > TARGET_CHANGE:
+        advice.append(
+            f"with {processes} processes this spread lets diff call only changes of "
+            f"{_percent(summary.detectable)} or more; add --processes to see smaller ones"
+        )
+    if summary.process_spread > NOISY_SPREAD:
+        advice.append(
+            f"the processes' medians spread over {_percent(summary.process_spread)} of the "
+            "median: the machine is noisy (see `concbench doctor`); close other programs or "
+            "add --processes"
+        )
+    elif summary.relative_spread > NOISY_SPREAD:
+        advice.append(
+            f"the spread (IQR) of the runs is {_percent(summary.relative_spread)} of the "
+            "median: the machine is noisy (see `concbench doctor`); close other programs"
+        )
+    for name, value in (("slowest", summary.maximum), ("fastest", summary.minimum)):
+        if summary.median and abs(value / summary.median - 1) >= EXTREME:
+            advice.append(
+                f"the {name} run is {_percent(abs(value / summary.median - 1))} "
+                f"{'above' if value > summary.median else 'below'} the median: look at its "
+                "timeline (--timeline) before trusting the row"
+            )
+    if summary.outliers and summary.n >= 4:
         advice.append(f"{len(summary.outliers)} outlier run(s) beyond 1.5 IQR")
+    if summary.minimum < SHORT_RUN_S:
+        advice.append(
+            "runs shorter than 1 ms measure the timer as much as the scheduler; use more tasks"
+        )
     return advice
+
+
+def _percent(fraction: float) -> str:
+    return "inf%" if math.isinf(fraction) else f"{fraction:.0%}"
 
 
 @dataclass(frozen=True)
 class Comparison:
+    """Two rows' medians, the process-level test and the interval of the change."""
+
     base_median: float
     new_median: float
     p_value: float
     alpha: float
+    ci_low: float = math.nan
+    """Lower end of the interval of the relative change (at level 1 - alpha)."""
+    ci_high: float = math.nan
+    noise: float = 0.0
+    """Changes whose whole interval does not pass this are not called (Criterion's rule)."""
+    base_processes: int = 0
+    new_processes: int = 0
 
     @property
     def change(self) -> float:
@@ -126,29 +298,88 @@ class Comparison:
 
     @property
     def significant(self) -> bool:
+        """The processes' medians differ (Mann-Whitney U, p below alpha)."""
         return self.p_value < self.alpha
 
+    @property
+    def beyond_noise(self) -> bool:
+        """The whole interval of the change lies beyond the noise threshold, on one side."""
+        return self.ci_low > self.noise or self.ci_high < -self.noise
 
-def compare(base: Sequence[float], new: Sequence[float], alpha: float = 0.05) -> Comparison:
+    @property
+    def direction(self) -> int:
+        """+1 slower, -1 faster, 0 no call: a call needs significance *and* a change beyond
+        the noise threshold, in the same direction as the medians moved."""
+        if not (self.significant and self.beyond_noise):
+            return 0
+        sign = 1 if self.ci_low > self.noise else -1
+        return sign if sign * self.change > 0 else 0
+
+
+def compare(
+    base: Samples, new: Samples, alpha: float = 0.05, noise: float = DEFAULT_NOISE
+) -> Comparison:
+    """Compare two rows' runs, each grouped by process (see the module's docstring)."""
+    ci_low, ci_high = change_interval(base, new, 1 - alpha)
+    base_medians, new_medians = _medians(base), _medians(new)
     return Comparison(
-        base_median=statistics.median(base),
-        new_median=statistics.median(new),
-        p_value=mann_whitney_p(base, new),
+        base_median=_median(base),
+        new_median=_median(new),
+        p_value=mann_whitney_p(base_medians, new_medians),
         alpha=alpha,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        noise=noise,
+        base_processes=len(base_medians),
+        new_processes=len(new_medians),
     )
+
+
+@cache
+def min_processes(alpha: float = 0.05) -> int:
+    """Fewest processes a side for the test to reach ``alpha`` at all (4 at 0.05)."""
+    k = 1
+    while mann_whitney_p(range(k), range(k, 2 * k)) >= alpha:
+        k += 1
+    return k
+
+
+def detectable_change(samples: Samples, alpha: float = 0.05, noise: float = DEFAULT_NOISE) -> float:
+    """The smallest slowdown that ``compare`` would call between this row and a copy of it
+    made slower by that much: the power of the test at this row's spread and process count.
+
+    Both conditions are solved exactly: the Mann-Whitney part by trying every shift at
+    which the order of the processes' medians changes, the interval part by scaling the
+    interval of the row against itself. ``inf`` when no shift can reach ``alpha``.
+    """
+    medians = sorted(_medians(samples))
+    if not medians or mann_whitney_p(medians, [m * 1e9 for m in medians]) >= alpha:
+        return math.inf
+    # the order of the medians against their shifted copies changes only where one median
+    # times (1 + shift) passes another: just past each such shift, in turn
+    shifts = sorted({b / a - 1 for a in medians for b in medians if b >= a > 0})
+    just_past = [shift * (1 + 1e-9) + 1e-12 for shift in [*shifts, 1e9]]
+    needed_test = next(
+        shift
+        for shift in just_past
+        if mann_whitney_p(medians, [m * (1 + shift) for m in medians]) < alpha
+    )
+    low, _ = change_interval(samples, samples, 1 - alpha)
+    needed_interval = (1 + noise) / (1 + low) - 1 if low > -1 else math.inf
+    return max(needed_test, needed_interval)
 
 
 def mann_whitney_p(a: Sequence[float], b: Sequence[float]) -> float:
     """Two-sided p-value of the Mann-Whitney U test.
 
-    Exact for small samples without ties (the usual case: a few runs per backend), normal
-    approximation with tie and continuity corrections otherwise. With 3 runs against 3,
-    the smallest possible p-value is 0.1: such a comparison can never be significant at
+    Exact for small samples without ties (the usual case: a few processes per row), normal
+    approximation with tie and continuity corrections otherwise. With 3 processes against
+    3, the smallest possible p-value is 0.1: such a comparison can never be significant at
     0.05, and the report says so instead of pretending.
     """
     n, m = len(a), len(b)
     if not n or not m:
-        raise ValueError("mann_whitney_p() needs runs on both sides")
+        raise ValueError("mann_whitney_p() needs values on both sides")
     pooled = sorted([(v, 0) for v in a] + [(v, 1) for v in b])
     ranks = _ranks([v for v, _ in pooled])
     rank_sum_a = sum(rank for rank, (_, side) in zip(ranks, pooled, strict=True) if side == 0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from .diagnosis import diagnose, median_parts
 from .stats import Comparison, Summary, compare, stability_warnings, summarize
 from .units import fmt_seconds
 
-__all__ = ["Group", "Row", "group_records"]
+__all__ = ["Group", "Row", "group_records", "is_disturbed", "process_samples"]
 
 
 @dataclass(frozen=True)
@@ -95,13 +96,14 @@ class Group:
         return f"{self.scenario} ({self.params_label})" if self.params_label else self.scenario
 
 
-def group_records(records: Iterable[RunRecord]) -> list[Group]:
+def group_records(records: Iterable[RunRecord], *, keep_disturbed: bool = False) -> list[Group]:
     """Group by workload, then by backend label, keeping first-seen order.
 
     Parameters are compared whatever their order: a store keeps them sorted by name, a
     fresh run in declaration order, and a resumed sweep reports both together. When the
     records come from more than one interpreter (stores of several Pythons merged), each
-    backend gets a row per interpreter.
+    backend gets a row per interpreter. Runs marked ``disturbed`` stay out of the
+    statistics unless ``keep_disturbed``.
     """
     records = list(records)
     several = len({_interpreter(record) for record in records}) > 1
@@ -117,7 +119,9 @@ def group_records(records: Iterable[RunRecord]) -> list[Group]:
         Group(
             key[0],
             titles[key],
-            _against_best([_row(row_key, rows[row_key]) for row_key in _ordered(rows)]),
+            _against_best(
+                [_row(row_key, rows[row_key], keep_disturbed) for row_key in _ordered(rows)]
+            ),
         )
         for key, rows in workloads.items()
     ]
@@ -141,25 +145,53 @@ def _against_best(rows: list[Row]) -> tuple[Row, ...]:
     if len(measured) < 2:
         return tuple(rows)
     best = min(measured, key=lambda row: row.wall.median if row.wall else 0.0)
-    best_walls = _walls(best.records)
+    best_samples = best.wall.samples if best.wall else ()
     return tuple(
-        dataclasses.replace(row, vs_best=compare(best_walls, _walls(row.records)))
+        dataclasses.replace(row, vs_best=compare(best_samples, row.wall.samples))
         if row.wall is not None and row is not best
         else row
         for row in rows
     )
 
 
-def _walls(records: Sequence[RunRecord]) -> list[float]:
-    return [r.wall_s for r in records if r.status is Status.OK and r.wall_s is not None]
+def is_disturbed(record: RunRecord) -> bool:
+    """Whether another program took the CPU from the run (``disturbed``; absent before it
+    was recorded, which reads as not disturbed)."""
+    return bool(getattr(record, "disturbed", False))
 
 
-def _row(key: tuple[str, str], runs: Sequence[RunRecord]) -> Row:
+def process_samples(
+    records: Iterable[RunRecord], *, keep_disturbed: bool = False
+) -> list[list[float]]:
+    """The ok wall times grouped by the worker process that measured them, in store order.
+
+    A process is the record's ``process`` index within its environment; a run index that
+    does not grow starts another process of the same index (a second sweep in a merged
+    report, or a resumed one), so that two processes are never taken for one.
+    """
+    groups: list[list[float]] = []
+    current: dict[tuple[str, int], tuple[int, int]] = {}  # key -> (group index, last run)
+    for record in records:
+        if record.status is not Status.OK or record.wall_s is None:
+            continue
+        if is_disturbed(record) and not keep_disturbed:
+            continue
+        key = (record.env, record.process)
+        found = current.get(key)
+        if found is None or record.run <= found[1]:
+            groups.append([])
+            found = (len(groups) - 1, record.run)
+        groups[found[0]].append(record.wall_s)
+        current[key] = (found[0], record.run)
+    return groups
+
+
+def _row(key: tuple[str, str], runs: Sequence[RunRecord], keep_disturbed: bool = False) -> Row:
     label, python = key
     first = runs[0]
-    ok = _walls(runs)
+    samples = process_samples(runs, keep_disturbed=keep_disturbed)
     statuses = Counter(run.status for run in runs)
-    wall = summarize(ok) if ok else None
+    wall = summarize(samples) if samples else None
     return Row(
         label=label,
         records=tuple(runs),
@@ -212,6 +244,6 @@ def _figures(runs: Sequence[RunRecord]) -> list[str]:
                 values.setdefault(name, []).append(seconds)
     return [
         f"{name.removesuffix('_s').replace('_', ' ')} "
-        f"{fmt_seconds(summarize(seconds).median)} (not in measured)"
+        f"{fmt_seconds(statistics.median(seconds))} (not in measured)"
         for name, seconds in values.items()
     ]

@@ -27,7 +27,7 @@ from ..model.cpuwork import calibrate
 from ..model.errors import PluginError
 from ..model.recorder import Recorder
 from ..model.trace import Trace
-from ..model.workload import StepKind, Workload
+from ..model.workload import ModelError, StepKind, Workload
 from ..store.tracestore import MAX_STORED_TASKS, StoredTrace, TraceStore
 from .ioserver import ensure_open_files, open_files_needed
 from .isolation import check_leftovers, contain, exit_if_stuck, running
@@ -98,11 +98,12 @@ def _runs(
 ) -> dict[str, Any] | None:
     """Warm-ups, then counted runs, one message each; the failure message if one raised."""
     traces = TraceStore(request.traces_path) if request.traces_path else None
+    short = _warmup_copy(workload) if request.warmup else workload
     for index in range(request.warmup + request.repeat):
         warmup = index < request.warmup
         run = index - request.warmup
         try:
-            measurement, trace = measure(backend, workload)
+            measurement, trace = measure(backend, short if warmup else workload)
         except BaseException:
             return {"event": "failed", "run": max(run, 0), "warmup": warmup, "error": _error_text()}
         if not warmup:
@@ -114,6 +115,22 @@ def _runs(
                 measurement["trace_stored"] = True
         send(conn, {"event": "run", "run": run, "warmup": warmup, "measurement": measurement})
     return None
+
+
+WARMUP_SCALE = 0.1
+"""Warm-ups run the workload with every duration scaled by this: the same tasks and code
+paths (imports, first calls, the allocator's growth) for a tenth of the time."""
+_WARMUP_COPY_MAX_TASKS = 100_000
+"""Above this, a scaled copy costs more memory than its shorter warm-up saves in time."""
+
+
+def _warmup_copy(workload: Workload) -> Workload:
+    if len(workload.tasks) > _WARMUP_COPY_MAX_TASKS:
+        return workload
+    try:
+        return workload.scaled(WARMUP_SCALE)
+    except ModelError:  # a plugin's workload that cannot be scaled warms up at full length
+        return workload
 
 
 def _prepare(request: WorkerRequest) -> tuple[Backend, Workload]:

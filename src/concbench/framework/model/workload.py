@@ -287,6 +287,31 @@ class Workload:
         decide (see :attr:`single_sleeps`)."""
         return self.limit is None and all(not task.steps and not task.after for task in self.tasks)
 
+    def scaled(self, factor: float) -> Workload:
+        """The same tasks, steps, dependencies and channels with every duration multiplied
+        by ``factor``: a warm-up that takes every code path of a run in a fraction of its
+        time. Tasks that share one steps tuple still share one."""
+        if not (math.isfinite(factor) and factor >= 0):
+            raise ModelError(f"scale factor must be finite and >= 0, got {factor!r}")
+        copies: dict[int, tuple[Step, ...]] = {}
+
+        def scale(steps: tuple[Step, ...]) -> tuple[Step, ...]:
+            if id(steps) not in copies:
+                copies[id(steps)] = tuple(
+                    Step(step.kind, step.seconds * factor, step.count, step.channel)
+                    for step in steps
+                )
+            return copies[id(steps)]
+
+        return Workload(
+            tasks=tuple(Task(scale(task.steps), task.after) for task in self.tasks),
+            main=scale(self.main),
+            limit=self.limit,
+            stated_ideal_s=None if self.stated_ideal_s is None else self.stated_ideal_s * factor,
+            channels=self.channels,
+            io_address=self.io_address,
+        )
+
     @cached_property
     def kinds(self) -> frozenset[StepKind]:
         """Every step kind used, main included: a backend must support all of them."""

@@ -1,30 +1,58 @@
-"""Baseline comparison: two sets of runs, matched row by row, judged by a significance test.
+"""Baseline comparison: two sets of runs, matched row by row, judged as Criterion judges.
 
 Rows match on scenario, parameters and backend label. A row is *slower* or *faster* only
-when the Mann-Whitney U test says its wall times differ (p below ``alpha``); a change in
-the medians without significance is reported as noise. A gate (``--fail-above``) turns a
-significant slowdown beyond a threshold, or a row that ran in the base and now only
-fails, into a non-zero exit for CI.
+when both hold: the processes' medians differ (Mann-Whitney U on the per-process medians,
+p below ``alpha``), and the whole interval of the change (hierarchical bootstrap over
+processes, then runs) lies beyond the noise threshold. A significant change whose
+interval reaches into the noise band is *within noise*; the rest is *no significant
+change*. Rows whose numbers cannot be judged say why instead: runs that another program
+disturbed, or two sides that did a ``cpu`` step with different CPU calibrations. A gate
+(``--fail-above``) turns a called slowdown beyond a threshold, or a row that ran in the
+base and now only fails, into a non-zero exit for CI.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from ..analysis.stats import Comparison, compare, mann_whitney_p
-from ..analysis.summary import Row, group_records
+from ..analysis.stats import (
+    DEFAULT_NOISE,
+    TARGET_CHANGE,
+    Comparison,
+    compare,
+    detectable_change,
+    min_processes,
+)
+from ..analysis.summary import Row, group_records, is_disturbed
 from ..analysis.units import fmt_seconds
+from ..model.parts import Part
 from ..store.records import RunRecord, Status
 
-__all__ = ["HEADERS", "DiffRow", "Verdict", "diff_cells", "diff_records", "power_warnings"]
+__all__ = [
+    "CALIBRATION_TOLERANCE",
+    "HEADERS",
+    "DiffRow",
+    "Verdict",
+    "diff_cells",
+    "diff_records",
+    "power_warnings",
+]
+
+CALIBRATION_TOLERANCE = 0.01
+"""Two CPU rates further apart than this (relative) make a ``cpu`` step different work."""
 
 
 class Verdict(str, enum.Enum):
     SLOWER = "slower"
     FASTER = "faster"
+    WITHIN_NOISE = "within noise"
     SAME = "no significant change"
+    DISTURBED = "disturbed: not judged"
+    CALIBRATION = "different calibration: not judged"
     BROKEN = "no ok runs in new"
     NOT_COMPARED = "not compared"
     ONLY_BASE = "only in base"
@@ -39,6 +67,8 @@ class DiffRow:
     new: Row | None
     comparison: Comparison | None
     verdict: Verdict
+    reason: str = ""
+    """Why a row was not judged, with its figures (disturbed runs, the two CPU rates)."""
 
     def fails(self, threshold: float) -> bool:
         """Whether this row should fail a gate of ``threshold`` (0.10 is 10% slower)."""
@@ -52,64 +82,152 @@ class DiffRow:
 
 
 def diff_records(
-    base: Iterable[RunRecord], new: Iterable[RunRecord], alpha: float = 0.05
+    base: Iterable[RunRecord],
+    new: Iterable[RunRecord],
+    alpha: float = 0.05,
+    noise: float = DEFAULT_NOISE,
+    *,
+    base_envs: Mapping[str, Mapping[str, Any]] | None = None,
+    new_envs: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[DiffRow]:
-    """Every row of either side, in the base's order, then rows only the new side has."""
+    """Every row of either side, in the base's order, then rows only the new side has.
+
+    ``base_envs`` and ``new_envs`` are the environments beside each store (by id), where
+    the sweep's CPU rate may be kept instead of on the records.
+    """
     base_rows = _rows(base)
     new_rows = _rows(new)
     keys = list(base_rows) + [key for key in new_rows if key not in base_rows]
-    return [_judge(key[0], key[1], base_rows.get(key), new_rows.get(key), alpha) for key in keys]
+    sides = (base_envs or {}, new_envs or {})
+    return [
+        _judge(key, base_rows.get(key), new_rows.get(key), alpha=alpha, noise=noise, envs=sides)
+        for key in keys
+    ]
 
 
 def _rows(records: Iterable[RunRecord]) -> dict[tuple[str, str], Row]:
     return {(group.title, row.label): row for group in group_records(records) for row in group.rows}
 
 
-def _ok(row: Row) -> list[float]:
-    return [r.wall_s for r in row.records if r.status is Status.OK and r.wall_s is not None]
+def _ok(row: Row) -> list[RunRecord]:
+    return [r for r in row.records if r.status is Status.OK and r.wall_s is not None]
 
 
-def _judge(workload: str, label: str, base: Row | None, new: Row | None, alpha: float) -> DiffRow:
-    def verdict(value: Verdict, comparison: Comparison | None = None) -> DiffRow:
-        return DiffRow(workload, label, base, new, comparison, value)
+def _judge(
+    key: tuple[str, str],
+    base: Row | None,
+    new: Row | None,
+    *,
+    alpha: float,
+    noise: float,
+    envs: tuple[Mapping[str, Mapping[str, Any]], Mapping[str, Mapping[str, Any]]],
+) -> DiffRow:
+    workload, label = key
+
+    def verdict(value: Verdict, comparison: Comparison | None = None, reason: str = "") -> DiffRow:
+        return DiffRow(workload, label, base, new, comparison, value, reason)
 
     if base is None:
         return verdict(Verdict.ONLY_NEW)
     if new is None:
         return verdict(Verdict.ONLY_BASE)
-    base_ok, new_ok = _ok(base), _ok(new)
-    if base_ok and not new_ok:
+    if base.wall and not new.wall:
         faults = (Status.FAILED, Status.TIMEOUT, Status.CRASHED)
         broken = any(record.status in faults for record in new.records)
         return verdict(Verdict.BROKEN if broken else Verdict.NOT_COMPARED)
-    if not base_ok or not new_ok:
+    if not base.wall or not new.wall:
         return verdict(Verdict.NOT_COMPARED)
-    comparison = compare(base_ok, new_ok, alpha)
-    if not comparison.significant:
-        return verdict(Verdict.SAME, comparison)
-    return verdict(Verdict.SLOWER if comparison.change > 0 else Verdict.FASTER, comparison)
+    comparison = compare(base.wall.samples, new.wall.samples, alpha, noise)
+    disturbed = _unreplaced_disturbed(_ok(base)), _unreplaced_disturbed(_ok(new))
+    if any(disturbed):
+        return verdict(
+            Verdict.DISTURBED,
+            comparison,
+            f"{disturbed[0]} disturbed run(s) in base, {disturbed[1]} in new",
+        )
+    rates = _cpu_rate(_ok(base), envs[0]), _cpu_rate(_ok(new), envs[1])
+    if _differ(*rates) and _did_cpu_work(_ok(base) + _ok(new)):
+        return verdict(
+            Verdict.CALIBRATION,
+            comparison,
+            f"CPU rate {rates[0]:.4g} in base, {rates[1]:.4g} in new: a cpu step was different "
+            "work; run NEW with --calibration BASE",
+        )
+    if comparison.direction > 0:
+        return verdict(Verdict.SLOWER, comparison)
+    if comparison.direction < 0:
+        return verdict(Verdict.FASTER, comparison)
+    if comparison.significant:
+        return verdict(Verdict.WITHIN_NOISE, comparison)
+    return verdict(Verdict.SAME, comparison)
 
 
-def power_warnings(rows: Sequence[DiffRow], alpha: float) -> list[str]:
-    """Rows with too few runs for any difference to reach significance: say so, with advice."""
+def _unreplaced_disturbed(records: Sequence[RunRecord]) -> int:
+    """Disturbed runs with no undisturbed run in the same slot (environment, process, run):
+    a disturbed run that was run again clean leaves the statistics whole; one that was not
+    leaves them short, or in them with ``--keep-disturbed``."""
+    clean = {(r.env, r.process, r.run) for r in records if not is_disturbed(r)}
+    return sum(is_disturbed(r) and (r.env, r.process, r.run) not in clean for r in records)
+
+
+def _cpu_rate(records: Sequence[RunRecord], envs: Mapping[str, Mapping[str, Any]]) -> float | None:
+    """The CPU rate (calibrated iterations per second) the side's runs used, from the records
+    or their environment; None when the side kept none (no cpu step, or an older store)."""
+    for record in records:
+        rate = getattr(record, "cpu_rate", None)
+        if rate is None:
+            rate = envs.get(record.env, {}).get("cpu_rate")
+        if isinstance(rate, (int, float)) and not isinstance(rate, bool) and rate > 0:
+            return float(rate)
+    return None
+
+
+def _did_cpu_work(records: Sequence[RunRecord]) -> bool:
+    """Whether the row ran calibrated CPU work: its critical lane spent time in a cpu step
+    beyond nominal, which a run of any other workload never records."""
+    return any(r.parts.get(Part.CPU) for r in records)
+
+
+def _differ(base: float | None, new: float | None) -> bool:
+    if base is None or new is None:
+        return False
+    return abs(new / base - 1) > CALIBRATION_TOLERANCE
+
+
+def power_warnings(
+    rows: Sequence[DiffRow], alpha: float, noise: float = DEFAULT_NOISE
+) -> list[str]:
+    """Rows whose process counts or spread keep the test from calling a change of
+    :data:`~concbench.framework.analysis.stats.TARGET_CHANGE`: say so, with advice."""
     weak = []
+    most = 0
     for row in rows:
         if row.comparison is None or row.base is None or row.new is None:
             continue
-        n, m = len(_ok(row.base)), len(_ok(row.new))
-        if mann_whitney_p(range(n), range(n, n + m)) >= alpha:  # fully separated samples
-            weak.append(f"{row.label} on {row.workload} ({n} vs {m} runs)")
+        if not (row.base.wall and row.new.wall):
+            continue
+        detectable = max(
+            detectable_change(row.base.wall.samples, alpha, noise),
+            detectable_change(row.new.wall.samples, alpha, noise),
+        )
+        if detectable > TARGET_CHANGE:
+            most = max(most, row.base.wall.processes, row.new.wall.processes)
+            counts = f"{row.base.wall.processes} vs {row.new.wall.processes} processes"
+            reach = "no change" if math.isinf(detectable) else f"only {detectable:.0%} or more"
+            weak.append(f"{row.label} on {row.workload} ({counts}: {reach})")
     if not weak:
         return []
     return [
-        f"too few runs for any change to be significant at alpha={alpha:g}: "
+        f"too few processes or too much spread for diff to call a {TARGET_CHANGE:.0%} change "
+        f"at alpha={alpha:g}, noise {noise:.0%}: "
         + "; ".join(weak)
-        + ". Use --repeat 5 or more on both sides."
+        + f". Use --processes {max(5, min_processes(alpha), most + 3)} or more on both sides "
+        "(runs of one process are not independent samples), and see `concbench doctor`."
     ]
 
 
-HEADERS = ("workload", "backend", "base", "new", "change", "p", "verdict")
-NUMERIC = (False, False, True, True, True, True, False)
+HEADERS = ("workload", "backend", "base", "new", "change", "interval", "p", "verdict")
+NUMERIC = (False, False, True, True, True, True, True, False)
 
 
 def diff_cells(row: DiffRow) -> list[str]:
@@ -118,6 +236,10 @@ def diff_cells(row: DiffRow) -> list[str]:
 
     comparison = row.comparison
     change = "-" if comparison is None else f"{comparison.change * 100:+.1f}%"
+    interval = "-"
+    if comparison is not None and math.isfinite(comparison.ci_low):
+        interval = f"{comparison.ci_low * 100:+.0f}% to {comparison.ci_high * 100:+.0f}%"
     p_value = "-" if comparison is None else f"{comparison.p_value:.3g}"
-    return [row.workload, row.label, median(row.base), median(row.new), change, p_value,
-            row.verdict.value]  # fmt: skip
+    verdict = row.verdict.value + (f" ({row.reason})" if row.reason else "")
+    return [row.workload, row.label, median(row.base), median(row.new), change, interval,
+            p_value, verdict]  # fmt: skip
