@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..store.records import RunRecord
+from ..store.sanitize import visible
 
 __all__ = ["csv_report"]
 
@@ -28,7 +29,7 @@ def csv_report(records: Iterable[RunRecord]) -> str:
     header = fields + [f"param.{name}" for name in params] + [f"option.{name}" for name in options]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow([visible(name) for name in header])
     for record in records:
         data = record.to_dict()
         row = [_cell(data[name]) for name in fields]
@@ -39,9 +40,10 @@ def csv_report(records: Iterable[RunRecord]) -> str:
 
 
 def _cell(value: Any) -> Any:
-    """Numbers stay numbers, missing stays empty, structures become JSON text."""
+    """Numbers stay numbers, missing stays empty, structures become JSON text (ASCII, so
+    nothing hides in it), and texts are made visible: a CSV is also read with ``cat``."""
     if value is None:
         return ""
     if isinstance(value, (dict, list)):
         return json.dumps(value, sort_keys=True)
-    return value
+    return visible(value) if isinstance(value, str) else value

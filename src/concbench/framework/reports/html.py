@@ -3,8 +3,9 @@
 Nothing is fetched: styles are inline and plots are inline SVG. The page carries no
 script, and its Content-Security-Policy forbids scripts and every network request, so a
 name that slipped through unescaped still could not run or call out. Every text that
-comes from a record (scenario, parameters, backend, error texts) goes through
-:func:`html.escape`.
+comes from a record (scenario, parameters, backend, error texts) is made visible
+(:func:`~concbench.framework.store.sanitize.visible`: control, bidi and zero-width
+characters as escapes, long texts shortened), then goes through :func:`html.escape`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 from ..analysis.stats import stability_warnings
 from ..analysis.summary import Group, Row, group_records
 from ..store.records import RunRecord
+from ..store.sanitize import visible
 from ..store.tracestore import StoredTrace
 from . import plots
 from .columns import COLUMNS, PART_COLUMNS, Column, group_caption
@@ -88,7 +90,7 @@ def html_report(
 
 
 def _e(text: str) -> str:
-    return html.escape(text, quote=True)
+    return html.escape(visible(text), quote=True)
 
 
 def _section(anchor: str, title: str, body: str) -> str:

@@ -1,6 +1,7 @@
 """Markdown tables for READMEs and pull requests (GitHub-flavoured pipe tables).
 
-Every cell goes through :func:`escape`: names and error texts come from plugins, and a
+Every cell goes through :func:`escape`, which first makes it
+:func:`~concbench.framework.store.sanitize.visible`: names and error texts come from plugins, and a
 backend called ``<script>`` or ``a | b`` must print as itself, not as markup, a broken
 table, a link, an emoji or a mention.
 """
@@ -11,6 +12,7 @@ from collections.abc import Iterable, Sequence
 
 from ..analysis.summary import group_records
 from ..store.records import RunRecord
+from ..store.sanitize import visible
 from .columns import COLUMNS, PART_COLUMNS, group_caption
 
 __all__ = ["escape", "markdown_report", "table"]
@@ -22,8 +24,9 @@ CommonMark's own way to say "this character, literally"."""
 
 
 def escape(text: str) -> str:
-    """Literal text for a table cell or heading: markup characters escaped, one line."""
-    flat = " ".join(text.split())  # a newline would end the table row
+    """Literal text for a table cell or heading: markup characters escaped, one line;
+    control, bidi and zero-width characters shown as escapes, long texts shortened."""
+    flat = " ".join(visible(text).split())  # a newline would end the table row
     return "".join(f"\\{char}" if char in _SPECIAL else char for char in flat)
 
 
