@@ -26,6 +26,7 @@ from ..model.params import ParameterError
 from ..store.records import RunRecord, SchemaError, Status, field_problem
 from ..store.resultstore import ResultStore
 from ..store.tracestore import trace_path
+from ..store.values import value_problem
 from .environment import write_environment
 from .interrupt import Interrupted, Interruptions, sigint_blocked
 from .ioserver import LatencyServer, ServerError, check_open_files, open_files_needed
@@ -379,6 +380,8 @@ class Runner:
             problem = f"{name!r} is not a measured field" if owned else field_problem(name, value)
             if problem:
                 raise SchemaError(problem)
+        if problem := value_problem(measured):  # NaN would stop the store, not just the run
+            raise SchemaError(problem)
         overhead_s = measured["wall_s"] - job.ideal_s
         return job.record(Status.OK, run=run, process=process, overhead_s=overhead_s, **measured)
 

@@ -23,6 +23,7 @@ except ImportError:  # pragma: no cover - not on Windows, where O_APPEND alone m
     fcntl = None  # type: ignore[assignment]
 
 from .records import RunRecord, SchemaError
+from .values import shortened, value_problem
 
 __all__ = ["ResultStore", "StoreError", "append_line", "read_records"]
 
@@ -56,12 +57,19 @@ class ResultStore:
 
 def append_line(path: Path, text: str) -> None:
     """Append ``text`` and a newline as one write, under the writers' lock: every JSON Lines
-    file concbench keeps (records, traces, environments) is written this way."""
+    file concbench keeps (records, traces, environments) is written this way.
+
+    A full disk, a read-only file system or a directory in the way is a
+    :class:`StoreError` naming the file; the lines already written stay as they are.
+    """
     line = (text + "\n").encode()
-    with _locked(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT) as fd:
-        written = os.write(fd, line)
-        while written < len(line):  # only a full disk writes short; the next write says so
-            written += os.write(fd, line[written:])
+    try:
+        with _locked(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT) as fd:
+            written = os.write(fd, line)
+            while written < len(line):  # only a full disk writes short; the next write says so
+                written += os.write(fd, line[written:])
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot write ({exc.strerror})") from None
 
 
 @contextmanager
@@ -167,6 +175,9 @@ def _iter_records(path: Path) -> Iterator[RunRecord]:
         if not isinstance(obj, dict):
             raise StoreError(f"{path}:{number}: expected a JSON object, got {type(obj).__name__}")
         try:
-            yield RunRecord.from_dict(obj)
+            record = RunRecord.from_dict(shortened(obj))
         except SchemaError as exc:
             raise StoreError(f"{path}:{number}: {exc}") from None
+        if problem := value_problem(obj):
+            raise StoreError(f"{path}:{number}: corrupt record: {problem}")
+        yield record
