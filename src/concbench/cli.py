@@ -23,7 +23,7 @@ from .framework.measure.environment import collect
 from .framework.measure.interrupt import Interrupted
 from .framework.measure.registry import Registry, UnknownNameError, default_registry
 from .framework.measure.resume import Stored
-from .framework.measure.runner import Job, Runner, RunSettings, plan
+from .framework.measure.runner import MAX_PROCESSES, MAX_REPEAT, Job, Runner, RunSettings, plan
 from .framework.model.params import ParameterError, did_you_mean, parse_assignments
 from .framework.model.sweep import expand
 from .framework.model.workload import ModelError
@@ -138,13 +138,19 @@ def _add_backend_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--repeat", type=_integer(1), default=3, help="counted runs per process (default 3)"
+        "--repeat",
+        type=_integer(1, MAX_REPEAT),
+        default=3,
+        help="counted runs per process (default 3)",
     )
     parser.add_argument(
-        "--warmup", type=_integer(0), default=1, help="discarded runs first (default 1)"
+        "--warmup", type=_integer(0, MAX_REPEAT), default=1, help="discarded runs first (default 1)"
     )
     parser.add_argument(
-        "--processes", type=_integer(1), default=1, help="fresh worker processes (default 1)"
+        "--processes",
+        type=_integer(1, MAX_PROCESSES),
+        default=1,
+        help="fresh worker processes (default 1)",
     )
     parser.add_argument(
         "--timeout", type=_seconds, default=60.0, help="seconds per run (default 60)"
@@ -168,7 +174,7 @@ def _add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _integer(minimum: int) -> Callable[[str], int]:
+def _integer(minimum: int, maximum: int) -> Callable[[str], int]:
     """An argparse type whose error says what is allowed, like every other check."""
 
     def parse(text: str) -> int:
@@ -176,8 +182,10 @@ def _integer(minimum: int) -> Callable[[str], int]:
             value = int(text)
         except ValueError:
             value = minimum - 1
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}")
+        if not minimum <= value <= maximum:
+            raise argparse.ArgumentTypeError(
+                f"must be an integer from {minimum} to {maximum}, got {text!r}"
+            )
         return value
 
     return parse

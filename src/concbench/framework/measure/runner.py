@@ -36,7 +36,7 @@ from .registry import BACKENDS_GROUP, SCENARIOS_GROUP, Registry
 from .resume import JobKey, Stored, Todo, job_key
 from .worker import WorkerRequest, worker_main
 
-__all__ = ["Job", "Observer", "RunSettings", "Runner", "plan"]
+__all__ = ["MAX_PROCESSES", "MAX_REPEAT", "Job", "Observer", "RunSettings", "Runner", "plan"]
 
 _STARTUP_S = 60.0
 """Time a worker may take to import, build the workload and calibrate before its first run."""
@@ -48,6 +48,13 @@ _PARENT_FIELDS = frozenset(
 """Record fields the parent fills from the plan; a worker's measurement may not set them."""
 _MAX_TIMEOUT_S = 7 * 24 * 3600.0
 """A week per run; beyond that the limit is meaningless and waits overflow."""
+MAX_REPEAT = 100_000
+"""Most counted (or warm-up) runs per worker process; beyond it no sweep ends."""
+MAX_PROCESSES = 1_000
+"""Most fresh worker processes per job (each takes a fraction of a second to start)."""
+
+
+_FROM = "an integer from"
 
 
 @dataclass(frozen=True)
@@ -61,9 +68,14 @@ class RunSettings:
 
     def __post_init__(self) -> None:
         checks = [
-            ("--repeat", self.repeat, self.repeat >= 1, "an integer >= 1"),
-            ("--warmup", self.warmup, self.warmup >= 0, "an integer >= 0"),
-            ("--processes", self.processes, self.processes >= 1, "an integer >= 1"),
+            ("--repeat", self.repeat, 1 <= self.repeat <= MAX_REPEAT, f"{_FROM} 1 to {MAX_REPEAT}"),
+            ("--warmup", self.warmup, 0 <= self.warmup <= MAX_REPEAT, f"{_FROM} 0 to {MAX_REPEAT}"),
+            (
+                "--processes",
+                self.processes,
+                1 <= self.processes <= MAX_PROCESSES,
+                f"{_FROM} 1 to {MAX_PROCESSES}",
+            ),
             (
                 "--timeout",
                 self.timeout_s,
@@ -291,7 +303,7 @@ class Runner:
         self,
         job: Job,
         process: int,
-        runs: tuple[int, ...],
+        runs: Sequence[int],
         io_address: tuple[str, int] | None,
         records: list[RunRecord],
     ) -> bool:
@@ -331,7 +343,7 @@ class Runner:
         self,
         job: Job,
         process: int,
-        runs: tuple[int, ...],
+        runs: Sequence[int],
         worker: _Worker,
         records: list[RunRecord],
     ) -> bool:
