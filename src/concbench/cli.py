@@ -23,14 +23,28 @@ from .framework.measure.environment import collect
 from .framework.measure.interrupt import Interrupted
 from .framework.measure.registry import Registry, UnknownNameError, default_registry
 from .framework.measure.resume import Stored
-from .framework.measure.runner import MAX_PROCESSES, MAX_REPEAT, Job, Runner, RunSettings, plan
+from .framework.measure.runner import (
+    MAX_PROCESSES,
+    MAX_REPEAT,
+    Job,
+    Runner,
+    RunSettings,
+    plan,
+    plan_sweep,
+)
 from .framework.model.params import ParameterError, did_you_mean, parse_assignments
 from .framework.model.sweep import expand
 from .framework.model.workload import ModelError
 from .framework.reports.outputs import Outputs, load_traces
 from .framework.reports.terminal_tables import render_records
 from .framework.store.records import RunRecord, Status
-from .framework.store.resultstore import ResultStore, StoreError, read_records
+from .framework.store.resultstore import (
+    ResultStore,
+    StoreError,
+    read_records,
+    read_stores,
+    sweep_lock,
+)
 from .framework.store.sanitize import for_terminal as escape  # rich markup and control characters
 
 __all__ = ["main"]
@@ -269,11 +283,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     outputs = _outputs(args)
     params = parse_assignments(args.param, flag="-p/--param")
     backends = _backends(registry, args)
-    jobs = [
-        job
-        for values in expand(params, flag="-p/--param")
-        for job in plan(registry, args.scenario, values, backends)
-    ]
+    jobs = plan_sweep(registry, args.scenario, expand(params, flag="-p/--param"), backends)
     return _execute(jobs, settings, args, "run", console, outputs=outputs)
 
 
@@ -297,9 +307,7 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_report(args: argparse.Namespace, console: Console) -> int:
     outputs = _outputs(args)
-    records: list[RunRecord] = []
-    for path in args.files:
-        records += read_records(path)
+    records = read_stores(args.files)
     render_records(records, console)
     _report_files(records, args.files, outputs, args.timeline, console)
     return 0
@@ -409,6 +417,23 @@ def _stored(args: argparse.Namespace) -> Stored | None:
 
 
 def _execute(
+    jobs: list[Job],
+    settings: RunSettings,
+    args: argparse.Namespace,
+    command: str,
+    console: Console,
+    *,
+    outputs: Outputs,
+) -> int:
+    """The sweep; a resumed one holds its store from planning to the last record, so that
+    two resumes of one store never both run the same missing runs."""
+    if not (args.resume and args.out is not None):
+        return _sweep(jobs, settings, args, command, console, outputs=outputs)
+    with sweep_lock(args.out):
+        return _sweep(jobs, settings, args, command, console, outputs=outputs)
+
+
+def _sweep(
     jobs: list[Job],
     settings: RunSettings,
     args: argparse.Namespace,

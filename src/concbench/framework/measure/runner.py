@@ -36,7 +36,16 @@ from .registry import BACKENDS_GROUP, SCENARIOS_GROUP, Registry
 from .resume import JobKey, Stored, Todo, job_key
 from .worker import WorkerRequest, worker_main
 
-__all__ = ["MAX_PROCESSES", "MAX_REPEAT", "Job", "Observer", "RunSettings", "Runner", "plan"]
+__all__ = [
+    "MAX_PROCESSES",
+    "MAX_REPEAT",
+    "Job",
+    "Observer",
+    "RunSettings",
+    "Runner",
+    "plan",
+    "plan_sweep",
+]
 
 _STARTUP_S = 60.0
 """Time a worker may take to import, build the workload and calibrate before its first run."""
@@ -185,6 +194,36 @@ def plan(
                 note=backend.note(workload, config) or "",
             )
         )
+    return jobs
+
+
+def plan_sweep(
+    registry: Registry,
+    scenario: str,
+    sets: Sequence[Mapping[str, object]],
+    backends: Sequence[tuple[str, Mapping[str, object]]],
+    *,
+    flag: str = "-p/--param",
+) -> list[Job]:
+    """:func:`plan` for each parameter set of a sweep, refusing two sets that resolve to
+    the same values (``tasks=10,010``): they would run one workload twice, with the same
+    identity, and a report would count its runs twice."""
+    recipe = registry.scenario(scenario)
+    seen: dict[tuple[tuple[str, Any], ...], Mapping[str, object]] = {}
+    jobs: list[Job] = []
+    for given in sets:
+        resolved = recipe.resolve(given)
+        key = tuple(sorted(resolved.items()))
+        first = seen.setdefault(key, given)
+        if first is not given:
+            same = "; ".join(
+                f"{name}={first[name]!r} and {name}={given[name]!r} are the same value "
+                f"({resolved[name]!r})"
+                for name in given
+                if first.get(name) != given[name]
+            )
+            raise ParameterError(f"{flag}: {same}: the sweep would run one workload twice")
+        jobs += plan(registry, scenario, given, backends)
     return jobs
 
 

@@ -124,9 +124,12 @@ def _shown(value: Any, limit: int = 40) -> str:
 
 
 def shortened(value: Any, limit: int = MAX_STORED_TEXT) -> Any:
-    """``value`` with every text in it (names included) cut to ``limit`` characters."""
+    """``value`` with every text in it (names included) cut to ``limit`` characters, and
+    -0.0 read as 0.0: older versions stored ``-p scale=-0`` as a workload of its own."""
     if isinstance(value, str):
         return shorten(value, limit)
+    if isinstance(value, float):
+        return value + 0.0
     if isinstance(value, dict):
         return {shorten(str(k), limit): shortened(v, limit) for k, v in value.items()}
     if isinstance(value, list):
