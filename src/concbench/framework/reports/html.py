@@ -22,7 +22,7 @@ from ..store.records import RunRecord
 from ..store.sanitize import visible
 from ..store.tracestore import StoredTrace
 from . import plots
-from .columns import COLUMNS, PART_COLUMNS, Column, group_caption
+from .columns import COLUMNS, PART_COLUMNS, Column, group_caption, row_name, with_python
 from .plots import SHARED_AXIS_RATIO
 from .scaling import scaling_series
 from .timeline import MAX_LANES, Timeline, build_timeline
@@ -117,12 +117,12 @@ def _summary(group: Group) -> str:
     measured = [row for row in group.rows if row.wall is not None]
     parts = (
         "<p class='caption'>where the overhead went (median of runs; the parts add up to the "
-        f"overhead)</p>{_table(PART_COLUMNS, measured)}"
+        f"overhead)</p>{_table(with_python(PART_COLUMNS, measured), measured)}"
         if measured
         else ""
     )
     advice = [
-        f"<li>{_e(row.label)}: {_e(warning)}</li>"
+        f"<li>{_e(row_name(row))}: {_e(warning)}</li>"
         for row in group.rows
         if row.wall is not None
         for warning in stability_warnings(row.wall)
@@ -135,7 +135,7 @@ def _summary(group: Group) -> str:
     )
     return (
         f"<h3>{_e(group.title)}</h3><p class='caption'>{_e(group_caption(group))}</p>"
-        f"{_table(COLUMNS, group.rows)}{parts}{details}"
+        f"{_table(with_python(COLUMNS, group.rows), group.rows)}{parts}{details}"
     )
 
 
@@ -190,7 +190,7 @@ def _timelines(groups: Sequence[Group], traces: Mapping[str, StoredTrace]) -> st
         for row in group.rows:
             stored = run_with_trace(row, traces)
             if stored is not None:
-                timelines.append((row.label, build_timeline(stored)))
+                timelines.append((row_name(row), build_timeline(stored)))
         if not timelines:
             continue
         figure = plots.timeline_figure(group.title, timelines, titled=False)
