@@ -104,6 +104,7 @@ def test_a_worker_whose_parent_is_killed_exits_too(tmp_path: Path) -> None:
     worker_pid = int(parent.stdout.readline())
     time.sleep(0.5)  # let the worker finish starting and install its watch
     assert not _gone(worker_pid)
+    assert (tmp_path / "worker.log").exists()
     os.kill(parent.pid, signal.SIGKILL)  # no chance to stop its worker
     parent.wait()
     deadline = time.monotonic() + 10
@@ -113,6 +114,7 @@ def test_a_worker_whose_parent_is_killed_exits_too(tmp_path: Path) -> None:
     if not gone:
         os.kill(worker_pid, signal.SIGKILL)
     assert gone, "the orphaned worker kept running"
+    assert not (tmp_path / "worker.log").exists(), "nobody will read the orphan's log"
 
 
 DUMP = """\
