@@ -28,7 +28,9 @@ from concbench.framework.store.records import RunRecord
 from concbench.framework.store.tracestore import trace_path
 from support.stores import Store
 
-RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+RAW = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 """What no output may hold: controls (tab and newline are layout), bidi and zero-width
 characters, lone surrogates."""
 

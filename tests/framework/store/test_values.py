@@ -89,3 +89,20 @@ def test_a_50_mb_error_line_is_read_quickly_and_shortened_keeping_its_ends(
     assert len(read.error) <= MAX_STORED_TEXT + 100
     assert read.error.startswith("Traceback")
     assert read.error.endswith("RuntimeError: end")
+
+
+def test_report_of_a_store_with_a_50_mb_error_line_takes_seconds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from concbench.cli import main
+
+    record = good() | {
+        "status": "failed",
+        "wall_s": None,
+        "error": "RuntimeError: " + "x" * 50_000_000,
+    }
+    path = write(tmp_path / "r.jsonl", good(), record)
+    started = time.perf_counter()
+    assert main(["report", str(path)]) == 0
+    assert time.perf_counter() - started < 20  # before: still running after 120 s
+    assert "characters cut" in capsys.readouterr().out
