@@ -102,6 +102,9 @@ def test_a_worker_whose_parent_is_killed_exits_too(tmp_path: Path) -> None:
     )
     assert parent.stdout is not None
     worker_pid = int(parent.stdout.readline())
+    started = time.monotonic() + 30  # the log appears as the worker contains itself
+    while not (tmp_path / "worker.log").exists() and time.monotonic() < started:
+        time.sleep(0.05)
     time.sleep(0.5)  # let the worker finish starting and install its watch
     assert not _gone(worker_pid)
     assert (tmp_path / "worker.log").exists()
