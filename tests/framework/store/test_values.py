@@ -106,3 +106,19 @@ def test_report_of_a_store_with_a_50_mb_error_line_takes_seconds(
     assert main(["report", str(path)]) == 0
     assert time.perf_counter() - started < 20  # before: still running after 120 s
     assert "characters cut" in capsys.readouterr().out
+
+
+def test_diff_against_runs_of_nan_fails_naming_the_line_instead_of_passing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The probe of issue 12: half the new runs 4x slower, half NaN. Before, the NaN runs
+    sorted as fastest and diff said "faster", p=0.0008, exit 0 under --fail-above."""
+    from concbench.cli import main
+
+    base = write(tmp_path / "base.jsonl", *[good() | {"run": run} for run in range(8)])
+    slower = [good() | {"run": run, "wall_s": 0.404} for run in range(4)]
+    nan = [good() | {"run": run, "wall_s": float("nan")} for run in range(4, 8)]
+    new = write(tmp_path / "new.jsonl", *slower, *nan)
+    assert main(["diff", str(base), str(new), "--fail-above", "10%"]) == 2
+    error = " ".join(capsys.readouterr().err.split())
+    assert f"{new}:5: corrupt record: field 'wall_s' must be a finite number, got nan" in error
