@@ -106,10 +106,12 @@ def test_a_worker_whose_parent_is_killed_exits_too(tmp_path: Path) -> None:
     while not (tmp_path / "worker.log").exists() and time.monotonic() < started:
         time.sleep(0.05)
     time.sleep(0.5)  # let the worker finish starting and install its watch
-    assert not _gone(worker_pid)
-    assert (tmp_path / "worker.log").exists()
-    os.kill(parent.pid, signal.SIGKILL)  # no chance to stop its worker
-    parent.wait()
+    try:
+        assert not _gone(worker_pid)
+        assert (tmp_path / "worker.log").exists()
+    finally:  # on a failed check too: the worker must not outlive the test
+        os.kill(parent.pid, signal.SIGKILL)  # no chance to stop its worker
+        parent.wait()
     deadline = time.monotonic() + 10
     while not _gone(worker_pid) and time.monotonic() < deadline:
         time.sleep(0.05)
