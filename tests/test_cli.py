@@ -279,10 +279,13 @@ def test_doctor_prints_a_verdict_for_every_check(capsys: pytest.CaptureFixture[s
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--repeat", "abc"], "argument --repeat: must be an integer >= 1, got 'abc'"),
-        (["--repeat", "0"], "argument --repeat: must be an integer >= 1, got '0'"),
-        (["--warmup", "-1"], "argument --warmup: must be an integer >= 0, got '-1'"),
-        (["--processes", "2.5"], "argument --processes: must be an integer >= 1, got '2.5'"),
+        (["--repeat", "abc"], "argument --repeat: must be an integer from 1 to 100000, got 'abc'"),
+        (["--repeat", "0"], "argument --repeat: must be an integer from 1 to 100000, got '0'"),
+        (["--warmup", "-1"], "argument --warmup: must be an integer from 0 to 100000, got '-1'"),
+        (
+            ["--processes", "2.5"],
+            "argument --processes: must be an integer from 1 to 1000, got '2.5'",
+        ),
         (["--timeout", "-1"], "argument --timeout: must be a number of seconds > 0, got '-1'"),
         (["--timeout", "nan"], "argument --timeout: must be a number of seconds > 0, got 'nan'"),
         (["--timeout", "inf"], "argument --timeout: must be a number of seconds > 0, got 'inf'"),

@@ -27,8 +27,33 @@ from concbench.framework.reports.outputs import exporters
 from concbench.framework.store.resultstore import side_file
 from support.stores import Store
 
-RUN = ["run", "seed", "-b", "asyncio", "-p", "scale=0.02", "--repeat", "1", "--warmup", "0"]
-COMPARE = ["compare", "-s", "seed", "-b", "asyncio", "--repeat", "1", "--warmup", "0"]
+RUN = [
+    "run",
+    "seed",
+    "-b",
+    "asyncio",
+    "-p",
+    "scale=0.02",
+    "--repeat",
+    "1",
+    "--warmup",
+    "0",
+    "--processes",
+    "1",
+]
+COMPARE = [
+    "compare",
+    "-s",
+    "seed",
+    "-b",
+    "asyncio",
+    "--repeat",
+    "1",
+    "--warmup",
+    "0",
+    "--processes",
+    "1",
+]
 REPORT_OPTIONS = [exporter.option for exporter in exporters()]
 COMMAND_OPTIONS = (
     [("run", option) for option in REPORT_OPTIONS]

@@ -26,7 +26,15 @@ from .framework.measure.environment import collect
 from .framework.measure.interrupt import Interrupted
 from .framework.measure.registry import Registry, default_registry
 from .framework.measure.resume import Stored
-from .framework.measure.runner import Job, Runner, RunSettings, plan
+from .framework.measure.runner import (
+    MAX_PROCESSES,
+    MAX_REPEAT,
+    Job,
+    Runner,
+    RunSettings,
+    plan,
+    plan_sweep,
+)
 from .framework.model.errors import UserError
 from .framework.model.params import ParameterError, did_you_mean, parse_assignments, shown
 from .framework.model.sweep import expand
@@ -45,6 +53,8 @@ from .framework.store.resultstore import (
     check_store_target,
     kept_files,
     read_records,
+    read_stores,
+    sweep_lock,
 )
 from .framework.store.sanitize import for_terminal as escape  # rich markup and control characters
 
@@ -212,19 +222,19 @@ def _add_backend_arguments(parser: argparse.ArgumentParser) -> None:
 def _add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--repeat",
-        type=_integer(1),
+        type=_integer(1, MAX_REPEAT),
         default=DEFAULT_REPEAT,
         help=f"counted runs per process (default {DEFAULT_REPEAT})",
     )
     parser.add_argument(
         "--warmup",
-        type=_integer(0),
+        type=_integer(0, MAX_REPEAT),
         default=1,
         help="discarded runs first in each process, at a tenth of the durations (default 1)",
     )
     parser.add_argument(
         "--processes",
-        type=_integer(1),
+        type=_integer(1, MAX_PROCESSES),
         default=DEFAULT_PROCESSES,
         help=f"fresh worker processes per job, the unit of the statistics "
         f"(default {DEFAULT_PROCESSES})",
@@ -251,7 +261,7 @@ def _add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _integer(minimum: int) -> Callable[[str], int]:
+def _integer(minimum: int, maximum: int) -> Callable[[str], int]:
     """An argparse type whose error says what is allowed, like every other check."""
 
     def parse(text: str) -> int:
@@ -259,8 +269,10 @@ def _integer(minimum: int) -> Callable[[str], int]:
             value = int(text)
         except ValueError:
             value = minimum - 1
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}")
+        if not minimum <= value <= maximum:
+            raise argparse.ArgumentTypeError(
+                f"must be an integer from {minimum} to {maximum}, got {text!r}"
+            )
         return value
 
     return parse
@@ -302,6 +314,8 @@ def _outputs(args: argparse.Namespace, kept: Mapping[Path, str]) -> Outputs:
 
 def _checked_out(args: argparse.Namespace, command: str) -> tuple[Path, Outputs]:
     """The ``--out`` store and the report files, every path checked before anything runs."""
+    if args.resume and args.out is None:
+        raise ParameterError("--resume needs --out FILE, the result store of the sweep to continue")
     out = _out(args, command)
     check_store_target(out)
     return out, _outputs(args, kept_files([out], "the --out store"))
@@ -371,11 +385,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     out, outputs = _checked_out(args, "run")
     params = parse_assignments(args.param, flag="-p/--param")
     backends = _backends(registry, args)
-    jobs = [
-        job
-        for values in expand(params, flag="-p/--param")
-        for job in plan(registry, args.scenario, values, backends)
-    ]
+    jobs = plan_sweep(registry, args.scenario, expand(params, flag="-p/--param"), backends)
     return _execute(jobs, settings, args, out, console, outputs=outputs)
 
 
@@ -421,12 +431,7 @@ def cmd_doctor(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_report(args: argparse.Namespace, console: Console) -> int:
     outputs = _outputs(args, kept_files(args.files, "the result store"))
-    records: list[RunRecord] = []
-    for path in args.files:
-        stored = read_records(path)
-        if not stored:
-            warnings.warn(f"{path}: no records: the result store is empty", stacklevel=1)
-        records += stored
+    records = read_stores(args.files)
     if not records:
         raise StoreError(_nothing_to_report(args.files))
     render_records(records, console)
@@ -562,6 +567,23 @@ def _stored(args: argparse.Namespace) -> Stored | None:
 
 
 def _execute(
+    jobs: list[Job],
+    settings: RunSettings,
+    args: argparse.Namespace,
+    out: Path,
+    console: Console,
+    *,
+    outputs: Outputs,
+) -> int:
+    """The sweep; a resumed one holds its store from planning to the last record, so that
+    two resumes of one store never both run the same missing runs."""
+    if not args.resume:
+        return _sweep(jobs, settings, args, out, console, outputs=outputs)
+    with sweep_lock(out):
+        return _sweep(jobs, settings, args, out, console, outputs=outputs)
+
+
+def _sweep(
     jobs: list[Job],
     settings: RunSettings,
     args: argparse.Namespace,

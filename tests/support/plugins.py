@@ -316,3 +316,13 @@ class BadCompareBackend(GoodBackend):
     name = "badcompare"
     options = (Param("depth", int, 1, "an option", min=1, max=4),)
     compare = ({"depht": 2},)
+
+
+class NanFigureBackend(GoodBackend):
+    """Reports a figure that is not a number: a measurement no store may hold."""
+
+    name = "nan-figure"
+
+    def execute(self, workload: Workload, recorder: Recorder) -> None:
+        recorder.figure("startup_s", float("nan"))
+        super().execute(workload, recorder)

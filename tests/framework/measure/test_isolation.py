@@ -102,10 +102,16 @@ def test_a_worker_whose_parent_is_killed_exits_too(tmp_path: Path) -> None:
     )
     assert parent.stdout is not None
     worker_pid = int(parent.stdout.readline())
+    started = time.monotonic() + 30  # the log appears as the worker contains itself
+    while not (tmp_path / "worker.log").exists() and time.monotonic() < started:
+        time.sleep(0.05)
     time.sleep(0.5)  # let the worker finish starting and install its watch
-    assert not _gone(worker_pid)
-    os.kill(parent.pid, signal.SIGKILL)  # no chance to stop its worker
-    parent.wait()
+    try:
+        assert not _gone(worker_pid)
+        assert (tmp_path / "worker.log").exists()
+    finally:  # on a failed check too: the worker must not outlive the test
+        os.kill(parent.pid, signal.SIGKILL)  # no chance to stop its worker
+        parent.wait()
     deadline = time.monotonic() + 10
     while not _gone(worker_pid) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -113,6 +119,7 @@ def test_a_worker_whose_parent_is_killed_exits_too(tmp_path: Path) -> None:
     if not gone:
         os.kill(worker_pid, signal.SIGKILL)
     assert gone, "the orphaned worker kept running"
+    assert not (tmp_path / "worker.log").exists(), "nobody will read the orphan's log"
 
 
 DUMP = """\

@@ -140,9 +140,9 @@ def test_scenario_parameters_are_checked_while_planning(registry: Registry) -> N
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("repeat", 0, "--repeat must be an integer >= 1, got 0"),
-        ("warmup", -1, "--warmup must be an integer >= 0, got -1"),
-        ("processes", 0, "--processes must be an integer >= 1, got 0"),
+        ("repeat", 0, "--repeat must be an integer from 1 to 100000, got 0"),
+        ("warmup", -1, "--warmup must be an integer from 0 to 100000, got -1"),
+        ("processes", 0, "--processes must be an integer from 1 to 1000, got 0"),
         (
             "timeout_s",
             0.0,

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+import sys
+import time
+import unicodedata
 
 import pytest
 from rich.console import Console
 
 from concbench.framework.reports.terminal_tables import render_records
 from concbench.framework.store.records import RunRecord, Status
-from concbench.framework.store.sanitize import for_terminal, visible
+from concbench.framework.store.sanitize import MAX_SHOWN, for_terminal, shorten, visible
 
 HOSTILE = "\x1b[2J\x1b]0;owned\x07 [bold red]loud[/] \u202eevil\r"
 
@@ -61,3 +64,49 @@ def test_a_report_of_a_hostile_store_shows_its_text_harmlessly() -> None:
     assert "\x1b" not in out
     assert "evil[/](mode=[link=file:///etc/passwd]x[/link])" in out
     assert "failed: RuntimeError: \\x1b[2J" in out
+
+
+def _hidden_by_category(code: int) -> bool:
+    category = unicodedata.category(chr(code))
+    if chr(code) in "\t\n":
+        return False
+    return category in ("Cc", "Cf", "Cs", "Zl", "Zp")
+
+
+def test_every_control_format_surrogate_and_separator_character_is_shown_escaped() -> None:
+    """Zero-width characters spoof names as well as bidi overrides do ("asyncio\\u200b" looks
+    like "asyncio"), and a lone surrogate cannot even be encoded to print."""
+    missed = [
+        f"U+{code:04X}"
+        for code in range(sys.maxunicode + 1)
+        if _hidden_by_category(code) and visible(chr(code)) == chr(code)
+    ]
+    assert missed == []
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("\ud800name", "\\ud800name"),
+        ("async\u200bio", "async\\u200bio"),
+        ("line\u2028sep", "line\\u2028sep"),
+        ("tag\U000e0041", "tag\\U000e0041"),
+        ("arabic mark\u061c", "arabic mark\\u061c"),
+    ],
+)
+def test_invisible_and_unencodable_characters_become_escapes(text: str, shown: str) -> None:
+    assert visible(text) == shown
+    visible(text).encode("utf-8")  # a lone surrogate would raise UnicodeEncodeError
+
+
+def test_a_huge_text_is_shortened_keeping_its_head_and_tail() -> None:
+    text = "head " + "x" * 50_000_000 + " tail\x1b"
+    started = time.perf_counter()
+    shown = visible(text)
+    assert time.perf_counter() - started < 1.0
+    assert len(shown) <= MAX_SHOWN + 60
+    assert shown.startswith("head x")
+    assert shown.endswith("x tail\\x1b")
+    assert "[... 49,999," in shown
+    assert "characters cut ...]" in shown
+    assert shorten("short", 10) == "short"

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model.backend import Backend
-from ..store.resultstore import append_line, side_file
+from ..store.resultstore import StoreError, append_line, side_file
 
 __all__ = ["collect", "env_path", "environment_id", "read_environments", "write_environment"]
 
@@ -77,16 +77,20 @@ def write_environment(store_path: str | os.PathLike[str], env: dict[str, Any]) -
 
 
 def read_environments(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]:
+    """Environments by id. A damaged line (not JSON, not UTF-8) is dropped: it is context,
+    not results. A path that cannot be read (a directory) is a :class:`StoreError`."""
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        lines = Path(path).read_bytes().split(b"\n")
     except FileNotFoundError:
         return {}
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read ({exc.strerror})") from None
     found: dict[str, dict[str, Any]] = {}
     for line in lines:
         try:
-            data = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # context, not results: a damaged line is dropped
+            data = json.loads(line.decode("utf-8"))
+        except (ValueError, RecursionError):  # bad JSON, bad UTF-8, absurd nesting
+            continue
         if isinstance(data, dict) and isinstance(data.get("id"), str):
             found[data["id"]] = data
     return found

@@ -9,6 +9,7 @@ a crash or a timeout.
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import multiprocessing
 import multiprocessing.connection
@@ -38,7 +39,8 @@ def contain(log_path: str) -> None:
       which is how the parent stops a worker that went over the time limit;
     - SIGINT is ignored: Ctrl-C reaches the whole process group, and the parent decides
       what it means (it stops the worker itself);
-    - if the parent dies without stopping the worker, the worker exits too.
+    - if the parent dies without stopping the worker, the worker exits too, and deletes
+      ``log_path``, which only that parent would have read.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):  # born blocked (see interrupt.sigint_blocked)
@@ -52,10 +54,10 @@ def contain(log_path: str) -> None:
     faulthandler.enable(all_threads=True)
     if hasattr(faulthandler, "register"):  # not on Windows
         faulthandler.register(signal.SIGTERM, all_threads=True, chain=True)
-    _exit_with_parent()
+    _exit_with_parent(log_path)
 
 
-def _exit_with_parent() -> None:
+def _exit_with_parent(log_path: str) -> None:
     parent = multiprocessing.parent_process()
     if parent is None or parent.sentinel is None:
         return
@@ -63,6 +65,9 @@ def _exit_with_parent() -> None:
 
     def watch() -> None:
         multiprocessing.connection.wait([sentinel])  # readable once the parent has gone
+        if log_path != os.devnull:
+            with contextlib.suppress(OSError):
+                os.unlink(log_path)  # left in the temp directory otherwise, for nobody
         os._exit(1)
 
     threading.Thread(target=watch, name="concbench-parent-watch", daemon=True).start()

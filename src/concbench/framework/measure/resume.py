@@ -19,7 +19,7 @@ plan (the installed plugins and the command line); records only tick them off.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,8 +30,9 @@ __all__ = ["JobKey", "Stored", "Todo", "job_key", "record_key"]
 JobKey = tuple[str, str, str, str, str]
 """scenario, parameters (canonical JSON), backend, options (canonical JSON), interpreter."""
 
-Todo = list[tuple[int, tuple[int, ...]]]
-"""For each worker process still to start: its index and the run indices it must produce."""
+Todo = list[tuple[int, Sequence[int]]]
+"""For each worker process still to start: its index and the run indices it must produce
+(a ``range`` when none of its runs is stored: a plan never materialises its runs)."""
 
 FAULTS = frozenset({Status.FAILED, Status.TIMEOUT, Status.CRASHED})
 
@@ -95,7 +96,11 @@ class Stored:
         if key in self.faulted:
             return []
         todo: Todo = []
+        started = {process for process, _ in done}
         for process in range(processes):
+            if process not in started:
+                todo.append((process, range(repeat)))
+                continue
             runs = tuple(run for run in range(repeat) if (process, run) not in done)
             if runs:
                 todo.append((process, runs))

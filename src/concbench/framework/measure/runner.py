@@ -26,6 +26,7 @@ from ..model.params import ParameterError
 from ..store.records import RunRecord, SchemaError, Status, field_problem
 from ..store.resultstore import ResultStore
 from ..store.tracestore import trace_path
+from ..store.values import value_problem
 from .environment import write_environment
 from .interrupt import Interrupted, Interruptions, sigint_blocked
 from .ioserver import LatencyServer, ServerError, check_open_files, open_files_needed
@@ -35,7 +36,16 @@ from .registry import BACKENDS_GROUP, SCENARIOS_GROUP, Registry
 from .resume import JobKey, Stored, Todo, job_key
 from .worker import WorkerRequest, worker_main
 
-__all__ = ["Job", "Observer", "RunSettings", "Runner", "plan"]
+__all__ = [
+    "MAX_PROCESSES",
+    "MAX_REPEAT",
+    "Job",
+    "Observer",
+    "RunSettings",
+    "Runner",
+    "plan",
+    "plan_sweep",
+]
 
 _STARTUP_S = 60.0
 """Time a worker may take to import, build the workload and calibrate before its first run."""
@@ -47,6 +57,13 @@ _PARENT_FIELDS = frozenset(
 """Record fields the parent fills from the plan; a worker's measurement may not set them."""
 _MAX_TIMEOUT_S = 7 * 24 * 3600.0
 """A week per run; beyond that the limit is meaningless and waits overflow."""
+MAX_REPEAT = 100_000
+"""Most counted (or warm-up) runs per worker process; beyond it no sweep ends."""
+MAX_PROCESSES = 1_000
+"""Most fresh worker processes per job (each takes a fraction of a second to start)."""
+
+
+_FROM = "an integer from"
 
 
 @dataclass(frozen=True)
@@ -60,9 +77,14 @@ class RunSettings:
 
     def __post_init__(self) -> None:
         checks = [
-            ("--repeat", self.repeat, self.repeat >= 1, "an integer >= 1"),
-            ("--warmup", self.warmup, self.warmup >= 0, "an integer >= 0"),
-            ("--processes", self.processes, self.processes >= 1, "an integer >= 1"),
+            ("--repeat", self.repeat, 1 <= self.repeat <= MAX_REPEAT, f"{_FROM} 1 to {MAX_REPEAT}"),
+            ("--warmup", self.warmup, 0 <= self.warmup <= MAX_REPEAT, f"{_FROM} 0 to {MAX_REPEAT}"),
+            (
+                "--processes",
+                self.processes,
+                1 <= self.processes <= MAX_PROCESSES,
+                f"{_FROM} 1 to {MAX_PROCESSES}",
+            ),
             (
                 "--timeout",
                 self.timeout_s,
@@ -172,6 +194,36 @@ def plan(
                 note=backend.note(workload, config) or "",
             )
         )
+    return jobs
+
+
+def plan_sweep(
+    registry: Registry,
+    scenario: str,
+    sets: Sequence[Mapping[str, object]],
+    backends: Sequence[tuple[str, Mapping[str, object]]],
+    *,
+    flag: str = "-p/--param",
+) -> list[Job]:
+    """:func:`plan` for each parameter set of a sweep, refusing two sets that resolve to
+    the same values (``tasks=10,010``): they would run one workload twice, with the same
+    identity, and a report would count its runs twice."""
+    recipe = registry.scenario(scenario)
+    seen: dict[tuple[tuple[str, Any], ...], Mapping[str, object]] = {}
+    jobs: list[Job] = []
+    for given in sets:
+        resolved = recipe.resolve(given)
+        key = tuple(sorted(resolved.items()))
+        first = seen.setdefault(key, given)
+        if first is not given:
+            same = "; ".join(
+                f"{name}={first[name]!r} and {name}={given[name]!r} are the same value "
+                f"({resolved[name]!r})"
+                for name in given
+                if first.get(name) != given[name]
+            )
+            raise ParameterError(f"{flag}: {same}: the sweep would run one workload twice")
+        jobs += plan(registry, scenario, given, backends)
     return jobs
 
 
@@ -290,7 +342,7 @@ class Runner:
         self,
         job: Job,
         process: int,
-        runs: tuple[int, ...],
+        runs: Sequence[int],
         io_address: tuple[str, int] | None,
         records: list[RunRecord],
     ) -> bool:
@@ -330,7 +382,7 @@ class Runner:
         self,
         job: Job,
         process: int,
-        runs: tuple[int, ...],
+        runs: Sequence[int],
         worker: _Worker,
         records: list[RunRecord],
     ) -> bool:
@@ -379,6 +431,8 @@ class Runner:
             problem = f"{name!r} is not a measured field" if owned else field_problem(name, value)
             if problem:
                 raise SchemaError(problem)
+        if problem := value_problem(measured):  # NaN would stop the store, not just the run
+            raise SchemaError(problem)
         overhead_s = measured["wall_s"] - job.ideal_s
         return job.record(Status.OK, run=run, process=process, overhead_s=overhead_s, **measured)
 

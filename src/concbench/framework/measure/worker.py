@@ -28,6 +28,7 @@ from ..model.errors import PluginError
 from ..model.recorder import Recorder
 from ..model.trace import Trace
 from ..model.workload import ModelError, StepKind, Workload
+from ..store.resultstore import StoreError
 from ..store.tracestore import MAX_STORED_TASKS, StoredTrace, TraceStore
 from .ioserver import ensure_open_files, open_files_needed
 from .isolation import check_leftovers, contain, exit_if_stuck, running
@@ -111,7 +112,11 @@ def _runs(
             keep = run < request.keep_traces and len(workload.tasks) <= MAX_STORED_TASKS
             if traces is not None and keep:
                 # traces are large: they go straight to their file, never through the pipe
-                traces.append(StoredTrace.capture(measurement["id"], trace, workload))
+                try:
+                    traces.append(StoredTrace.capture(measurement["id"], trace, workload))
+                except StoreError as exc:  # a full disk: say which file, not "crashed"
+                    error = f"cannot keep the run's trace: {exc}"
+                    return {"event": "failed", "run": run, "warmup": False, "error": error}
                 measurement["trace_stored"] = True
         send(conn, {"event": "run", "run": run, "warmup": warmup, "measurement": measurement})
     return None

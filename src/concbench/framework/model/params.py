@@ -95,7 +95,8 @@ class Param:
                 )
             except (ValueError, OverflowError):  # "fast", an int beyond any float
                 return None
-            return number if math.isfinite(number) else None
+            # -0 is 0: the same workload, and the same row of a report
+            return number + 0.0 if math.isfinite(number) else None
         return value if isinstance(value, str) else None
 
     def _in_bounds(self, value: Any) -> bool:

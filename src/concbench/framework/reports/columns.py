@@ -7,14 +7,22 @@ from a plugin. Adding a column (a diagnosis, say) is one line in :data:`COLUMNS`
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..analysis.summary import Group, Row
 from ..analysis.units import fmt_pct, fmt_ratio, fmt_seconds
 from ..model.parts import Part
 
-__all__ = ["COLUMNS", "PART_COLUMNS", "Column", "group_caption"]
+__all__ = [
+    "COLUMNS",
+    "PART_COLUMNS",
+    "PYTHON",
+    "Column",
+    "group_caption",
+    "row_name",
+    "with_python",
+]
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,27 @@ PART_COLUMNS: tuple[Column, ...] = (
 )
 """Where the overhead went (model/parts.py): medians of the parts, which add up to the
 overhead. Rows without an ok run have no parts and are left out."""
+
+
+PYTHON = Column(
+    "python",
+    lambda row: row.python,
+    numeric=False,
+    help="the interpreter, when the runs come from several",
+)
+
+
+def with_python(columns: Sequence[Column], rows: Sequence[Row]) -> tuple[Column, ...]:
+    """``columns`` with the interpreter after the backend when the rows come from several
+    interpreters (stores of several Pythons merged): else one backend's rows look alike."""
+    if not any(row.python for row in rows):
+        return tuple(columns)
+    return (columns[0], PYTHON, *columns[1:])
+
+
+def row_name(row: Row) -> str:
+    """How a sentence names a row: ``asyncio``, or ``asyncio on CPython 3.13.0``."""
+    return f"{row.label} on {row.python}" if row.python else row.label
 
 
 def group_caption(group: Group) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..model.parts import Part
 from ..store.records import RunRecord
+from ..store.sanitize import visible
 
 __all__ = ["csv_report"]
 
@@ -31,7 +32,7 @@ def csv_report(records: Iterable[RunRecord]) -> str:
     header += [f"part.{part.value}" for part in Part]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow([visible(name) for name in header])
     for record in records:
         data = record.to_dict()
         row = [_cell(data[name]) for name in fields]
@@ -43,9 +44,10 @@ def csv_report(records: Iterable[RunRecord]) -> str:
 
 
 def _cell(value: Any) -> Any:
-    """Numbers stay numbers, missing stays empty, structures become JSON text."""
+    """Numbers stay numbers, missing stays empty, structures become JSON text (ASCII, so
+    nothing hides in it), and texts are made visible: a CSV is also read with ``cat``."""
     if value is None:
         return ""
     if isinstance(value, (dict, list)):
         return json.dumps(value, sort_keys=True)
-    return value
+    return visible(value) if isinstance(value, str) else value

@@ -3,8 +3,9 @@
 Nothing is fetched: styles are inline and plots are inline SVG. The page carries no
 script, and its Content-Security-Policy forbids scripts and every network request, so a
 name that slipped through unescaped still could not run or call out. Every text that
-comes from a record (scenario, parameters, backend, error texts) goes through
-:func:`html.escape`.
+comes from a record (scenario, parameters, backend, error texts) is made visible
+(:func:`~concbench.framework.store.sanitize.visible`: control, bidi and zero-width
+characters as escapes, long texts shortened), then goes through :func:`html.escape`.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from typing import TYPE_CHECKING
 from ..analysis.stats import stability_warnings
 from ..analysis.summary import Group, Row, group_records
 from ..store.records import RunRecord
+from ..store.sanitize import visible
 from ..store.tracestore import StoredTrace
 from . import plots
-from .columns import COLUMNS, PART_COLUMNS, Column, group_caption
+from .columns import COLUMNS, PART_COLUMNS, Column, group_caption, row_name, with_python
 from .plots import SHARED_AXIS_RATIO
 from .scaling import scaling_series
 from .timeline import MAX_LANES, Timeline, build_timeline
@@ -88,7 +90,7 @@ def html_report(
 
 
 def _e(text: str) -> str:
-    return html.escape(text, quote=True)
+    return html.escape(visible(text), quote=True)
 
 
 def _section(anchor: str, title: str, body: str) -> str:
@@ -115,12 +117,12 @@ def _summary(group: Group) -> str:
     measured = [row for row in group.rows if row.wall is not None]
     parts = (
         "<p class='caption'>where the overhead went (median of runs; the parts add up to the "
-        f"overhead)</p>{_table(PART_COLUMNS, measured)}"
+        f"overhead)</p>{_table(with_python(PART_COLUMNS, measured), measured)}"
         if measured
         else ""
     )
     advice = [
-        f"<li>{_e(row.label)}: {_e(warning)}</li>"
+        f"<li>{_e(row_name(row))}: {_e(warning)}</li>"
         for row in group.rows
         if row.wall is not None
         for warning in stability_warnings(row.wall)
@@ -133,7 +135,7 @@ def _summary(group: Group) -> str:
     )
     return (
         f"<h3>{_e(group.title)}</h3><p class='caption'>{_e(group_caption(group))}</p>"
-        f"{_table(COLUMNS, group.rows)}{parts}{details}"
+        f"{_table(with_python(COLUMNS, group.rows), group.rows)}{parts}{details}"
     )
 
 
@@ -188,7 +190,7 @@ def _timelines(groups: Sequence[Group], traces: Mapping[str, StoredTrace]) -> st
         for row in group.rows:
             stored = run_with_trace(row, traces)
             if stored is not None:
-                timelines.append((row.label, build_timeline(stored)))
+                timelines.append((row_name(row), build_timeline(stored)))
         if not timelines:
             continue
         figure = plots.timeline_figure(group.title, timelines, titled=False)

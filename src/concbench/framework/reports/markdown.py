@@ -1,6 +1,7 @@
 """Markdown tables for READMEs and pull requests (GitHub-flavoured pipe tables).
 
-Every cell goes through :func:`escape`: names and error texts come from plugins, and a
+Every cell goes through :func:`escape`, which first makes it
+:func:`~concbench.framework.store.sanitize.visible`: names and error texts come from plugins, and a
 backend called ``<script>`` or ``a | b`` must print as itself, not as markup, a broken
 table, a link, an emoji or a mention.
 """
@@ -11,7 +12,8 @@ from collections.abc import Iterable, Sequence
 
 from ..analysis.summary import group_records
 from ..store.records import RunRecord
-from .columns import COLUMNS, PART_COLUMNS, group_caption
+from ..store.sanitize import visible
+from .columns import COLUMNS, PART_COLUMNS, group_caption, with_python
 
 __all__ = ["escape", "markdown_report", "table"]
 
@@ -22,8 +24,9 @@ CommonMark's own way to say "this character, literally"."""
 
 
 def escape(text: str) -> str:
-    """Literal text for a table cell or heading: markup characters escaped, one line."""
-    flat = " ".join(text.split())  # a newline would end the table row
+    """Literal text for a table cell or heading: markup characters escaped, one line;
+    control, bidi and zero-width characters shown as escapes, long texts shortened."""
+    flat = " ".join(visible(text).split())  # a newline would end the table row
     return "".join(f"\\{char}" if char in _SPECIAL else char for char in flat)
 
 
@@ -41,17 +44,20 @@ def markdown_report(records: Iterable[RunRecord]) -> str:
     """One heading and one table per workload, as the terminal report shows them."""
     parts = []
     for group in group_records(records):
-        rows = [[column.cell(row) for column in COLUMNS] for row in group.rows]
+        columns = with_python(COLUMNS, group.rows)
+        rows = [[column.cell(row) for column in columns] for row in group.rows]
         text = f"### {escape(group.title)}\n\n{escape(group_caption(group))}\n\n" + table(
-            [column.header for column in COLUMNS], rows, [c.numeric for c in COLUMNS]
+            [column.header for column in columns], rows, [c.numeric for c in columns]
         )
         measured = [row for row in group.rows if row.wall is not None]
         if measured:
-            cells = [[column.cell(row) for column in PART_COLUMNS] for row in measured]
-            headers = [column.header for column in PART_COLUMNS]
+            part_columns = with_python(PART_COLUMNS, measured)
+            cells = [[column.cell(row) for column in part_columns] for row in measured]
+            headers = [column.header for column in part_columns]
+            numeric = [c.numeric for c in part_columns]
             text += (
                 "\n\nWhere the overhead went (median of runs; the parts add up to the "
-                "overhead):\n\n" + table(headers, cells, [c.numeric for c in PART_COLUMNS])
+                "overhead):\n\n" + table(headers, cells, numeric)
             )
         parts.append(text)
     return "\n\n".join(parts) + "\n"

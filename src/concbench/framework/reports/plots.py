@@ -3,8 +3,10 @@
 matplotlib's object API is used without pyplot, so no global figure state and no GUI
 backend is involved. Every figure is built inside :func:`_style`, which turns off
 mathtext: a backend named ``$x$`` or ``a_b^c`` is shown as typed, never parsed (a bad
-expression would otherwise raise while saving). Text in SVG output is XML-escaped by
-matplotlib itself.
+expression would otherwise raise while saving). Every label that came from a record
+passes through :func:`_label` (control, bidi and zero-width characters as escapes,
+shortened), since a font cannot draw a lone surrogate and SVG keeps raw ESC; text in SVG
+output is then XML-escaped by matplotlib itself.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..analysis.summary import Group
 from ..model.workload import StepKind
+from ..store.sanitize import visible
 from .scaling import Series
 from .timeline import Lane, Timeline
 
@@ -54,11 +57,19 @@ _STYLE = {
 }
 
 
+_LABEL_CHARS = 80
+"""Longer labels are cut: a plot's layout gives every label its full width."""
+
+
+def _label(text: str) -> str:
+    return visible(text, _LABEL_CHARS)
+
+
 @contextmanager
 def _style(salt: str = "") -> Iterator[None]:
     import matplotlib
 
-    style: Any = _STYLE | {"svg.hashsalt": salt or None}
+    style: Any = _STYLE | {"svg.hashsalt": _label(salt) or None}
     with matplotlib.rc_context(style):
         yield
 
@@ -99,7 +110,7 @@ def scaling_figure(series: Sequence[Series], colors: dict[str, Any]) -> Figure |
                 low = [max(p.per_task_s - p.low_s, 0.0) for p in points]
                 high = [max(p.high_s - p.per_task_s, 0.0) for p in points]
                 axes.errorbar(
-                    x, y, yerr=[low, high], marker="o", capsize=3, label=line.label,
+                    x, y, yerr=[low, high], marker="o", capsize=3, label=_label(line.label),
                     color=colors.get(line.label),
                 )  # fmt: skip
             axes.set_xscale("log")
@@ -111,7 +122,7 @@ def scaling_figure(series: Sequence[Series], colors: dict[str, Any]) -> Figure |
             axes.set_xlabel("tasks")
             axes.set_ylabel("overhead per task")
             note = f" ({dropped} point(s) at or below the ideal not drawn)" if dropped else ""
-            axes.set_title(title + note, loc="left")
+            axes.set_title(_label(title) + note, loc="left")
             axes.grid(True, which="both", alpha=0.3)
             axes.legend(fontsize=8)
     return figure
@@ -134,7 +145,7 @@ def efficiency_figure(groups: Sequence[Group], colors: dict[str, Any]) -> Figure
             start = y
             for row in rows:
                 efficiency = row.efficiency or 0.0
-                label = row.label if row.label not in seen else None
+                label = _label(row.label) if row.label not in seen else None
                 seen.add(row.label)
                 axes.barh(y, efficiency, height=0.8, color=colors.get(row.label), label=label)
                 axes.text(efficiency + 0.01, y, f"{efficiency:.2f}", va="center", fontsize=7)
@@ -143,7 +154,7 @@ def efficiency_figure(groups: Sequence[Group], colors: dict[str, Any]) -> Figure
                     axes.plot([bound, bound], [y - 0.4, y + 0.4], color="black", linewidth=1.5)
                 y += 1
             ticks.append((start + y - 1) / 2)
-            tick_labels.append(group.title)
+            tick_labels.append(_label(group.title))
             y += 0.6
         axes.set_yticks(ticks, tick_labels)
         axes.invert_yaxis()
@@ -177,13 +188,13 @@ def timeline_figure(
                 _draw_density(axes, timeline)
             right = max(walls) if shared else timeline.wall_s
             axes.set_xlim(-0.01 * right, right * 1.01)
-            axes.set_title(f"{label}: {timeline.wall_s:.3f} s", loc="left", fontsize=9)
+            axes.set_title(f"{_label(label)}: {timeline.wall_s:.3f} s", loc="left", fontsize=9)
             if shared and axes is not axes_list[-1]:
                 axes.tick_params(labelbottom=False)
             if not shared or axes is axes_list[-1]:
                 axes.set_xlabel("seconds since begin")
         if titled:
-            figure.suptitle(title, x=0.01, ha="left")
+            figure.suptitle(_label(title), x=0.01, ha="left")
         _legend(figure, timelines)
     return figure
 

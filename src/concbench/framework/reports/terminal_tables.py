@@ -12,6 +12,7 @@ from ..analysis.units import fmt_pct, fmt_ratio, fmt_seconds
 from ..model.parts import Part
 from ..store.records import RunRecord
 from ..store.sanitize import for_terminal as escape  # rich markup and control characters
+from .columns import row_name
 
 __all__ = ["decomposition_table", "render_records", "table_for"]
 
@@ -27,7 +28,7 @@ def render_records(records: Iterable[RunRecord], console: Console) -> None:
         advice: dict[str, list[str]] = {}
         for row in group.rows:
             for warning in row.warnings:
-                advice.setdefault(warning, []).append(row.label)
+                advice.setdefault(warning, []).append(row_name(row))
         for warning, labels in advice.items():
             console.print(f"  [yellow]![/] {escape(', '.join(labels))}: {escape(warning)}")
         console.print()
@@ -76,6 +77,9 @@ def decomposition_table(group: Group) -> Table:
         title_style="dim",
     )
     table.add_column("backend", style="bold", no_wrap=True)
+    several = any(row.python for row in group.rows)
+    if several:
+        table.add_column("python", no_wrap=True)
     table.add_column("overhead", justify="right", no_wrap=True)
     for part in Part:
         table.add_column(part.label, justify="right", no_wrap=True)
@@ -83,7 +87,8 @@ def decomposition_table(group: Group) -> Table:
         if row.wall is None:
             continue
         cells = [fmt_seconds(row.parts.get(part), signed=True) for part in Part]
-        table.add_row(escape(row.label), fmt_seconds(row.overhead_s, signed=True), *cells)
+        python = [escape(row.python)] if several else []
+        table.add_row(escape(row.label), *python, fmt_seconds(row.overhead_s, signed=True), *cells)
     return table
 
 

@@ -18,6 +18,7 @@ from ..analysis.summary import group_records
 from ..analysis.units import fmt_seconds
 from ..model.workload import StepKind
 from ..store.records import RunRecord
+from ..store.sanitize import visible
 from ..store.tracestore import StoredTrace
 from .diff import HEADERS, NUMERIC, DiffRow, diff_cells
 from .timeline import Density, Lane, Timeline, build_timeline
@@ -48,7 +49,7 @@ def print_timelines(
             )
             if stored is not None:
                 console.print()
-                console.print(Text(f"{group.title} on {row.label}", style="bold"))
+                console.print(Text(visible(f"{group.title} on {row.label}"), style="bold"))
                 console.print(timeline_text(build_timeline(stored), width))
 
 
@@ -162,5 +163,5 @@ def diff_table(rows: Sequence[DiffRow], threshold: float | None) -> Group:
         style = "red" if threshold is not None and row.fails(threshold) else ""
         if row.verdict.value == "faster":
             style = "green"
-        table.add_row(*(Text(cell) for cell in diff_cells(row)), style=style)
+        table.add_row(*(Text(visible(cell)) for cell in diff_cells(row)), style=style)
     return Group(table)

@@ -6,13 +6,19 @@ interleave, a writer that repairs a killed writer's fragment never cuts another'
 records, and a killed sweep loses at most the run it was in.
 A store is data from elsewhere (a colleague's file, a killed run): it is read as JSON and
 nothing else, and every way it can be wrong is a :class:`StoreError` naming file and line.
+
+A resumed sweep reads the store to plan, then appends the runs it lacks; two resumes of
+one store at once would both run the same missing runs. :func:`sweep_lock` holds the
+store for the whole of one resume, with a lock of its own that appenders never take.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
+import struct
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -26,6 +32,7 @@ except ImportError:  # pragma: no cover - not on Windows, where O_APPEND alone m
 from ..model.errors import UserError
 from .records import RunRecord, SchemaError
 from .targets import file_kind
+from .values import shortened, value_problem
 
 __all__ = [
     "ResultStore",
@@ -34,7 +41,9 @@ __all__ = [
     "check_store_target",
     "kept_files",
     "read_records",
+    "read_stores",
     "records_problem",
+    "sweep_lock",
 ]
 
 
@@ -69,7 +78,11 @@ class ResultStore:
 
 def append_line(path: Path, text: str) -> None:
     """Append ``text`` and a newline as one write, under the writers' lock: every JSON Lines
-    file concbench keeps (records, traces, environments) is written this way."""
+    file concbench keeps (records, traces, environments) is written this way.
+
+    A full disk, a read-only file system or a directory in the way is a
+    :class:`StoreError` naming the file; the lines already written stay as they are.
+    """
     line = (text + "\n").encode()
     try:
         with _locked(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT) as fd:
@@ -97,6 +110,50 @@ def _locked(path: Path, flags: int) -> Iterator[int]:
         yield fd
     finally:
         os.close(fd)  # closing releases the lock
+
+
+_SWEEP_BYTE = 1 << 62
+"""The byte a sweep lock covers: far past any data, so no other lock ever meets it."""
+
+
+@contextmanager
+def sweep_lock(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Hold the store at ``path`` for one resumed sweep, from planning to its last record.
+
+    A second holder is refused with a :class:`StoreError` at once (it would plan the same
+    missing runs). Appenders are not held up: they lock the whole file with ``flock``,
+    while this is an open-file-description lock on one byte beyond any data (Linux's
+    ``F_OFD_SETLK``; it is released when the descriptor closes or the process dies, and
+    closing another descriptor of the file does not release it, as it would a POSIX
+    lock). Where the system has no such locks, nothing is held.
+    """
+    path = Path(path)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot write results here ({exc.strerror})") from None
+    try:
+        if not _lock_sweep(fd):
+            raise StoreError(
+                f"{path}: another concbench is resuming this store; run --resume again "
+                "once it has finished, and it will do what is still missing"
+            )
+        yield
+    finally:
+        os.close(fd)
+
+
+def _lock_sweep(fd: int) -> bool:
+    command = getattr(fcntl, "F_OFD_SETLK", None) if fcntl is not None else None
+    layout = "@hhqqi4x"  # struct flock on 64-bit Linux: type, whence, start, len, pid
+    if command is None or struct.calcsize(layout) != 32:
+        return True
+    request = struct.pack(layout, fcntl.F_WRLCK, os.SEEK_SET, _SWEEP_BYTE, 1, 0)
+    try:
+        fcntl.fcntl(fd, command, request)
+    except OSError as exc:  # held elsewhere; or a file system without such locks
+        return exc.errno not in (errno.EAGAIN, errno.EACCES)
+    return True
 
 
 def _drop_truncated_tail(path: Path) -> None:
@@ -164,6 +221,46 @@ def read_records(path: str | os.PathLike[str]) -> list[RunRecord]:
     return list(_iter_records(Path(path)))
 
 
+def read_stores(paths: Iterable[str | os.PathLike[str]]) -> list[RunRecord]:
+    """The records of several stores, each run once.
+
+    A file named twice (``a.jsonl ./a.jsonl``) is read once, and a record whose ``id``
+    was already read (a copy of a store, or stores concatenated) is skipped: either would
+    count its runs again. Both are said in a warning.
+    """
+    records: list[RunRecord] = []
+    read: dict[tuple[int, int], Path] = {}
+    ids: set[str] = set()
+    for given in paths:
+        path = Path(given)
+        try:
+            status = path.stat()
+        except OSError:
+            status = None  # read_records names the problem
+        identity = (status.st_dev, status.st_ino) if status is not None else None
+        if identity is not None and identity in read:
+            warnings.warn(f"{path} is the same file as {read[identity]}; read once", stacklevel=2)
+            continue
+        if identity is not None:
+            read[identity] = path
+        again = 0
+        stored = read_records(path)
+        if not stored:
+            warnings.warn(f"{path}: no records: the result store is empty", stacklevel=2)
+        for record in stored:
+            if record.id and record.id in ids:
+                again += 1
+                continue
+            ids.add(record.id)
+            records.append(record)
+        if again:
+            warnings.warn(
+                f"{path}: skipped {again} records already read from another file (same id)",
+                stacklevel=2,
+            )
+    return records
+
+
 def _iter_records(path: Path) -> Iterator[RunRecord]:
     if problem := _side_file_problem(path):
         raise StoreError(problem)
@@ -190,9 +287,12 @@ def _iter_records(path: Path) -> Iterator[RunRecord]:
         if not isinstance(obj, dict):
             raise StoreError(f"{path}:{number}: expected a JSON object, got {type(obj).__name__}")
         try:
-            yield RunRecord.from_dict(obj)
+            record = RunRecord.from_dict(shortened(obj))
         except SchemaError as exc:
             raise StoreError(f"{path}:{number}: {exc}") from None
+        if problem := value_problem(obj):
+            raise StoreError(f"{path}:{number}: corrupt record: {problem}")
+        yield record
 
 
 def kept_files(stores: Iterable[str | os.PathLike[str]], role: str) -> dict[Path, str]:

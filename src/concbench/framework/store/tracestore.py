@@ -4,13 +4,23 @@ A run record keeps only summary figures; the timestamps themselves are large (fi
 integers per task) and are needed only to draw a run. They travel from the worker as raw
 ``array('q')`` bytes and are stored base64-encoded, one JSON object per trace, in
 ``<store>.traces.jsonl``, keyed by the run record's ``id``.
+
+A trace read back is data from elsewhere, like a record: :meth:`StoredTrace.from_dict`
+checks every type, every array's length against the others and the order of the
+timestamps, so a damaged line is dropped (with one warning per file) instead of
+crashing the timeline that draws it. A trace is an illustration; losing one is never
+fatal.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
+import itertools
 import json
+import math
 import os
+import warnings
 from array import array
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +30,14 @@ from ..model.trace import Trace
 from ..model.workload import StepKind, Workload
 from .resultstore import append_line, side_file
 
-__all__ = ["MAX_STORED_TASKS", "StoredTrace", "TraceStore", "read_traces", "trace_path"]
+__all__ = [
+    "MAX_STORED_TASKS",
+    "StoredTrace",
+    "TraceError",
+    "TraceStore",
+    "read_traces",
+    "trace_path",
+]
 
 MAX_STORED_TASKS = 100_000
 """Larger runs keep no full trace: a timeline of more lanes is drawn as a density anyway."""
@@ -52,24 +69,41 @@ class StoredTrace:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> StoredTrace:
-        kinds = list(StepKind)
+    def from_dict(cls, data: Any) -> StoredTrace:
+        """Rebuild a stored trace; :class:`TraceError` says what is wrong with a damaged one."""
+        if not isinstance(data, dict):
+            raise TraceError(f"expected a JSON object, got {type(data).__name__}")
+        arrays = {name: _decode(_text(data, name), "q", name) for name in _ARRAYS}
         trace = Trace(
-            begin_ns=data["begin_ns"],
-            main_done_ns=data["main_done_ns"],
-            finish_ns=data["finish_ns"],
-            spawn_ns=_decode(data["spawn_ns"], "q"),
-            start_ns=_decode(data["start_ns"], "q"),
-            end_ns=_decode(data["end_ns"], "q"),
-            step_end_ns=_decode(data["step_end_ns"], "q"),
-            step_offsets=_decode(data["step_offsets"], "q"),
+            begin_ns=_integer(data, "begin_ns"),
+            main_done_ns=_integer(data, "main_done_ns"),
+            finish_ns=_integer(data, "finish_ns"),
+            spawn_ns=arrays["spawn_ns"],
+            start_ns=arrays["start_ns"],
+            end_ns=arrays["end_ns"],
+            step_end_ns=arrays["step_end_ns"],
+            step_offsets=arrays["step_offsets"],
         )
-        return cls(
-            record_id=data["record_id"],
+        codes = _text(data, "step_kinds")
+        try:
+            kind_codes = bytes.fromhex(codes)
+        except ValueError:
+            raise TraceError("'step_kinds' is not hexadecimal") from None
+        kinds = list(StepKind)
+        if any(code >= len(kinds) for code in kind_codes):
+            raise TraceError(f"'step_kinds' holds a code beyond the {len(kinds)} step kinds")
+        record_id = data.get("record_id")
+        if not isinstance(record_id, str):
+            raise TraceError("'record_id' must be a text")
+        stored = cls(
+            record_id=record_id,
             trace=trace,
-            step_kinds=tuple(kinds[code] for code in bytes.fromhex(data["step_kinds"])),
-            step_nominal_s=tuple(_decode(data["step_nominal_s"], "d")),
+            step_kinds=tuple(kinds[code] for code in kind_codes),
+            step_nominal_s=tuple(_decode(_text(data, "step_nominal_s"), "d", "step_nominal_s")),
         )
+        _check_lengths(stored)
+        _check_order(stored.trace)
+        return stored
 
     @classmethod
     def capture(cls, record_id: str, trace: Trace, workload: Workload) -> StoredTrace:
@@ -84,14 +118,76 @@ class StoredTrace:
         )
 
 
+class TraceError(ValueError):
+    """A stored trace that cannot describe a run: damaged, or written by something else."""
+
+
+def _integer(data: dict[str, Any], name: str) -> int:
+    value = data.get(name)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TraceError(f"{name!r} must be an integer, got {type(value).__name__}")
+    return value
+
+
+def _text(data: dict[str, Any], name: str) -> str:
+    value = data.get(name)
+    if not isinstance(value, str):
+        raise TraceError(f"{name!r} must be a text, got {type(value).__name__}")
+    return value
+
+
 def _encode(values: array[Any]) -> str:
     return base64.b64encode(values.tobytes()).decode("ascii")
 
 
-def _decode(text: str, typecode: str) -> array[Any]:
+def _decode(text: str, typecode: str, name: str = "array") -> array[Any]:
     values = array(typecode)
-    values.frombytes(base64.b64decode(text))
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except binascii.Error:
+        raise TraceError(f"{name!r} is not base64") from None
+    if len(raw) % values.itemsize:
+        raise TraceError(f"{name!r} ends inside a number")
+    values.frombytes(raw)
     return values
+
+
+def _check_lengths(stored: StoredTrace) -> None:
+    """The arrays fit together: one entry per task, per lane boundary, per step."""
+    trace = stored.trace
+    tasks = len(trace.start_ns)
+    if not len(trace.spawn_ns) == tasks == len(trace.end_ns):
+        raise TraceError("'spawn_ns', 'start_ns' and 'end_ns' differ in length")
+    offsets = trace.step_offsets
+    steps = len(trace.step_end_ns)
+    if len(offsets) != tasks + 2 or offsets[0] != 0 or offsets[-1] != steps:
+        raise TraceError("'step_offsets' do not match the tasks and steps")
+    if any(low > high for low, high in itertools.pairwise(offsets)):
+        raise TraceError("'step_offsets' go backwards")
+    if not len(stored.step_kinds) == steps == len(stored.step_nominal_s):
+        raise TraceError("'step_kinds' and 'step_nominal_s' do not have one entry per step")
+    if not all(math.isfinite(s) and s >= 0 for s in stored.step_nominal_s):
+        raise TraceError("'step_nominal_s' holds a negative or non-finite duration")
+
+
+def _check_order(trace: Trace) -> None:
+    """The timestamps are in the order a checked run has (as ``Trace.check`` requires)."""
+    tasks = len(trace.start_ns)
+    offsets = trace.step_offsets
+    if not trace.begin_ns <= trace.main_done_ns <= trace.finish_ns:
+        raise TraceError("begin, main done and finish are out of order")
+    for index in range(tasks):
+        if not trace.begin_ns <= trace.spawn_ns[index] <= trace.start_ns[index]:
+            raise TraceError(f"task {index} starts before it is spawned or the run begins")
+        if not trace.start_ns[index] <= trace.end_ns[index] <= trace.finish_ns:
+            raise TraceError(f"task {index} ends before it starts or after the finish")
+    if trace.has_steps:
+        for lane in range(tasks + 1):
+            lower, upper = trace.lane_bounds(lane)
+            for slot in range(offsets[lane], offsets[lane + 1]):
+                if not lower <= trace.step_end_ns[slot] <= upper:
+                    raise TraceError(f"a step of lane {lane} ends out of order")
+                lower = trace.step_end_ns[slot]
 
 
 def trace_path(store_path: str | os.PathLike[str]) -> Path:
@@ -109,18 +205,36 @@ class TraceStore:
 
 
 def read_traces(path: str | os.PathLike[str]) -> dict[str, StoredTrace]:
-    """Traces by record id; a missing file means no traces were kept."""
+    """Traces by record id; a missing file means no traces were kept.
+
+    A trace is an illustration: a damaged line, or a file that cannot be read, is
+    dropped with a warning naming the file and the first bad line, never fatal.
+    """
     result: dict[str, StoredTrace] = {}
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = Path(path).read_bytes()
     except FileNotFoundError:
         return result
-    for line in text.splitlines():
-        if not line.strip():
+    except OSError as exc:
+        warnings.warn(f"{path}: cannot read the stored traces ({exc.strerror})", stacklevel=2)
+        return result
+    damaged: list[tuple[int, str]] = []
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        if not raw.strip():
             continue
         try:
-            stored = StoredTrace.from_dict(json.loads(line))
-        except (ValueError, KeyError):
-            continue  # a trace is an illustration; a damaged one is dropped, never fatal
-        result[stored.record_id] = stored
+            stored = StoredTrace.from_dict(json.loads(raw.decode("utf-8")))
+        except UnicodeDecodeError:
+            damaged.append((number, "not UTF-8"))
+        except (ValueError, RecursionError) as exc:  # TraceError, bad JSON, absurd nesting
+            damaged.append((number, str(exc)[:80]))
+        else:
+            result[stored.record_id] = stored
+    if damaged:
+        first, reason = damaged[0]
+        warnings.warn(
+            f"{path}: skipped {len(damaged)} damaged trace line(s); the first, line {first}: "
+            f"{reason}",
+            stacklevel=2,
+        )
     return result
