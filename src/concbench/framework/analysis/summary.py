@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from ..store.records import RunRecord, Status
 from .decompose import PARTS
 from .diagnosis import diagnose, median_of
+from .disturbance import disturbance_notes, used_runs
 from .stats import Comparison, Summary, compare, stability_warnings, summarize
 from .units import fmt_seconds
 
@@ -151,7 +152,8 @@ def _against_best(rows: list[Row]) -> tuple[Row, ...]:
 
 
 def _walls(records: Sequence[RunRecord]) -> list[float]:
-    return [r.wall_s for r in records if r.status is Status.OK and r.wall_s is not None]
+    """The wall times the statistics use: disturbed and replaced runs left out."""
+    return [r.wall_s for r in used_runs(records) if r.wall_s is not None]
 
 
 def _row(key: tuple[str, str], runs: Sequence[RunRecord]) -> Row:
@@ -173,8 +175,8 @@ def _row(key: tuple[str, str], runs: Sequence[RunRecord]) -> Row:
         wall=wall,
         statuses=dict(statuses),
         note=_note(runs, statuses),
-        diagnosis=diagnose(runs),
-        parts={name: median_of(runs, f"part_{name}_s") for name in PARTS},
+        diagnosis=diagnose(used_runs(runs)),
+        parts={name: median_of(used_runs(runs), f"part_{name}_s") for name in PARTS},
         warnings=tuple(stability_warnings(wall)) if wall else (),
         python=python,
     )
@@ -198,6 +200,7 @@ def _note(runs: Sequence[RunRecord], statuses: Counter[Status]) -> str:
         notes.append(f"machine bound {first.machine_bound_s:.3g} s (cpu work / cores)")
     if first.note:
         notes.append(first.note)
+    notes += disturbance_notes(runs)
     notes += _figures(runs)
     return "; ".join(notes)
 

@@ -115,6 +115,7 @@ def _drop_truncated_tail(path: Path) -> None:
 SIDE_FILES = {
     "env": "the environments its runs were measured in",
     "traces": "the full traces of its first runs",
+    "sweep": "the calibration, order and canary timings of its sweeps",
 }
 """The files kept beside a result store ``X.jsonl``, as ``X.<kind>.jsonl``."""
 

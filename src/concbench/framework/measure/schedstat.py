@@ -1,0 +1,303 @@
+"""Who waited for a CPU during a run, and whether another program made them wait.
+
+Linux keeps, per thread, the time it spent runnable but waiting for a CPU (the second
+field of ``/proc/<pid>/task/<tid>/schedstat``, in ns) next to its CPU time (the first).
+A run's ``runqueue_wait_s`` is that wait summed over the worker's threads across the
+measured region; ``helper_runqueue_wait_s`` the same over the processes the run depends
+on (the latency server, a pool's processes, dask's workers: every descendant of the
+worker).
+
+Waiting alone does not prove a disturbance: a thousand threads started at once wait for
+two cores whatever else runs, and that wait is the backend's own cost, which concbench
+measures. So the wait is attributed in proportion to who used the CPUs meanwhile: the
+share of CPU time that other programs took (all other threads on the machine, read the
+same way) of all the CPU time used during the run. A run is **disturbed** when the wait
+so attributed to other programs passes :data:`FLOOR_S` plus :data:`FRACTION` of the run's
+duration. docs/reproducibility.md gives the figures behind both.
+
+Everything is read outside the measured region, except one small read by each thread
+that ends inside it (a thread's figures vanish with it): see :class:`ThreadExits`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "FLOOR_S",
+    "FRACTION",
+    "Region",
+    "ThreadExits",
+    "available",
+    "descendants",
+]
+
+FLOOR_S = 0.001
+"""Attributed wait below this never marks a run: one preemption by another program costs
+about one scheduler slice (0.7-3 ms on this kernel), which cannot move a run by more
+than the timer noise of a short run already does."""
+FRACTION = 0.02
+"""Attributed wait above this fraction of the run's duration (plus the floor) marks it.
+A quiet run here is attributed well under 0.5% (the wait is mostly the run's own and
+other programs take ~1% of the CPU time); a run beside two busy-looping hogs, 25-40%."""
+_PROC = "/proc"
+
+
+def available() -> bool:
+    """Whether this system keeps per-thread run-queue figures (Linux with schedstat)."""
+    return os.path.exists(f"{_PROC}/self/task/{os.getpid()}/schedstat")
+
+
+Figures = dict[int, tuple[int, int]]
+"""Per thread id: CPU time and run-queue wait, both in ns, since the thread started."""
+
+
+@dataclass(frozen=True)
+class Machine:
+    """One pass over every thread of every process: figures by process, and parents."""
+
+    threads: dict[int, Figures]
+    parents: dict[int, int]
+    taken_at: float
+
+    @classmethod
+    def scan(cls) -> Machine:
+        threads: dict[int, Figures] = {}
+        parents: dict[int, int] = {}
+        try:
+            entries = os.listdir(_PROC)
+        except OSError:
+            return cls({}, {}, time.perf_counter())
+        for entry in entries:
+            if not entry.isdigit():
+                continue
+            pid = int(entry)
+            parent = _parent(pid)
+            if parent is None:
+                continue  # gone meanwhile
+            parents[pid] = parent
+            threads[pid] = process_threads(pid)
+        return cls(threads, parents, time.perf_counter())
+
+
+def process_threads(pid: int) -> Figures:
+    """CPU time and wait of each live thread of ``pid``; empty if it is gone."""
+    figures: Figures = {}
+    try:
+        tids = os.listdir(f"{_PROC}/{pid}/task")
+    except OSError:
+        return figures
+    for tid in tids:
+        parsed = _read_schedstat(f"{_PROC}/{pid}/task/{tid}/schedstat")
+        if parsed is not None:
+            figures[int(tid)] = parsed
+    return figures
+
+
+def descendants(parents: dict[int, int], root: int) -> set[int]:
+    """Every process below ``root`` in the process tree (children, their children...)."""
+    children: dict[int, list[int]] = {}
+    for pid, parent in parents.items():
+        children.setdefault(parent, []).append(pid)
+    found: set[int] = set()
+    stack = [root]
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found
+
+
+class ThreadExits:
+    """Catches the figures of the worker's threads that end inside a measured region.
+
+    ``threading.Thread.run`` is wrapped once per worker process; while armed, a thread
+    that ends reads its own ``/proc/thread-self/schedstat`` (one open and read, ~3 us
+    here, against ~50 us to start and join a thread) so that thread-per-task backends'
+    waiting is not lost with their threads. Threads started by other means
+    (``_thread.start_new_thread``) are counted only if they outlive the run.
+    """
+
+    _installed = False
+    _armed = False
+    _seen: list[tuple[int, bytes]] = []  # noqa: RUF012 - one list per process, by design
+
+    @classmethod
+    def install(cls) -> None:
+        if cls._installed or not available():
+            return
+        cls._installed = True
+        original = threading.Thread.run
+
+        def run(self: threading.Thread) -> None:
+            try:
+                original(self)
+            finally:
+                if ThreadExits._armed:
+                    ThreadExits._record()
+
+        threading.Thread.run = run  # type: ignore[method-assign]
+
+    @classmethod
+    def _record(cls) -> None:
+        try:
+            fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            cls._seen.append((threading.get_native_id(), os.read(fd, 128)))
+        finally:
+            os.close(fd)
+
+    @classmethod
+    def arm(cls) -> None:
+        cls._seen = []
+        cls._armed = True
+
+    @classmethod
+    def disarm(cls) -> Figures:
+        """Stop catching; the figures of the threads that ended, by thread id."""
+        cls._armed = False
+        ended: Figures = {}
+        for tid, raw in cls._seen:
+            parsed = _parse(raw)
+            if parsed is not None:
+                ended[tid] = parsed  # a reused id keeps its last thread: rare, and small
+        cls._seen = []
+        return ended
+
+
+@dataclass
+class Region:
+    """The scheduler's view of one measured region of a worker.
+
+    :meth:`begin` before the region and :meth:`end` after it, both outside the timing;
+    :meth:`figures` then gives the record's fields.
+    """
+
+    worker: int = field(default_factory=os.getpid)
+    helpers: Collection[int] = ()
+    """Processes the run depends on that are not the worker's descendants (the server)."""
+    _before: Machine | None = None
+    _after: Machine | None = None
+    _ended: Figures = field(default_factory=dict)
+    _began: float = 0.0
+    _elapsed: float = 0.0
+
+    def begin(self) -> None:
+        if not available():
+            return
+        self._before = Machine.scan()
+        ThreadExits.arm()
+        self._began = time.perf_counter()
+
+    def end(self) -> None:
+        if self._before is None:
+            return
+        self._elapsed = time.perf_counter() - self._began
+        self._ended = ThreadExits.disarm()
+        self._after = Machine.scan()
+
+    def figures(self) -> dict[str, Any]:
+        """``runqueue_wait_s``, ``helper_runqueue_wait_s``, ``others_cpu_s``,
+        ``others_wait_s`` and ``disturbed``; the figures are None where not measured."""
+        before, after = self._before, self._after
+        if before is None or after is None:
+            return {
+                "runqueue_wait_s": None,
+                "helper_runqueue_wait_s": None,
+                "others_cpu_s": None,
+                "others_wait_s": None,
+                "disturbed": False,
+            }
+        helpers = (descendants(after.parents, self.worker) | set(self.helpers)) - {self.worker}
+        helpers &= after.threads.keys() | before.threads.keys()
+        ours = helpers | {self.worker}
+        worker_cpu, worker_wait = _delta(
+            before.threads.get(self.worker, {}), after.threads.get(self.worker, {}), self._ended
+        )
+        helper_cpu = helper_wait = 0
+        for pid in helpers:
+            cpu, wait = _delta(before.threads.get(pid, {}), after.threads.get(pid, {}))
+            helper_cpu += cpu
+            helper_wait += wait
+        others_cpu = 0
+        for pid in (before.threads.keys() | after.threads.keys()) - ours:
+            others_cpu += _delta(before.threads.get(pid, {}), after.threads.get(pid, {}))[0]
+        wait_ns = worker_wait + helper_wait
+        used = others_cpu + worker_cpu + helper_cpu
+        others_wait_s = wait_ns * (others_cpu / used) / 1e9 if used else 0.0
+        return {
+            "runqueue_wait_s": worker_wait / 1e9,
+            "helper_runqueue_wait_s": helper_wait / 1e9 if helpers else None,
+            "others_cpu_s": others_cpu / 1e9,
+            "others_wait_s": others_wait_s,
+            "disturbed": is_disturbed(others_wait_s, self._elapsed),
+        }
+
+
+def is_disturbed(others_wait_s: float, elapsed_s: float) -> bool:
+    """The documented threshold: :data:`FLOOR_S` plus :data:`FRACTION` of the duration."""
+    return others_wait_s > FLOOR_S + FRACTION * elapsed_s
+
+
+def _delta(before: Figures, after: Figures, ended: Figures | None = None) -> tuple[int, int]:
+    """CPU and wait (ns) over the region: threads alive at its end, plus those that ended
+    in it; a thread that was not there at the start counts from zero."""
+    cpu = wait = 0
+    seen: Iterable[tuple[int, tuple[int, int]]] = after.items()
+    if ended:
+        seen = list(seen) + [(tid, v) for tid, v in ended.items() if tid not in after]
+    for tid, (cpu_after, wait_after) in seen:
+        cpu_before, wait_before = before.get(tid, (0, 0))
+        cpu += max(cpu_after - cpu_before, 0)
+        wait += max(wait_after - wait_before, 0)
+    return cpu, wait
+
+
+def _read_schedstat(path: str) -> tuple[int, int] | None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        return _parse(os.read(fd, 128))
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _parse(raw: bytes) -> tuple[int, int] | None:
+    fields = raw.split()
+    if len(fields) < 2:
+        return None
+    try:
+        return int(fields[0]), int(fields[1])
+    except ValueError:
+        return None
+
+
+def _parent(pid: int) -> int | None:
+    """The parent pid from ``/proc/<pid>/stat`` (after the command name, which may hold
+    spaces and parentheses)."""
+    try:
+        fd = os.open(f"{_PROC}/{pid}/stat", os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        raw = os.read(fd, 512)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    try:
+        return int(raw[raw.rindex(b")") + 2 :].split()[1])
+    except (ValueError, IndexError):
+        return None
