@@ -19,11 +19,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
+from .framework.analysis.drift import sweep_notes
+from .framework.measure.calibration import Calibration, from_store, stored_rate
 from .framework.measure.environment import collect
 from .framework.measure.interrupt import Interrupted
 from .framework.measure.registry import Registry, UnknownNameError, default_registry
 from .framework.measure.resume import Stored
-from .framework.measure.runner import Job, Runner, RunSettings, plan
+from .framework.measure.runner import RETRIES_DISTURBED, Job, Runner, RunSettings, plan
 from .framework.model.params import ParameterError, did_you_mean, parse_assignments
 from .framework.model.sweep import expand
 from .framework.model.workload import ModelError
@@ -32,6 +34,7 @@ from .framework.reports.terminal_tables import render_records
 from .framework.store.records import RunRecord, Status
 from .framework.store.resultstore import ResultStore, StoreError, read_records
 from .framework.store.sanitize import for_terminal as escape  # rich markup and control characters
+from .framework.store.sweeps import read_sweeps
 
 __all__ = ["main"]
 
@@ -166,6 +169,41 @@ def _add_settings_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="with --resume, run again the jobs that failed, timed out or crashed",
     )
+    _add_reproducibility_arguments(parser)
+
+
+def _add_reproducibility_arguments(parser: argparse.ArgumentParser) -> None:
+    """Calibration, disturbed runs and order in time (docs/reproducibility.md)."""
+    group = parser.add_argument_group("reproducibility (docs/reproducibility.md)")
+    group.add_argument(
+        "--calibration",
+        type=Path,
+        default=None,
+        metavar="FROM_STORE",
+        help="reuse the CPU calibration of this result store, so cpu steps do the same work "
+        "as in that sweep (default: measure once, before the first job)",
+    )
+    group.add_argument(
+        "--retries-disturbed",
+        type=_integer(0),
+        default=None,
+        metavar="N",
+        help="run a run disturbed by other programs again, up to N times "
+        f"(default {RETRIES_DISTURBED}; 0 with --keep-disturbed)",
+    )
+    group.add_argument(
+        "--keep-disturbed",
+        action="store_true",
+        help="count runs disturbed by other programs in the statistics (default: shown, left out)",
+    )
+    group.add_argument(
+        "--order-seed",
+        type=_integer(0),
+        default=None,
+        metavar="N",
+        help="seed of the shuffled, interleaved order of worker processes (default: drawn, "
+        "and recorded in the environment file)",
+    )
 
 
 def _integer(minimum: int) -> Callable[[str], int]:
@@ -293,6 +331,7 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
     for path in args.files:
         records += read_records(path)
     render_records(records, console)
+    _print_sweep_notes(args.files, console)
     _report_files(records, args.files, outputs, args.timeline, console)
     return 0
 
@@ -327,9 +366,30 @@ def cmd_diff(args: argparse.Namespace, console: Console) -> int:
 
 
 def _settings(args: argparse.Namespace) -> RunSettings:
+    retries = args.retries_disturbed
+    if retries is None:
+        retries = 0 if args.keep_disturbed else RETRIES_DISTURBED
     return RunSettings(
-        repeat=args.repeat, warmup=args.warmup, processes=args.processes, timeout_s=args.timeout
+        repeat=args.repeat,
+        warmup=args.warmup,
+        processes=args.processes,
+        timeout_s=args.timeout,
+        retries_disturbed=retries,
+        keep_disturbed=args.keep_disturbed,
+        order_seed=args.order_seed,
     )
+
+
+def _calibration(args: argparse.Namespace, out: Path, resuming: bool) -> Calibration | None:
+    """``--calibration``'s store, checked before anything runs; when resuming, the rate the
+    sweep began with (its runs must do the same work); else None: the runner measures."""
+    if args.calibration is not None:
+        return from_store(args.calibration)
+    if resuming and out.exists():
+        rate = stored_rate(out)
+        if rate is not None:
+            return Calibration(rate, f"resumed {out}")
+    return None
 
 
 def _backends(
@@ -411,9 +471,10 @@ def _execute(
 ) -> int:
     out = _out(args, command)
     stored = _stored(args)
+    calibration = _calibration(args, out, stored is not None)
     store = ResultStore(out)
     environment = collect(default_registry().backends.values())
-    runner = Runner(store, settings, environment=environment)
+    runner = Runner(store, settings, environment=environment, calibration=calibration)
     total = sum(len(runs) for job in jobs for _, runs in runner.todo(job, stored))
     earlier = stored.records_of({job.key for job in jobs}) if stored else []
     if stored is not None:
@@ -441,8 +502,16 @@ def _execute(
     if faults:
         summary += f" ([red]{faults} failed, timed out or crashed[/]: see the notes column)"
     console.print(summary)
+    _print_sweep_notes([out], console)
     _report_files(records, [out], outputs, args.timeline, console)
     return 0
+
+
+def _print_sweep_notes(stores: Sequence[Path], console: Console) -> None:
+    """The drift each store's sweeps measured with their canary (one line per sweep)."""
+    for store in stores:
+        for note in sweep_notes(read_sweeps(store)):
+            console.print(escape(note))
 
 
 def _report_files(

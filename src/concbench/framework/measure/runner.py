@@ -16,10 +16,12 @@ import os
 import platform
 import random
 import signal
+import sys
 import sysconfig
 import tempfile
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -43,7 +45,7 @@ from .registry import BACKENDS_GROUP, SCENARIOS_GROUP, Registry
 from .resume import JobKey, Stored, Todo, job_key
 from .worker import WorkerRequest, worker_main
 
-__all__ = ["Job", "Observer", "RunSettings", "Runner", "plan"]
+__all__ = ["RETRIES_DISTURBED", "Job", "Observer", "RunSettings", "Runner", "plan"]
 
 _STARTUP_S = 60.0
 """Time a worker may take to import, build the workload and calibrate before its first run."""
@@ -54,6 +56,10 @@ _PARENT_FIELDS = frozenset(
     | {"counted", "seq", "calibration_rate"}
 )
 """Record fields the parent fills from the plan; a worker's measurement may not set them."""
+RETRIES_DISTURBED = 2
+"""The CLI's default for ``--retries-disturbed``: two re-runs get past a brief burst of
+other load (a package install's compile step, a test run) and at most triple the cost of
+a run on a machine that stays busy, where the notes then say that every run was disturbed."""
 _MAX_TIMEOUT_S = 7 * 24 * 3600.0
 """A week per run; beyond that the limit is meaningless and waits overflow."""
 
@@ -66,8 +72,9 @@ class RunSettings:
     timeout_s: float = 60.0
     keep_traces: int = 1
     """Counted runs per worker process whose full trace is kept (the first ones)."""
-    retries_disturbed: int = 2
-    """Times a disturbed run is run again (at once, in its worker) before it stands."""
+    retries_disturbed: int = 0
+    """Times a disturbed run is run again (at once, in its worker) before it stands; the
+    CLI's default is :data:`RETRIES_DISTURBED`, the bare runner does the runs it is asked."""
     keep_disturbed: bool = False
     """Count disturbed runs in the statistics instead of leaving them out."""
     order_seed: int | None = None
@@ -312,8 +319,8 @@ class Runner:
         log: dict[str, Any] = {"env": self._env_id, "order_seed": sweep.seed}
         log |= {"started_at": sweep.started_at, "ended_at": _now(), "finished": finished}
         log["processes"] = sweep.next_seq - sweep.first_seq
-        if finished:
-            sweep.canary.sample(sweep.next_seq)
+        if finished and sweep.canary.samples[-1]["seq"] != sweep.next_seq:
+            sweep.canary.sample(sweep.next_seq)  # unless one was just taken after the last
         if self.calibration is not None:
             calibration: dict[str, Any] = self.calibration.as_dict()
             if finished and sweep.calibrated_jobs:
@@ -423,7 +430,7 @@ class Runner:
         child = context.Process(target=worker_main, args=(sender, request))
         worker = _Worker(child, receiver, log_path)
         try:
-            with sigint_blocked():
+            with sigint_blocked(), _main_script_hidden():
                 worker.process.start()
             sender.close()
             return self._collect(job, process, runs, worker, records, seq=seq)
@@ -522,6 +529,29 @@ class Runner:
             return None
         self._sweep.next_seq += 1
         return self._sweep.next_seq - 1
+
+
+@contextmanager
+def _main_script_hidden() -> Iterator[None]:
+    """Start a spawned worker without running the parent's main script in it again.
+
+    ``spawn`` re-runs the ``__main__`` of a program started as a script (``concbench`` is
+    a console script) before the worker's target, to find what it may need there. The
+    worker needs nothing from it (it loads its plugins by entry point), and the script
+    imports the whole CLI: on this machine a worker started in 0.35 s without it and in
+    1.1 s with it, under load. A program run with ``-m`` has a ``__spec__`` and is
+    already skipped by multiprocessing.
+    """
+    main = sys.modules.get("__main__")
+    script = getattr(main, "__file__", None)
+    if main is None or script is None or getattr(main, "__spec__", None) is not None:
+        yield
+        return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = script
 
 
 def _now() -> str:
