@@ -13,7 +13,7 @@ from concbench.framework.measure.calibration import Calibration, from_store
 from concbench.framework.measure.environment import env_path
 from concbench.framework.measure.order import interleave
 from concbench.framework.measure.registry import default_registry
-from concbench.framework.measure.resume import Stored
+from concbench.framework.measure.resume import Stored, Todo
 from concbench.framework.measure.runner import Runner, RunSettings, plan
 from concbench.framework.model.params import ParameterError
 from concbench.framework.store.records import Status
@@ -99,7 +99,11 @@ def test_a_stores_calibration_can_be_reused_and_bad_stores_are_refused(tmp_path:
 
 
 def test_interleaving_takes_each_jobs_processes_round_robin() -> None:
-    todo = [("a", [(0, (0,)), (1, (0,)), (2, (0,))]), ("b", [(0, (0,)), (1, (0,))]), ("c", [])]
+    todo: list[tuple[str, Todo]] = [
+        ("a", [(0, (0,)), (1, (0,)), (2, (0,))]),
+        ("b", [(0, (0,)), (1, (0,))]),
+        ("c", []),
+    ]
     order = interleave(todo, random.Random(1))
     assert sorted(order) == sorted(
         [("a", 0, (0,)), ("a", 1, (0,)), ("a", 2, (0,)), ("b", 0, (0,)), ("b", 1, (0,))]
