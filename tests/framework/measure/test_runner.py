@@ -92,16 +92,14 @@ def test_faults_are_recorded_and_the_sweep_goes_on(registry: Registry, tmp_path:
         timeout_s=1.0,
     )
     results = stored(tmp_path)
-    assert sorted((backend, status) for backend, status, _ in results) == sorted(
-        [
-            ("raising", Status.FAILED),
-            ("hanging", Status.TIMEOUT),
-            ("exiting", Status.CRASHED),
-            ("liar", Status.FAILED),
-            ("missing", Status.SKIPPED),
-            ("good", Status.OK),
-        ]
-    )  # in a shuffled order: the jobs of one workload are interleaved in time
+    assert [(backend, status) for backend, status, _ in results] == [
+        ("raising", Status.FAILED),
+        ("hanging", Status.TIMEOUT),
+        ("exiting", Status.CRASHED),
+        ("liar", Status.FAILED),
+        ("missing", Status.SKIPPED),
+        ("good", Status.OK),
+    ]
     errors = {backend: error for backend, _, error in results}
     assert "ValueError: this backend always raises" in errors["raising"]
     assert "time limit of 1 s" in errors["hanging"]

@@ -3,8 +3,8 @@
 Running one backend's processes after another's lets a slow minute of the machine land
 on one backend and read as its cost. Interleaving spreads it: round ``k`` runs the
 ``k``-th process of every job of a workload, in an order shuffled afresh for each round
-from the sweep's seed (kept in its environment record), so no backend is always first
-after a change of workload either. Every record carries its process's ``seq``.
+after the first from the sweep's seed (kept in its environment record). Every record
+carries its process's ``seq``.
 """
 
 from __future__ import annotations
@@ -23,12 +23,18 @@ J = TypeVar("J")
 def interleave(
     todo: Sequence[tuple[J, Todo]], rng: random.Random
 ) -> list[tuple[J, int, tuple[int, ...]]]:
-    """Each job's worker processes (index and runs), round-robin over the jobs, each round
-    in a shuffled order."""
+    """Each job's worker processes (index and runs), round-robin over the jobs; every
+    round after the first in a shuffled order.
+
+    The first round keeps the planned order: reports list a workload's rows in the order
+    their runs first appear, so the rows keep the order the user asked for (``-b``, or
+    the backends' names) instead of a new one every sweep.
+    """
     order: list[tuple[J, int, tuple[int, ...]]] = []
     rounds = max((len(processes) for _, processes in todo), default=0)
     for k in range(rounds):
         this_round = [(job, *processes[k]) for job, processes in todo if k < len(processes)]
-        rng.shuffle(this_round)
+        if k:
+            rng.shuffle(this_round)
         order += this_round
     return order

@@ -334,30 +334,27 @@ class Runner:
     def _run_workload(
         self, jobs: list[Job], stored: Stored | None, records: list[RunRecord]
     ) -> None:
-        """The jobs of one workload: skipped ones recorded, the others' worker processes
-        interleaved, with one latency server for them all if the workload needs one."""
+        """The jobs of one workload, their worker processes interleaved in time (a skipped
+        job is one record in its place), with one latency server for them all if the
+        workload needs one."""
         planned = [(job, todo) for job in jobs if (todo := self.todo(job, stored))]
-        runnable = []
-        for job, todo in planned:
-            if job.skip_reason:
-                self.observer.job_started(job, 1)
-                self._keep(records, job.record(Status.SKIPPED, error=job.skip_reason))
-            else:
-                runnable.append((job, todo))
-        if not runnable:
-            return
-        connections = max(job.io_connections for job, _ in runnable)
+        runnable = [job for job, _ in planned if not job.skip_reason]
+        connections = max((job.io_connections for job in runnable), default=0)
         if not connections:
-            self._run_interleaved(runnable, None, (), records)
+            self._run_interleaved(planned, None, (), records)
             return
         try:
             server = LatencyServer.start(connections)
         except ServerError as exc:
-            for job, _ in runnable:
-                self._keep(records, job.record(Status.FAILED, error=f"latency server: {exc}"))
+            for job, _ in planned:
+                if job.skip_reason:
+                    self._keep(records, job.record(Status.SKIPPED, error=job.skip_reason))
+                else:
+                    error = f"latency server: {exc}"
+                    self._keep(records, job.record(Status.FAILED, error=error))
             return
         try:
-            self._run_interleaved(runnable, server.address, (server.pid,), records)
+            self._run_interleaved(planned, server.address, (server.pid,), records)
         finally:
             server.stop()
 
@@ -373,6 +370,10 @@ class Runner:
         faulted: set[int] = set()
         for job, process, runs in interleave(todo, sweep.rng):
             self._signals.check()
+            if job.skip_reason:
+                self.observer.job_started(job, 1)
+                self._keep(records, job.record(Status.SKIPPED, error=job.skip_reason))
+                continue
             self.observer.job_started(job, len(runs))
             if id(job) in faulted:
                 continue  # the fault would repeat; the job's other processes are not run
