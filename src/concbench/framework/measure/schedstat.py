@@ -11,8 +11,9 @@ Waiting alone does not prove a disturbance: a thousand threads started at once w
 two cores whatever else runs, and that wait is the backend's own cost, which concbench
 measures. So the wait is attributed in proportion to who used the CPUs meanwhile: the
 share of CPU time that other programs took (all other threads on the machine, read the
-same way) of all the CPU time used during the run. A run is **disturbed** when the wait
-so attributed to other programs passes :data:`FLOOR_S` plus :data:`FRACTION` of the run's
+same way) of all the CPU time used during the run, and capped at that CPU time: however
+many of the run's threads queued behind other programs, these held a CPU from the run
+for no longer than they ran. A run is **disturbed** when the wait so attributed passes :data:`FLOOR_S` plus :data:`FRACTION` of the run's
 duration. docs/reproducibility.md gives the figures behind both.
 
 Everything is read outside the measured region, except one small read by each of the
@@ -278,7 +279,9 @@ class Region:
             others_cpu += _delta(before.threads.get(pid, {}), after.threads.get(pid, {}))[0]
         wait_ns = worker_wait + helper_wait
         used = others_cpu + worker_cpu + helper_cpu
-        others_wait_s = wait_ns * (others_cpu / used) / 1e9 if used else 0.0
+        # however many of the run's threads queued behind other programs, these held a
+        # CPU from it for no longer than they ran
+        others_wait_s = min(wait_ns * others_cpu / used, others_cpu) / 1e9 if used else 0.0
         return {
             "runqueue_wait_s": worker_wait / 1e9,
             "helper_runqueue_wait_s": helper_wait / 1e9 if helpers else None,
