@@ -13,8 +13,9 @@ measures. So the wait is attributed in proportion to who used the CPUs meanwhile
 share of CPU time that other programs took (all other threads on the machine, read the
 same way) of all the CPU time used during the run, and capped at that CPU time: however
 many of the run's threads queued behind other programs, these held a CPU from the run
-for no longer than they ran. A run is **disturbed** when the wait so attributed passes :data:`FLOOR_S` plus :data:`FRACTION` of the run's
-duration. docs/reproducibility.md gives the figures behind both.
+for no longer than they ran. A run is **disturbed** when the wait so attributed passes
+:data:`FLOOR_S` plus :data:`FRACTION` of the run's duration. docs/reproducibility.md
+gives the figures behind both.
 
 Everything is read outside the measured region, except one small read by each of the
 first few threads that end inside it (a thread's figures vanish with it): see
