@@ -46,8 +46,9 @@ about one scheduler slice (0.7-3 ms on this kernel), which cannot move a run by 
 than the timer noise of a short run already does."""
 FRACTION = 0.02
 """Attributed wait above this fraction of the run's duration (plus the floor) marks it.
-A quiet run here is attributed well under 0.5% (the wait is mostly the run's own and
-other programs take ~1% of the CPU time); a run beside two busy-looping hogs, 25-40%."""
+By issue 11's figures a quiet run is attributed well under 0.5% (5 ms of wait per 0.5 s,
+~1% of the CPU time taken by other programs) and a run beside two busy-looping hogs
+25-40%; a run disturbed by less than 2% moves less than any diff's noise threshold."""
 _PROC = "/proc"
 
 
