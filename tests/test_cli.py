@@ -12,6 +12,7 @@ import pytest
 from concbench.cli import main
 from concbench.framework.measure.registry import Registry
 from support import plugins
+from support.standing import standing
 
 
 def test_list_shows_backends_with_availability_and_scenarios_with_parameters(
@@ -98,7 +99,7 @@ def test_run_measures_stores_and_reports(
     skipped = [r for r in records if r["status"] == "skipped"]
     runnable = {r["backend"] for r in ok}
     assert runnable >= {"asyncio", "threads"}  # the standard library's backends always run
-    assert len(ok) == 2 * len(runnable)  # two counted runs each; warm-ups are not stored
+    assert len([r for r in standing(out) if r["status"] == "ok"]) == 2 * len(runnable)
     assert len(skipped) == len({r["backend"] for r in skipped})  # one record says why
     for record in ok:
         assert record["serial_s"] == pytest.approx(0.5)
@@ -144,7 +145,7 @@ def test_threads_options_make_their_own_row(
         str(out),
     ]
     assert main(argv) == 0
-    [record] = [json.loads(line) for line in out.read_text().splitlines()]
+    [record] = standing(out)
     assert record["options"] == {"workers": 5}
     assert record["wall_s"] >= 0.99 * 4 * 0.05  # 20 tasks through 5 workers: 4 rounds
     assert "threads(workers=5)" in capsys.readouterr().out
@@ -193,7 +194,7 @@ def test_a_comma_list_runs_each_value_and_every_report_file_is_written(
         argv += [flag, str(tmp_path / name)]
     assert main(argv) == 0
     records = [json.loads(line) for line in out.read_text().splitlines()]
-    assert [(r["params"]["tasks"], r["status"]) for r in records] == [(3, "ok"), (6, "ok")]
+    assert [(r["params"]["tasks"], r["status"]) for r in standing(out)] == [(3, "ok"), (6, "ok")]
     shown = capsys.readouterr().out
     for name in ("r.html", "r.md", "r.csv", "scaling.png", "scaling.svg"):
         assert name in shown
@@ -386,11 +387,11 @@ def test_workers_do_not_import_the_command_line_as_their_main_module() -> None:
     import multiprocessing.spawn
     import sys
 
-    from concbench.cli import _workers_skip_main
+    from concbench.framework.measure.runner import _main_script_hidden
 
     main = sys.modules["__main__"]
     before = dict(vars(main))
-    with _workers_skip_main():
+    with _main_script_hidden():
         data = multiprocessing.spawn.get_preparation_data("worker")
         assert "init_main_from_path" not in data
         assert "init_main_from_name" not in data

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -21,7 +20,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from . import __version__
+from .framework.analysis.drift import sweep_notes
 from .framework.analysis.stats import DEFAULT_NOISE
+from .framework.measure.calibration import Calibration, from_store, stored_rate
 from .framework.measure.environment import collect
 from .framework.measure.interrupt import Interrupted
 from .framework.measure.registry import Registry, default_registry
@@ -29,6 +30,8 @@ from .framework.measure.resume import Stored
 from .framework.measure.runner import (
     MAX_PROCESSES,
     MAX_REPEAT,
+    MAX_RETRIES,
+    RETRIES_DISTURBED,
     Job,
     Runner,
     RunSettings,
@@ -57,6 +60,7 @@ from .framework.store.resultstore import (
     sweep_lock,
 )
 from .framework.store.sanitize import for_terminal as escape  # rich markup and control characters
+from .framework.store.sweeps import read_sweeps
 
 __all__ = ["main"]
 
@@ -259,6 +263,41 @@ def _add_settings_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="with --resume, run again the jobs that failed, timed out or crashed",
     )
+    _add_reproducibility_arguments(parser)
+
+
+def _add_reproducibility_arguments(parser: argparse.ArgumentParser) -> None:
+    """Calibration, disturbed runs and order in time (docs/reproducibility.md)."""
+    group = parser.add_argument_group("reproducibility (docs/reproducibility.md)")
+    group.add_argument(
+        "--calibration",
+        type=Path,
+        default=None,
+        metavar="FROM_STORE",
+        help="reuse the CPU calibration of this result store, so cpu steps do the same work "
+        "as in that sweep (default: measure once, before the first job)",
+    )
+    group.add_argument(
+        "--retries-disturbed",
+        type=_integer(0, MAX_RETRIES),
+        default=None,
+        metavar="N",
+        help="run a run disturbed by other programs again, up to N times "
+        f"(default {RETRIES_DISTURBED}; 0 with --keep-disturbed)",
+    )
+    group.add_argument(
+        "--keep-disturbed",
+        action="store_true",
+        help="count runs disturbed by other programs in the statistics (default: shown, left out)",
+    )
+    group.add_argument(
+        "--order-seed",
+        type=_integer(0, 2**63 - 1),
+        default=None,
+        metavar="N",
+        help="seed of the shuffled, interleaved order of worker processes (default: drawn, "
+        "and recorded in the environment file)",
+    )
 
 
 def _integer(minimum: int, maximum: int) -> Callable[[str], int]:
@@ -435,6 +474,7 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
     if not records:
         raise StoreError(_nothing_to_report(args.files))
     render_records(records, console)
+    _print_sweep_notes(args.files, console)
     _report_files(records, args.files, outputs, args.timeline, console)
     return 0
 
@@ -487,9 +527,30 @@ def cmd_diff(args: argparse.Namespace, console: Console) -> int:
 
 
 def _settings(args: argparse.Namespace) -> RunSettings:
+    retries = args.retries_disturbed
+    if retries is None:
+        retries = 0 if args.keep_disturbed else RETRIES_DISTURBED
     return RunSettings(
-        repeat=args.repeat, warmup=args.warmup, processes=args.processes, timeout_s=args.timeout
+        repeat=args.repeat,
+        warmup=args.warmup,
+        processes=args.processes,
+        timeout_s=args.timeout,
+        retries_disturbed=retries,
+        keep_disturbed=args.keep_disturbed,
+        order_seed=args.order_seed,
     )
+
+
+def _calibration(args: argparse.Namespace, out: Path, resuming: bool) -> Calibration | None:
+    """``--calibration``'s store, checked before anything runs; when resuming, the rate the
+    sweep began with (its runs must do the same work); else None: the runner measures."""
+    if args.calibration is not None:
+        return from_store(args.calibration)
+    if resuming and out.exists():
+        rate = stored_rate(out)
+        if rate is not None:
+            return Calibration(rate, f"resumed {out}")
+    return None
 
 
 def _backends(
@@ -593,16 +654,17 @@ def _sweep(
     outputs: Outputs,
 ) -> int:
     stored = _stored(args)
+    calibration = _calibration(args, out, stored is not None)
     store = ResultStore(out)
     environment = collect(default_registry().backends.values())
-    runner = Runner(store, settings, environment=environment)
+    runner = Runner(store, settings, environment=environment, calibration=calibration)
     total = sum(len(runs) for job in jobs for _, runs in runner.todo(job, stored))
     earlier = stored.records_of({job.key for job in jobs}) if stored else []
     if stored is not None:
         left = _left_to_do(jobs, stored, len(earlier), total)
         console.print(f"resuming {escape(str(out))}: {left}")
     try:
-        with _progress(console, total, settings) as observer, _workers_skip_main():
+        with _progress(console, total, settings) as observer:
             runner.observer = observer
             records = runner.run(jobs, stored)
     except Interrupted as stop:
@@ -623,33 +685,16 @@ def _sweep(
     if faults:
         summary += f" ([red]{faults} failed, timed out or crashed[/]: see the notes column)"
     console.print(summary)
+    _print_sweep_notes([out], console)
     _report_files(records, [out], outputs, args.timeline, console)
     return 0
 
 
-@contextmanager
-def _workers_skip_main() -> Iterator[None]:
-    """Hide the main module from the worker processes started meanwhile.
-
-    multiprocessing's ``spawn`` runs the parent's main module in every fresh process
-    before its target; for the ``concbench`` script that is this command line, with rich,
-    which no worker uses: about 0.1 s of imports per worker, and a sweep starts one per
-    process of every job (docs/performance.md). A worker imports what it needs itself.
-    """
-    main = sys.modules.get("__main__")
-    if main is None:
-        yield
-        return
-    saved: dict[str, Any] = {
-        name: vars(main)[name] for name in ("__file__", "__spec__") if name in vars(main)
-    }
-    vars(main).pop("__file__", None)
-    vars(main)["__spec__"] = None
-    try:
-        yield
-    finally:
-        vars(main).pop("__spec__", None)
-        vars(main).update(saved)
+def _print_sweep_notes(stores: Sequence[Path], console: Console) -> None:
+    """The drift each store's sweeps measured with their canary (one line per sweep)."""
+    for store in stores:
+        for note in sweep_notes(read_sweeps(store)):
+            console.print(escape(note))
 
 
 def _report_files(

@@ -3,7 +3,6 @@ what each one adds to a record and to the report."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from concbench.cli import main
 from concbench.framework.analysis.summary import group_records
 from concbench.framework.measure.registry import default_registry
 from concbench.framework.store.resultstore import read_records
+from support.standing import standing
 
 
 def available(name: str) -> pytest.MarkDecorator:
@@ -23,7 +23,7 @@ def available(name: str) -> pytest.MarkDecorator:
 def run(tmp_path: Path, *argv: str) -> list[dict[str, Any]]:
     out = tmp_path / "r.jsonl"
     assert main([*argv, "--processes", "1", "--warmup", "0", "--out", str(out)]) == 0
-    return [json.loads(line) for line in out.read_text().splitlines()]
+    return standing(out)
 
 
 def test_processes_run_cpu_work_in_parallel_and_report_their_start_up_apart(

@@ -90,7 +90,7 @@ def make_diff_stores(directory: Path) -> dict[str, Path]:
     base's workload (params, serial and ideal): a regression of known size, honestly
     measured. Processes, not runs, are what the diff's test counts."""
     registry = default_registry()
-    settings = RunSettings(repeat=1, warmup=1, processes=6)
+    settings = RunSettings(repeat=1, warmup=1, processes=6, retries_disturbed=3)
     paths = {name: directory / f"{name}.jsonl" for name in ("base", "same", "slower")}
     for name in ("base", "same"):
         jobs = plan(registry, "seed", {"scale": DIFF_SCALE}, [("asyncio", {})])

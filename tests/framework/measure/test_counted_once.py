@@ -16,7 +16,6 @@ import pytest
 from concbench.cli import main
 from concbench.framework.analysis.summary import group_records
 from concbench.framework.model.params import Param
-from concbench.framework.store.records import Status
 from concbench.framework.store.resultstore import (
     ResultStore,
     StoreError,
@@ -24,6 +23,7 @@ from concbench.framework.store.resultstore import (
     read_stores,
     sweep_lock,
 )
+from support.standing import standing
 from support.stores import Store
 
 
@@ -40,7 +40,8 @@ def test_two_concurrent_resumes_of_one_store_run_each_missing_run_once(tmp_path:
     results = [(process.wait(120), process.stderr) for process in (first, second)]
     codes = sorted(code for code, _ in results)
     errors = b"".join(stream.read() for _, stream in results if stream).decode()
-    runs = Counter((r.process, r.run) for r in read_records(out) if r.status is Status.OK)
+    # on a busy machine a disturbed run is run again: count the attempts that stand
+    runs = Counter((r["process"], r["run"]) for r in standing(out) if r["status"] == "ok")
     assert runs == Counter({(p, r): 1 for p in range(2) for r in range(3)})
     assert codes in ([0, 0], [0, 2])  # the second waits its turn or is refused, clearly
     if codes == [0, 2]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,7 +51,7 @@ def test_a_huge_count_is_refused_by_the_argument_parser(
     ],
 )
 def test_run_settings_repeat_the_bounds_for_api_users(
-    settings: dict[str, int], message: str
+    settings: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(ParameterError, match=message):
         RunSettings(**settings)

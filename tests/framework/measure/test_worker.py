@@ -21,7 +21,7 @@ def test_warmups_run_a_scaled_copy_and_counted_runs_the_workload() -> None:
     receiver, sender = multiprocessing.Pipe(duplex=False)
     backend = AsyncioBackend()
     try:
-        assert _runs(sender, backend, workload, request) is None
+        assert _runs(sender, backend, workload, request, {}) is None
     finally:
         backend.close()
     messages: list[dict[str, Any]] = []

@@ -58,7 +58,12 @@ def test_same_path_sees_through_dots_links_and_hard_links(
 
 def test_kept_files_are_a_store_and_its_side_files(tmp_path: Path) -> None:
     kept = kept_files([tmp_path / "s.jsonl"], "the result store")
-    assert sorted(path.name for path in kept) == ["s.env.jsonl", "s.jsonl", "s.traces.jsonl"]
+    assert sorted(path.name for path in kept) == [
+        "s.env.jsonl",
+        "s.jsonl",
+        "s.sweep.jsonl",
+        "s.traces.jsonl",
+    ]
     assert (
         kept[tmp_path / "s.traces.jsonl"]
         == f"the traces file of the result store {tmp_path}/s.jsonl"

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from ..model.parts import Decomposition
 from ..store.records import RunRecord, Status
 from .diagnosis import diagnose, median_parts
+from .disturbance import disturbance_notes, replaced, used_runs
 from .stats import Comparison, Summary, compare, stability_warnings, summarize
 from .units import fmt_seconds
 
@@ -157,26 +158,38 @@ def _against_best(rows: list[Row]) -> tuple[Row, ...]:
 def is_disturbed(record: RunRecord) -> bool:
     """Whether another program took the CPU from the run (``disturbed``; absent before it
     was recorded, which reads as not disturbed)."""
-    return bool(getattr(record, "disturbed", False))
+    return bool(record.disturbed)
+
+
+def _standing(records: Sequence[RunRecord], keep_disturbed: bool) -> list[RunRecord]:
+    """The ok runs the statistics use (``used_runs``), or with ``keep_disturbed`` every run
+    that a re-run did not replace, disturbed or not."""
+    if not keep_disturbed:
+        return used_runs(records)
+    gone = replaced(records)
+    return [
+        r
+        for i, r in enumerate(records)
+        if i not in gone and r.status is Status.OK and r.wall_s is not None
+    ]
 
 
 def process_samples(
-    records: Iterable[RunRecord], *, keep_disturbed: bool = False
+    records: Sequence[RunRecord], *, keep_disturbed: bool = False
 ) -> list[list[float]]:
-    """The ok wall times grouped by the worker process that measured them, in store order.
+    """The wall times the statistics use (:func:`_standing`), grouped by the worker process
+    that measured them, in store order.
 
-    A process is the record's ``process`` index within its environment; a run index that
-    does not grow starts another process of the same index (a second sweep in a merged
-    report, or a resumed one), so that two processes are never taken for one.
+    A process is the record's ``process`` index within its environment and its sweep
+    position (``seq``, absent in older stores); a run index that does not grow starts
+    another process of the same index (a second sweep in a merged report, or a resumed
+    one), so that two processes are never taken for one.
     """
     groups: list[list[float]] = []
-    current: dict[tuple[str, int], tuple[int, int]] = {}  # key -> (group index, last run)
-    for record in records:
-        if record.status is not Status.OK or record.wall_s is None:
-            continue
-        if is_disturbed(record) and not keep_disturbed:
-            continue
-        key = (record.env, record.process)
+    current: dict[tuple[object, ...], tuple[int, int]] = {}  # key -> (group, last run)
+    for record in _standing(records, keep_disturbed):
+        assert record.wall_s is not None  # _standing keeps measured runs only
+        key = (record.env, record.seq, record.process)
         found = current.get(key)
         if found is None or record.run <= found[1]:
             groups.append([])
@@ -205,8 +218,8 @@ def _row(key: tuple[str, str], runs: Sequence[RunRecord], keep_disturbed: bool =
         wall=wall,
         statuses=dict(statuses),
         note=_note(runs, statuses),
-        diagnosis=diagnose(runs),
-        parts=median_parts(runs),
+        diagnosis=diagnose(used_runs(runs)),
+        parts=median_parts(used_runs(runs)),
         warnings=tuple(stability_warnings(wall)) if wall else (),
         python=python,
     )
@@ -230,6 +243,7 @@ def _note(runs: Sequence[RunRecord], statuses: Counter[Status]) -> str:
         notes.append(f"machine bound {first.machine_bound_s:.3g} s (cpu work / cores)")
     if first.note:
         notes.append(first.note)
+    notes += disturbance_notes(runs)
     notes += _figures(runs)
     return "; ".join(notes)
 

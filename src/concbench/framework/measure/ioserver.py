@@ -156,6 +156,11 @@ class LatencyServer:
     def is_alive(self) -> bool:
         return bool(self._process.is_alive())
 
+    @property
+    def pid(self) -> int:
+        """The server's process id: its run-queue wait counts towards the runs it serves."""
+        return int(self._process.pid)
+
     def stop(self) -> None:
         """Close the pipe (the server's signal to exit), then make sure it has."""
         self._conn.close()

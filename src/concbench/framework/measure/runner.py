@@ -9,28 +9,38 @@ every record is appended to the store as soon as it exists.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import multiprocessing
 import os
 import platform
+import random
 import signal
+import sys
 import sysconfig
 import tempfile
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
+from ..model.cpuwork import measure_rate
 from ..model.params import ParameterError
+from ..model.workload import StepKind
 from ..store.records import RunRecord, SchemaError, Status, field_problem
 from ..store.resultstore import ResultStore
+from ..store.sweeps import append_sweep
 from ..store.tracestore import trace_path
 from ..store.values import value_problem
+from .calibration import Calibration
+from .canary import Canary
 from .environment import write_environment
 from .interrupt import Interrupted, Interruptions, sigint_blocked
 from .ioserver import LatencyServer, ServerError, check_open_files, open_files_needed
 from .isolation import output_tail
+from .order import interleave
 from .protocol import Closed, Garbled, receive
 from .registry import BACKENDS_GROUP, SCENARIOS_GROUP, Registry
 from .resume import JobKey, Stored, Todo, job_key
@@ -39,6 +49,7 @@ from .worker import WorkerRequest, worker_main
 __all__ = [
     "MAX_PROCESSES",
     "MAX_REPEAT",
+    "RETRIES_DISTURBED",
     "Job",
     "Observer",
     "RunSettings",
@@ -53,14 +64,21 @@ _PARENT_FIELDS = frozenset(
     {"scenario", "params", "backend", "options", "status", "error", "tasks", "serial_s"}
     | {"ideal_s", "machine_bound_s", "overhead_s", "run", "process", "python"}
     | {"implementation", "schema", "steps", "env", "note"}
+    | {"counted", "seq", "calibration_rate"}
 )
 """Record fields the parent fills from the plan; a worker's measurement may not set them."""
+RETRIES_DISTURBED = 2
+"""The CLI's default for ``--retries-disturbed``: two re-runs get past a brief burst of
+other load (a package install's compile step, a test run) and at most triple the cost of
+a run on a machine that stays busy, where the notes then say that every run was disturbed."""
 _MAX_TIMEOUT_S = 7 * 24 * 3600.0
 """A week per run; beyond that the limit is meaningless and waits overflow."""
 MAX_REPEAT = 100_000
 """Most counted (or warm-up) runs per worker process; beyond it no sweep ends."""
 MAX_PROCESSES = 1_000
 """Most fresh worker processes per job (each takes a fraction of a second to start)."""
+MAX_RETRIES = 100
+"""Most re-runs of one disturbed run: beyond it the machine is not going to be quiet."""
 
 
 _FROM = "an integer from"
@@ -74,9 +92,22 @@ class RunSettings:
     timeout_s: float = 60.0
     keep_traces: int = 1
     """Counted runs per worker process whose full trace is kept (the first ones)."""
+    retries_disturbed: int = 0
+    """Times a disturbed run is run again (at once, in its worker) before it stands; the
+    CLI's default is :data:`RETRIES_DISTURBED`, the bare runner does the runs it is asked."""
+    keep_disturbed: bool = False
+    """Count disturbed runs in the statistics instead of leaving them out."""
+    order_seed: int | None = None
+    """Seed of the shuffled order of worker processes; None draws one (and records it)."""
 
     def __post_init__(self) -> None:
         checks = [
+            (
+                "--retries-disturbed",
+                self.retries_disturbed,
+                0 <= self.retries_disturbed <= MAX_RETRIES,
+                f"{_FROM} 0 to {MAX_RETRIES}",
+            ),
             ("--repeat", self.repeat, 1 <= self.repeat <= MAX_REPEAT, f"{_FROM} 1 to {MAX_REPEAT}"),
             ("--warmup", self.warmup, 0 <= self.warmup <= MAX_REPEAT, f"{_FROM} 0 to {MAX_REPEAT}"),
             (
@@ -116,6 +147,13 @@ class Job:
     note: str = ""
     io_connections: int = 0
     """Requests the workload can have open at once; > 0 means it needs a latency server."""
+    uses_cpu: bool = False
+    """The workload has ``cpu`` steps: the sweep must calibrate before running it."""
+
+    @property
+    def workload_key(self) -> tuple[str, str]:
+        """The workload this job measures: its jobs' processes are interleaved in time."""
+        return (self.scenario, json.dumps(dict(self.params), sort_keys=True, default=str))
 
     @property
     def key(self) -> JobKey:
@@ -191,6 +229,7 @@ def plan(
                 skip_reason=reason,
                 steps=workload.task_steps,
                 io_connections=workload.io_connections,
+                uses_cpu=StepKind.CPU in workload.kinds,
                 note=backend.note(workload, config) or "",
             )
         )
@@ -230,9 +269,12 @@ def plan_sweep(
 class Observer(Protocol):
     """Told what happens, in order; the CLI draws progress from it. Must not raise."""
 
-    def job_started(self, job: Job, runs: int) -> None: ...
+    def job_started(self, job: Job, runs: int) -> None:
+        """A worker process of ``job`` with ``runs`` planned runs starts (or is passed over,
+        after a fault of its job: its runs will not come)."""
 
-    def recorded(self, record: RunRecord) -> None: ...
+    def recorded(self, record: RunRecord) -> None:
+        """A planned run was stored (not told of disturbed attempts that were run again)."""
 
 
 class _Silent:
@@ -266,12 +308,12 @@ class Runner:
     """The machine's description (framework/environment.py), written beside the store."""
     keep_traces: bool = True
     """Whether workers append their first runs' full traces to ``<store>.traces.jsonl``."""
+    calibration: Calibration | None = None
+    """The sweep's CPU rate when given (``--calibration``, a resumed store); else measured
+    in this process before the first job that has cpu steps."""
     _env_id: str = field(default="", init=False)
     _signals: Interruptions = field(default_factory=Interruptions, init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        if self.environment is not None:
-            self._env_id = write_environment(self.store.path, self.environment)
+    _sweep: _Sweep | None = field(default=None, init=False, repr=False)
 
     def todo(self, job: Job, stored: Stored | None = None) -> Todo:
         """The worker processes ``job`` still needs, each with its run indices."""
@@ -288,55 +330,122 @@ class Runner:
         SIGINT or SIGTERM stops the running worker and raises :class:`Interrupted`
         carrying the records made so far; each of them is already in the store.
         """
+        jobs = list(jobs)
         records: list[RunRecord] = []
         with self._signals:
+            self._sweep = self._begin(jobs, stored)
+            finished = False
             try:
-                for job in jobs:
+                for workload in _by_workload(jobs):
                     self._signals.check()
-                    todo = self.todo(job, stored)
-                    if not todo:
-                        continue
-                    self.observer.job_started(job, sum(len(runs) for _, runs in todo))
-                    if job.skip_reason:
-                        self._keep(records, job.record(Status.SKIPPED, error=job.skip_reason))
-                    elif not job.io_connections:
-                        self._run_processes(job, todo, None, records)
-                    else:
-                        self._run_with_server(job, todo, records)
+                    self._run_workload(workload, stored, records)
+                finished = True
             except Interrupted as stop:
                 stop.records = records
                 raise
+            finally:
+                self._end(finished)
         return records
 
-    def _run_with_server(self, job: Job, todo: Todo, records: list[RunRecord]) -> None:
-        """One latency server per job, in its own process, for that job's runs only."""
-        try:
-            server = LatencyServer.start(job.io_connections)
-        except ServerError as exc:
-            self._keep(records, job.record(Status.FAILED, error=f"latency server: {exc}"))
+    def _begin(self, jobs: list[Job], stored: Stored | None) -> _Sweep:
+        """One calibration, the order's seed and the first canary sample, before any job;
+        the environment record gets the calibration and the seed."""
+        if self.calibration is None and any(j.uses_cpu and not j.skip_reason for j in jobs):
+            self.calibration = Calibration.measure()
+        seed = self.settings.order_seed
+        if seed is None:
+            seed = random.SystemRandom().randrange(2**32)
+        earlier = [r.seq for r in (stored.records if stored else ()) if r.seq is not None]
+        sweep = _Sweep(seed, random.Random(seed), next_seq=max(earlier, default=-1) + 1)
+        if self.environment is not None:
+            sweep_env: dict[str, Any] = {"order_seed": seed}
+            if self.calibration is not None:
+                sweep_env["calibration"] = self.calibration.as_dict()
+            self._env_id = write_environment(self.store.path, self.environment | sweep_env)
+        sweep.canary.sample(sweep.next_seq)
+        return sweep
+
+    def _end(self, finished: bool) -> None:
+        """The last canary sample and the calibration's re-check (unless interrupted: the
+        user waits), then the sweep's line in ``<store>.sweep.jsonl``."""
+        sweep = self._sweep
+        if sweep is None:
+            return
+        log: dict[str, Any] = {"env": self._env_id, "order_seed": sweep.seed}
+        log |= {"started_at": sweep.started_at, "ended_at": _now(), "finished": finished}
+        log["processes"] = sweep.next_seq - sweep.first_seq
+        if finished and sweep.canary.samples[-1]["seq"] != sweep.next_seq:
+            sweep.canary.sample(sweep.next_seq)  # unless one was just taken after the last
+        if self.calibration is not None:
+            calibration: dict[str, Any] = self.calibration.as_dict()
+            if finished and sweep.calibrated_jobs:
+                after = measure_rate()
+                calibration |= {"rate_after": after, "change": after / self.calibration.rate - 1}
+            log["calibration"] = calibration
+        log["canary"] = sweep.canary.samples
+        append_sweep(self.store.path, log)
+        self._sweep = None
+
+    def _run_workload(
+        self, jobs: list[Job], stored: Stored | None, records: list[RunRecord]
+    ) -> None:
+        """The jobs of one workload, their worker processes interleaved in time (a skipped
+        job is one record in its place), with one latency server for them all if the
+        workload needs one."""
+        planned = [(job, todo) for job in jobs if (todo := self.todo(job, stored))]
+        runnable = [job for job, _ in planned if not job.skip_reason]
+        connections = max((job.io_connections for job in runnable), default=0)
+        if not connections:
+            self._run_interleaved(planned, None, (), records)
             return
         try:
-            self._run_processes(job, todo, server.address, records)
+            server = LatencyServer.start(connections)
+        except ServerError as exc:
+            for job, _ in planned:
+                if job.skip_reason:
+                    self._keep(records, job.record(Status.SKIPPED, error=job.skip_reason))
+                else:
+                    error = f"latency server: {exc}"
+                    self._keep(records, job.record(Status.FAILED, error=error))
+            return
+        try:
+            self._run_interleaved(planned, server.address, (server.pid,), records)
         finally:
             server.stop()
 
-    def _run_processes(
+    def _run_interleaved(
         self,
-        job: Job,
-        todo: Todo,
+        todo: list[tuple[Job, Todo]],
         io_address: tuple[str, int] | None,
+        helpers: tuple[int, ...],
         records: list[RunRecord],
     ) -> None:
-        for process, runs in todo:
-            if not self._run_process(job, process, runs, io_address, records):
-                break  # the fault would repeat; the sweep moves to the next job
+        sweep = self._sweep
+        assert sweep is not None
+        faulted: set[int] = set()
+        for job, process, runs in interleave(todo, sweep.rng):
+            self._signals.check()
+            if job.skip_reason:
+                self.observer.job_started(job, 1)
+                self._keep(records, job.record(Status.SKIPPED, error=job.skip_reason))
+                continue
+            self.observer.job_started(job, len(runs))
+            if id(job) in faulted:
+                continue  # the fault would repeat; the job's other processes are not run
+            sweep.calibrated_jobs |= job.uses_cpu
+            if not self._run_process(job, process, runs, io_address, records, helpers=helpers):
+                faulted.add(id(job))
+            sweep.canary.maybe(sweep.next_seq)
 
-    def _keep(self, records: list[RunRecord], record: RunRecord) -> None:
+    def _keep(self, records: list[RunRecord], record: RunRecord, *, planned: bool = True) -> None:
         if self._env_id:
             record = dataclasses.replace(record, env=self._env_id)
+        if self.calibration is not None and record.status is Status.OK:
+            record = dataclasses.replace(record, calibration_rate=self.calibration.rate)
         self.store.append(record)
         records.append(record)
-        self.observer.recorded(record)
+        if planned:
+            self.observer.recorded(record)
 
     def _run_process(
         self,
@@ -345,6 +454,8 @@ class Runner:
         runs: Sequence[int],
         io_address: tuple[str, int] | None,
         records: list[RunRecord],
+        *,
+        helpers: tuple[int, ...] = (),
     ) -> bool:
         """Run one worker to completion; False when it ended in a fault."""
         context = multiprocessing.get_context("spawn")  # fresh interpreter, no inherited state
@@ -364,15 +475,21 @@ class Runner:
             traces_path=str(trace_path(self.store.path)) if self.keep_traces else "",
             io_address=io_address,
             log_path=log_path,
+            calibration_rate=self.calibration.rate if self.calibration else None,
+            helper_pids=helpers,
+            retries_disturbed=0
+            if self.settings.keep_disturbed
+            else self.settings.retries_disturbed,
         )
+        seq = self._next_seq()
         # not a daemon: a backend may start processes of its own; _stop() ends it for certain
         child = context.Process(target=worker_main, args=(sender, request))
         worker = _Worker(child, receiver, log_path)
         try:
-            with sigint_blocked():
+            with sigint_blocked(), _main_script_hidden():
                 worker.process.start()
             sender.close()
-            return self._collect(job, process, runs, worker, records)
+            return self._collect(job, process, runs, worker, records, seq=seq)
         finally:
             receiver.close()
             _stop(worker.process)
@@ -385,13 +502,16 @@ class Runner:
         runs: Sequence[int],
         worker: _Worker,
         records: list[RunRecord],
+        *,
+        seq: int | None = None,
     ) -> bool:
         limit = _STARTUP_S + self.settings.timeout_s
         done = 0  # counted runs received; the next one is runs[done]
 
         def fault(status: Status, error: str) -> bool:
             run = runs[done] if done < len(runs) else runs[-1] + 1
-            self._keep(records, job.record(status, run=run, process=process, error=error))
+            record = job.record(status, run=run, process=process, error=error, seq=seq)
+            self._keep(records, record)
             return False
 
         while True:
@@ -411,21 +531,37 @@ class Runner:
             limit = self.settings.timeout_s
             event = message["event"]
             if event == "run" and not message.get("warmup"):
+                retry = bool(message.get("retry"))
                 try:
-                    record = self._measured(job, process, runs[done], message["measurement"])
+                    measured = message["measurement"]
+                    record = self._measured(
+                        job, process, runs[done], measured, seq=seq, retry=retry
+                    )
                 except (IndexError, KeyError, SchemaError, TypeError) as exc:
                     return fault(Status.FAILED, f"the worker broke the protocol: {exc}")
-                self._keep(records, record)
-                done += 1
+                self._keep(records, record, planned=not retry)
+                done += 0 if retry else 1
             elif event == "failed":
                 phase = " (during warm-up)" if message.get("warmup") else ""
                 return fault(Status.FAILED, message["error"] + phase)
             elif event == "done":
                 return True
 
-    @staticmethod
-    def _measured(job: Job, process: int, run: int, measured: dict[str, Any]) -> RunRecord:
-        """An ``ok`` record from a worker's measurement, which may only fill measured fields."""
+    def _measured(
+        self,
+        job: Job,
+        process: int,
+        run: int,
+        measured: dict[str, Any],
+        *,
+        seq: int | None = None,
+        retry: bool = False,
+    ) -> RunRecord:
+        """An ``ok`` record from a worker's measurement, which may only fill measured fields.
+
+        The parent decides whether it counts: not when it is an attempt run again, nor,
+        unless the sweep keeps them, when it was disturbed.
+        """
         for name, value in measured.items():
             owned = name in _PARENT_FIELDS
             problem = f"{name!r} is not a measured field" if owned else field_problem(name, value)
@@ -434,7 +570,50 @@ class Runner:
         if problem := value_problem(measured):  # NaN would stop the store, not just the run
             raise SchemaError(problem)
         overhead_s = measured["wall_s"] - job.ideal_s
-        return job.record(Status.OK, run=run, process=process, overhead_s=overhead_s, **measured)
+        disturbed = bool(measured.get("disturbed"))
+        counted = not retry and (self.settings.keep_disturbed or not disturbed)
+        return job.record(
+            Status.OK,
+            run=run,
+            process=process,
+            overhead_s=overhead_s,
+            seq=seq,
+            counted=counted,
+            **measured,
+        )
+
+    def _next_seq(self) -> int | None:
+        if self._sweep is None:
+            return None
+        self._sweep.next_seq += 1
+        return self._sweep.next_seq - 1
+
+
+@contextmanager
+def _main_script_hidden() -> Iterator[None]:
+    """Start spawned workers without running the parent's main module in them again.
+
+    ``spawn`` runs the parent's ``__main__`` (by path for a script, by name for ``-m``) in
+    every fresh process before its target, to find what the target may need there. A
+    worker needs nothing from it (it loads its plugins by entry point), and for the
+    ``concbench`` console script it is the whole CLI: on this machine a worker started in
+    0.35 s without it and in 1.1 s with it, under load; a sweep starts one per process of
+    every job (docs/performance.md).
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved: dict[str, Any] = {
+        name: vars(main)[name] for name in ("__file__", "__spec__") if name in vars(main)
+    }
+    vars(main).pop("__file__", None)
+    vars(main)["__spec__"] = None
+    try:
+        yield
+    finally:
+        vars(main).pop("__spec__", None)
+        vars(main).update(saved)
 
 
 def _now() -> str:
@@ -465,3 +644,28 @@ def _death(exitcode: int | None) -> str:
             name = f"signal {-exitcode}"
         return f"worker process was killed by {name}"
     return f"worker process exited with code {exitcode} without reporting"
+
+
+@dataclass
+class _Sweep:
+    """What one call of :meth:`Runner.run` keeps while it runs."""
+
+    seed: int
+    rng: random.Random
+    next_seq: int = 0
+    first_seq: int = 0
+    canary: Canary = field(default_factory=Canary)
+    started_at: str = field(default_factory=_now)
+    calibrated_jobs: bool = False
+    """Whether a job with cpu steps ran: only then is the calibration checked again."""
+
+    def __post_init__(self) -> None:
+        self.first_seq = self.next_seq
+
+
+def _by_workload(jobs: list[Job]) -> list[list[Job]]:
+    """Jobs grouped by workload, groups and jobs in the order planned."""
+    groups: dict[tuple[str, str], list[Job]] = {}
+    for job in jobs:
+        groups.setdefault(job.workload_key, []).append(job)
+    return list(groups.values())

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..analysis.decompose import record_fields
 from ..model.backend import Backend
-from ..model.cpuwork import calibrate
+from ..model.cpuwork import adopt, calibrate, check
 from ..model.errors import PluginError
 from ..model.recorder import Recorder
 from ..model.trace import Trace
@@ -34,6 +34,7 @@ from .ioserver import ensure_open_files, open_files_needed
 from .isolation import check_leftovers, contain, exit_if_stuck, running
 from .protocol import send
 from .registry import BACKENDS_GROUP, SCENARIOS_GROUP, check_backend, check_scenario
+from .schedstat import Region, ThreadExits
 
 try:
     import resource
@@ -63,6 +64,12 @@ class WorkerRequest:
     """The latency server the runner started for this job, when the workload makes requests."""
     log_path: str = ""
     """Where the worker's stdout and stderr go; the parent reads its tail after a fault."""
+    calibration_rate: float | None = None
+    """The sweep's CPU rate; adopted, then checked quickly if the workload has cpu steps."""
+    helper_pids: tuple[int, ...] = ()
+    """Processes the runs depend on besides the worker's own children (the latency server)."""
+    retries_disturbed: int = 0
+    """How many times a disturbed counted run is run again, at once, in this process."""
 
 
 def worker_main(conn: Connection, request: WorkerRequest) -> None:
@@ -78,12 +85,13 @@ def _serve(conn: Connection, request: WorkerRequest) -> None:
     # BaseException too: a plugin's sys.exit() is a fault of that run, reported like any other
     try:
         backend, workload = _prepare(request)
+        common = _calibration(request, workload)
     except BaseException:
         send(conn, {"event": "failed", "run": 0, "error": _error_text()})
         return
     send(conn, {"event": "ready"})
     alive_before = running()
-    outcome = _runs(conn, backend, workload, request)
+    outcome = _runs(conn, backend, workload, request, common)
     try:
         backend.close()  # before the last message: the parent stops this process once it has it
         if type(backend).keeps_workers:
@@ -95,22 +103,46 @@ def _serve(conn: Connection, request: WorkerRequest) -> None:
 
 
 def _runs(
-    conn: Connection, backend: Backend, workload: Workload, request: WorkerRequest
+    conn: Connection,
+    backend: Backend,
+    workload: Workload,
+    request: WorkerRequest,
+    common: dict[str, Any],
 ) -> dict[str, Any] | None:
-    """Warm-ups, then counted runs, one message each; the failure message if one raised."""
+    """Warm-ups, then counted runs, one message each; the failure message if one raised.
+
+    A counted run that comes out disturbed is sent with ``retry`` set and run again at
+    once, up to ``retries_disturbed`` times: the replacement shares the process, the unit
+    of replication, and the parent stores every attempt.
+    """
     traces = TraceStore(request.traces_path) if request.traces_path else None
+    helpers = request.helper_pids
     short = _warmup_copy(workload) if request.warmup else workload
-    for index in range(request.warmup + request.repeat):
-        warmup = index < request.warmup
-        run = index - request.warmup
+    for index in range(request.warmup):
         try:
-            measurement, trace = measure(backend, short if warmup else workload)
+            measurement, _ = measure(backend, short, helpers)
         except BaseException:
-            return {"event": "failed", "run": max(run, 0), "warmup": warmup, "error": _error_text()}
-        if not warmup:
-            measurement["id"] = uuid.uuid4().hex
+            return {"event": "failed", "run": 0, "warmup": True, "error": _error_text()}
+        send(
+            conn,
+            {
+                "event": "run",
+                "run": index - request.warmup,
+                "warmup": True,
+                "measurement": measurement,
+            },
+        )
+    for run in range(request.repeat):
+        attempt = 0
+        while True:
+            try:
+                measurement, trace = measure(backend, workload, helpers)
+            except BaseException:
+                return {"event": "failed", "run": run, "warmup": False, "error": _error_text()}
+            retry = bool(measurement.get("disturbed")) and attempt < request.retries_disturbed
+            measurement |= common | {"id": uuid.uuid4().hex, "attempt": attempt}
             keep = run < request.keep_traces and len(workload.tasks) <= MAX_STORED_TASKS
-            if traces is not None and keep:
+            if traces is not None and keep and not retry:
                 # traces are large: they go straight to their file, never through the pipe
                 try:
                     traces.append(StoredTrace.capture(measurement["id"], trace, workload))
@@ -118,7 +150,11 @@ def _runs(
                     error = f"cannot keep the run's trace: {exc}"
                     return {"event": "failed", "run": run, "warmup": False, "error": error}
                 measurement["trace_stored"] = True
-        send(conn, {"event": "run", "run": run, "warmup": warmup, "measurement": measurement})
+            message = {"event": "run", "run": run, "warmup": False, "measurement": measurement}
+            send(conn, message | ({"retry": True} if retry else {}))
+            if not retry:
+                break
+            attempt += 1
     return None
 
 
@@ -138,6 +174,14 @@ def _warmup_copy(workload: Workload) -> Workload:
         return workload
 
 
+def _calibration(request: WorkerRequest, workload: Workload) -> dict[str, Any]:
+    """With the sweep's rate and cpu steps, this process's quick own check of it: every
+    run carries the result, and analysis flags those beyond ``CHECK_TOLERANCE``."""
+    if request.calibration_rate is None or StepKind.CPU not in workload.kinds:
+        return {}
+    return {"calibration_drift": check(request.calibration_rate)}
+
+
 def _prepare(request: WorkerRequest) -> tuple[Backend, Workload]:
     scenario = EntryPoint(request.scenario, request.scenario_ref, SCENARIOS_GROUP).load()
     backend_cls = EntryPoint(request.backend, request.backend_ref, BACKENDS_GROUP).load()
@@ -148,8 +192,11 @@ def _prepare(request: WorkerRequest) -> tuple[Backend, Workload]:
         if problem:
             raise PluginError(problem)
     workload: Workload = scenario.workload(request.params)
-    if StepKind.CPU in workload.kinds:
-        calibrate()  # once per worker, before any timed run
+    ThreadExits.install()
+    if request.calibration_rate is not None:
+        adopt(request.calibration_rate)  # before the backend: its pool processes inherit it
+    elif StepKind.CPU in workload.kinds:
+        calibrate()  # a worker outside a sweep: its own rate, before any timed run
     if StepKind.IO in workload.kinds:
         ensure_open_files(open_files_needed(workload.io_connections))
         workload = dataclasses.replace(workload, io_address=request.io_address)
@@ -158,8 +205,14 @@ def _prepare(request: WorkerRequest) -> tuple[Backend, Workload]:
     return backend, workload
 
 
-def measure(backend: Backend, workload: Workload) -> tuple[dict[str, Any], Trace]:
-    """Run ``workload`` once on ``backend``; return what the run record keeps, and the trace."""
+def measure(
+    backend: Backend, workload: Workload, helpers: tuple[int, ...] = ()
+) -> tuple[dict[str, Any], Trace]:
+    """Run ``workload`` once on ``backend``; return what the run record keeps, and the trace.
+
+    ``helpers`` are processes besides the worker's descendants whose run-queue wait
+    counts (the latency server).
+    """
     recorder = Recorder(workload)
     started_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
     alive_before = running()
@@ -168,6 +221,8 @@ def measure(backend: Backend, workload: Workload) -> tuple[dict[str, Any], Trace
     # run's garbage collections cost what the workload's own objects cost.
     gc.collect()
     gc.freeze()
+    region = Region(helpers=helpers)
+    region.begin()
     usage_before = _usage()
     cpu_before = time.process_time()
     try:
@@ -175,6 +230,7 @@ def measure(backend: Backend, workload: Workload) -> tuple[dict[str, Any], Trace
     finally:
         cpu_s = time.process_time() - cpu_before
         usage_after = _usage()
+        region.end()
         gc.unfreeze()
     trace = recorder.trace()
     trace.check(workload)
@@ -193,6 +249,7 @@ def measure(backend: Backend, workload: Workload) -> tuple[dict[str, Any], Trace
         "peak_rss_kib": usage_after[2],
         "figures": trace.figures,
         **trace.summary(),
+        **region.figures(),
     }, trace
 
 

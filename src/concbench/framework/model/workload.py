@@ -99,7 +99,7 @@ def block(seconds: float) -> Step:
 
 
 def cpu(seconds: float) -> Step:
-    """Pure-Python work that takes ``seconds`` alone on this machine (calibrated per worker)."""
+    """Pure-Python work that takes ``seconds`` alone on this machine (calibrated per sweep)."""
     return Step(StepKind.CPU, float(seconds))
 
 

@@ -166,17 +166,18 @@ def _unreplaced_disturbed(records: Sequence[RunRecord]) -> int:
     """Disturbed runs with no undisturbed run in the same slot (environment, process, run):
     a disturbed run that was run again clean leaves the statistics whole; one that was not
     leaves them short, or in them with ``--keep-disturbed``."""
-    clean = {(r.env, r.process, r.run) for r in records if not is_disturbed(r)}
-    return sum(is_disturbed(r) and (r.env, r.process, r.run) not in clean for r in records)
+    clean = {(r.env, r.seq, r.process, r.run) for r in records if not is_disturbed(r)}
+    return sum(is_disturbed(r) and (r.env, r.seq, r.process, r.run) not in clean for r in records)
 
 
 def _cpu_rate(records: Sequence[RunRecord], envs: Mapping[str, Mapping[str, Any]]) -> float | None:
     """The CPU rate (calibrated iterations per second) the side's runs used, from the records
     or their environment; None when the side kept none (no cpu step, or an older store)."""
     for record in records:
-        rate = getattr(record, "cpu_rate", None)
-        if rate is None:
-            rate = envs.get(record.env, {}).get("cpu_rate")
+        rate: Any = record.calibration_rate
+        if rate is None:  # the environment of the sweep keeps {"rate": ..., "source": ...}
+            calibration = envs.get(record.env, {}).get("calibration")
+            rate = calibration.get("rate") if isinstance(calibration, Mapping) else None
         if isinstance(rate, (int, float)) and not isinstance(rate, bool) and rate > 0:
             return float(rate)
     return None

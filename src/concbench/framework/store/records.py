@@ -96,6 +96,28 @@ class RunRecord:
     """Steps in the tasks, main excluded (as ``tasks`` excludes main); absent in old stores."""
     note: str = ""
     figures: Mapping[str, float] = field(default_factory=dict)
+    # reproducibility (docs/reproducibility.md); absent in older stores, hence the defaults
+    runqueue_wait_s: float | None = None
+    """Time the worker's threads waited, runnable, for a CPU during the run (Linux)."""
+    helper_runqueue_wait_s: float | None = None
+    """The same for the processes the run depends on (latency server, pool, dask workers)."""
+    others_cpu_s: float | None = None
+    """CPU time other programs on the machine used during the run."""
+    others_wait_s: float | None = None
+    """The part of the wait attributed to other programs, by their share of the CPU time."""
+    disturbed: bool = False
+    """Another program made the run wait beyond the threshold; not counted by default."""
+    counted: bool = True
+    """Whether the run enters the statistics: not when disturbed (unless the sweep kept
+    disturbed runs) or replaced by a later attempt of the same run."""
+    attempt: int = 0
+    """0 for a run's first attempt; n for its n-th re-run after disturbed attempts."""
+    seq: int | None = None
+    """Order of the run's worker process in its sweep (processes are interleaved in time)."""
+    calibration_rate: float | None = None
+    """The sweep's CPU rate (iterations/s) every ``cpu`` step of the run was sized by."""
+    calibration_drift: float | None = None
+    """The worker's own quick rate check over the sweep's rate, minus 1."""
     schema: int = SCHEMA
 
     def __post_init__(self) -> None:

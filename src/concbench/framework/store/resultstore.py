@@ -14,6 +14,7 @@ store for the whole of one resume, with a lock of its own that appenders never t
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -92,7 +93,8 @@ def append_line(path: Path, text: str) -> None:
                 while written < len(line):  # only a full disk writes short; the next says so
                     written += os.write(fd, line[written:])
             except OSError:
-                os.ftruncate(fd, end)  # no fragment of this line: the file stays as it was
+                with contextlib.suppress(OSError):  # a device (/dev/full) cannot be cut
+                    os.ftruncate(fd, end)  # no fragment of this line: the file stays as it was
                 raise
     except OSError as exc:
         raise StoreError(
@@ -195,6 +197,7 @@ def _drop_truncated_tail(path: Path) -> None:
 SIDE_FILES = {
     "env": "the environments its runs were measured in",
     "traces": "the full traces of its first runs",
+    "sweep": "the calibration, order and canary timings of its sweeps",
 }
 """The files kept beside a result store ``X.jsonl``, as ``X.<kind>.jsonl``."""
 

@@ -1,0 +1,80 @@
+"""How much the machine drifted during a sweep, from its canary and its calibration.
+
+The canary (framework/measure/canary.py) is the same small work timed at intervals
+through a sweep; its spread is the machine's own drift over that time, which no
+difference between backends smaller than it can be told from. The calibration, measured
+before the first job and again after the last, says the same for CPU speed alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["CANARIES", "Drift", "drift_of", "sweep_notes"]
+
+CANARIES = {"spin_s": "cpu loop", "fanout_s": "asyncio fan-out"}
+"""The canary's timings, by the name the note gives them."""
+
+
+@dataclass(frozen=True)
+class Drift:
+    """Spread of each canary timing over one sweep: (slowest - fastest) / fastest."""
+
+    samples: int
+    duration_s: float
+    spreads: Mapping[str, float]
+    calibration_change: float | None = None
+    """The CPU rate after the last job over the rate before the first, minus 1."""
+
+    @property
+    def largest(self) -> float:
+        return max(self.spreads.values(), default=0.0)
+
+    def note(self, noise: float | None = None) -> str:
+        """``the machine drifted 7% during the sweep (canary: ...)``."""
+        parts = [
+            f"{CANARIES.get(name, name)} {spread:.0%}" for name, spread in self.spreads.items()
+        ]
+        line = (
+            f"the machine drifted {self.largest:.0%} during the sweep (canary, "
+            f"{self.samples} samples over {self.duration_s:.0f} s: {', '.join(parts)})"
+        )
+        if self.calibration_change is not None:
+            line += f"; CPU rate after the last job {self.calibration_change:+.0%}"
+        if noise is not None and self.largest > noise:
+            line += f"; beyond the noise threshold of {noise:.0%}: differences below it are drift"
+        return line
+
+
+def drift_of(sweep: Mapping[str, Any]) -> Drift | None:
+    """The drift a sweep log line records; None with fewer than two canary samples."""
+    samples = [s for s in sweep.get("canary") or () if isinstance(s, Mapping)]
+    if len(samples) < 2:
+        return None
+    spreads = {}
+    for name in CANARIES:
+        values = [s[name] for s in samples if _positive(s.get(name))]
+        if len(values) >= 2:
+            spreads[name] = (max(values) - min(values)) / min(values)
+    if not spreads:
+        return None
+    times = [s["at_s"] for s in samples if isinstance(s.get("at_s"), (int, float))]
+    calibration = sweep.get("calibration")
+    change = calibration.get("change") if isinstance(calibration, Mapping) else None
+    return Drift(
+        samples=len(samples),
+        duration_s=max(times, default=0.0) - min(times, default=0.0),
+        spreads=spreads,
+        calibration_change=change if isinstance(change, (int, float)) else None,
+    )
+
+
+def sweep_notes(sweeps: Iterable[Mapping[str, Any]], noise: float | None = None) -> list[str]:
+    """One drift line per sweep that measured one."""
+    return [drift.note(noise) for sweep in sweeps if (drift := drift_of(sweep)) is not None]
+
+
+def _positive(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0

@@ -1,0 +1,118 @@
+"""Disturbed runs: shown and noted, left out of the statistics, replaced attempts never used."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from concbench.framework.analysis.disturbance import disturbance_notes, replaced, used_runs
+from concbench.framework.analysis.drift import drift_of, sweep_notes
+from concbench.framework.analysis.summary import group_records
+from concbench.framework.store.records import RunRecord, Status
+
+
+def record(wall_s: float, run: int = 0, **fields: Any) -> RunRecord:
+    defaults: dict[str, Any] = {"seq": 0, "process": 0, "env": "e1"}
+    return RunRecord(
+        scenario="cpu",
+        params={"tasks": 2},
+        backend="asyncio",
+        status=Status.OK,
+        tasks=2,
+        serial_s=0.5,
+        ideal_s=0.5,
+        python="3.11.7",
+        wall_s=wall_s,
+        run=run,
+        **(defaults | fields),
+    )
+
+
+def test_disturbed_runs_are_left_out_of_the_median_and_noted() -> None:
+    records = [
+        record(0.50, 0),
+        record(0.52, 1),
+        record(0.90, 2, disturbed=True, counted=False),
+    ]
+    [group] = group_records(records)
+    [row] = group.rows
+    assert row.wall is not None
+    assert row.wall.n == 2
+    assert row.wall.maximum == 0.52
+    assert "1 of 3 runs disturbed (not counted)" in row.note
+    assert len(row.records) == 3  # still shown
+
+
+def test_kept_disturbed_runs_count() -> None:
+    records = [record(0.50, 0), record(0.90, 1, disturbed=True, counted=True)]
+    [row] = group_records(records)[0].rows
+    assert row.wall is not None
+    assert row.wall.n == 2
+    assert "1 of 2 runs disturbed (counted, as asked)" in row.note
+
+
+def test_a_replaced_attempt_is_never_used_and_the_notes_count_it() -> None:
+    first = record(0.90, 0, disturbed=True, counted=False, attempt=0)
+    second = record(0.51, 0, attempt=1)
+    records = [first, second, record(0.50, 1)]
+    assert replaced(records) == {0}
+    assert used_runs(records) == [second, records[2]]
+    assert disturbance_notes(records) == ["1 disturbed runs replaced by a re-run"]
+
+
+def test_when_every_run_is_disturbed_the_standing_ones_give_figures_and_say_so() -> None:
+    records = [
+        record(0.90, 0, disturbed=True, counted=False, attempt=0),
+        record(0.80, 0, disturbed=True, counted=False, attempt=1),
+        record(0.85, 1, disturbed=True, counted=False),
+    ]
+    assert used_runs(records) == records[1:]
+    [row] = group_records(records)[0].rows
+    assert row.wall is not None
+    assert row.wall.n == 2
+    assert "all 2 runs disturbed by other programs: figures unreliable" in row.note
+
+
+def test_older_records_are_never_taken_for_replaced_attempts() -> None:
+    """Stores from before re-runs have no seq: two sweeps appended to one store repeat
+    (process, run) and both count."""
+    records = [record(0.5, 0, seq=None, env=""), record(0.6, 0, seq=None, env="")]
+    assert replaced(records) == set()
+    assert used_runs(records) == records
+    assert disturbance_notes(records) == []
+
+
+def test_a_worker_whose_check_disagrees_is_noted() -> None:
+    records = [
+        record(0.5, 0, calibration_drift=0.02),
+        record(0.5, 0, seq=1, calibration_drift=-0.3),
+    ]
+    assert disturbance_notes(records) == [
+        "1 worker(s) measured a CPU rate more than 10% off the sweep's calibration"
+    ]
+
+
+def test_the_canary_spread_is_the_drift_line() -> None:
+    sweep = {
+        "canary": [
+            {"at_s": 0.0, "spin_s": 0.010, "fanout_s": 0.005},
+            {"at_s": 30.0, "spin_s": 0.011, "fanout_s": 0.0052},
+            {"at_s": 60.0, "spin_s": 0.0105, "fanout_s": 0.0050},
+        ],
+        "calibration": {"rate": 1e7, "change": -0.03},
+    }
+    drift = drift_of(sweep)
+    assert drift is not None
+    assert abs(drift.spreads["spin_s"] - 0.10) < 1e-9
+    assert abs(drift.spreads["fanout_s"] - 0.04) < 1e-9
+    assert drift.duration_s == 60.0
+    [line] = sweep_notes([sweep])
+    assert line.startswith("the machine drifted 10% during the sweep (canary, 3 samples over 60 s")
+    assert "CPU rate after the last job -3%" in line
+    assert "beyond the noise threshold of 5%" in drift.note(noise=0.05)
+    assert "noise threshold" not in drift.note(noise=0.2)
+
+
+def test_a_sweep_with_too_few_canary_samples_gives_no_line() -> None:
+    assert drift_of({"canary": [{"at_s": 0, "spin_s": 0.01, "fanout_s": 0.01}]}) is None
+    assert drift_of({}) is None
+    assert sweep_notes([{"canary": "garbage"}]) == []
