@@ -11,6 +11,17 @@ from .model.cpuwork import adopt, burn, calibrate
 from .model.params import Param, ParameterError
 from .model.recorder import Recorder
 from .model.scenario import Scenario
+from .model.skeleton import (
+    BlockingPrimitives,
+    CoroutinePrimitives,
+    GatherGroup,
+    Lanes,
+    blocking_lanes,
+    coroutine_lanes,
+    coroutine_run,
+    run_blocking,
+    run_coroutines,
+)
 from .model.trace import ContractError, Trace
 from .model.wire import REPLY, check_reply, encode_request
 from .model.workload import (
@@ -34,8 +45,12 @@ __all__ = [
     "REPLY",
     "SCHEMA",
     "Backend",
+    "BlockingPrimitives",
     "Channel",
     "ContractError",
+    "CoroutinePrimitives",
+    "GatherGroup",
+    "Lanes",
     "ModelError",
     "Param",
     "ParameterError",
@@ -50,14 +65,19 @@ __all__ = [
     "Workload",
     "adopt",
     "block",
+    "blocking_lanes",
     "burn",
     "calibrate",
     "check_reply",
     "checkpoint",
+    "coroutine_lanes",
+    "coroutine_run",
     "cpu",
     "encode_request",
     "get",
     "io",
     "put",
+    "run_blocking",
+    "run_coroutines",
     "sleep",
 ]
