@@ -28,13 +28,18 @@ run, loop set-up included, as the worker's ``cpu_s``): the sleep costs none, so 
 per-task work alone, and other processes on a loaded machine disturb it far less than
 they disturb wall time. Both are stored in the JSON.
 
+``--general`` sends concbench's run down the general routine, which every workload takes
+that is not a plain fan-out or empty tasks (the step loop and its dispatch), instead of
+the routine with nothing to decide that the fan-out takes.
+
 ``--baseline-src DIR`` adds a fourth kind: the concbench program again, with ``DIR`` (the
 ``src`` of another checkout, e.g. from ``git archive``) first on the path, to compare two
 versions of the harness in one session, alternating with the others.
 
     python benchmarks/harness_cost.py [--scenario fanout|spawn] [--tasks 10000]
         [--thread-tasks 2000] [--seconds 0.1] [--rounds 15] [--freeze-gc]
-        [--backend NAME ...] [--clock wall|cpu] [--baseline-src DIR] [--json FILE]
+        [--backend NAME ...] [--clock wall|cpu] [--general] [--baseline-src DIR]
+        [--json FILE]
 """
 
 from __future__ import annotations
@@ -190,6 +195,9 @@ registry = default_registry()
 scenario = sys.argv[5]
 params = {"tasks": tasks, "seconds": seconds} if scenario == "fanout" else {"tasks": tasks}
 workload = registry.scenario(scenario).workload(params)
+if sys.argv[6] == "1":  # cached properties: caching "no" sends the run down the general path
+    workload.__dict__["single_sleeps"] = None
+    workload.__dict__["only_empty_tasks"] = False
 backend_cls = registry.backend(name)
 backend_cls.prepare_process()  # gevent's patching, as the runner does in a fresh worker
 backend = backend_cls()
@@ -247,12 +255,20 @@ def main(argv: list[str] | None = None) -> int:
         help="compare wall time minus the ideal (the default), or the run's CPU time (less "
         "disturbed by other processes on a loaded machine)",
     )
+    parser.add_argument(
+        "--general",
+        action="store_true",
+        help="run concbench's general routine, which every workload takes that is not a plain "
+        "fan-out or empty tasks, instead of the plain one the fan-out takes",
+    )
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
+    general = int(args.general)
     seconds = args.seconds if args.scenario == "fanout" else 0.0  # the ideal, and the sleep
     described = f" seconds={seconds}" if args.scenario == "fanout" else ""
     print(
-        f"{args.scenario}{described}: {args.rounds} alternating samples of each kind, one "
+        f"{args.scenario}{described}{' (general routine)' if args.general else ''}: "
+        f"{args.rounds} alternating samples of each kind, one "
         f"fresh process per sample; python {sys.version.split()[0]}; hand-written and floor "
         f"{'with' if args.freeze_gc else 'without'} gc.freeze(); {args.clock} time; load average "
         f"{' '.join(f'{load:.2f}' for load in os.getloadavg())} at the start"
@@ -277,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         cpu: dict[str, list[float]] = {kind: [] for kind in kinds}
         for _ in range(args.rounds):
             for kind, (code, path) in kinds.items():  # alternate: drift hits every kind alike
-                argv_ = (tasks, seconds, name, int(args.freeze_gc), args.scenario)
+                argv_ = (tasks, seconds, name, int(args.freeze_gc), args.scenario, general)
                 wall, cpu_s = sample(code, *argv_, path=path)
                 samples[kind].append(wall - seconds)
                 cpu[kind].append(cpu_s)

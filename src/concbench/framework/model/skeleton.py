@@ -274,24 +274,57 @@ def _pick(
     return general, workload.tasks
 
 
-def _shared(
-    primitives: CoroutinePrimitives | BlockingPrimitives[Any],
-    workload: Workload,
-    *,
-    events: bool = True,
-    limit: bool = True,
-) -> tuple[Address, dict[str, Callable[[], Any]], dict[str, Callable[[], Any]], list[Any], Any]:
-    """What every routine of one run shares, made before the run begins: the latency
-    server's address, each channel's put and get, an event per task when tasks wait for
-    others, and the limiter when there is a limit."""
-    address = workload.io_target() if _IO in workload.kinds else _NOWHERE
-    puts, gets = {}, {}
-    for channel in workload.channels:
-        puts[channel.name], gets[channel.name] = primitives.channel(channel.capacity)
-    events = events and workload.has_dependencies
-    ended = [primitives.event() for _ in workload.tasks] if events else []
-    slots = primitives.limiter(workload.limit) if limit and workload.limit else None
-    return address, puts, gets, ended, slots
+class _Parts:
+    """What a run's general routine uses beyond its hot path (a sleep and the stamps).
+
+    Every name a routine uses is a slot in the frame of every task suspended in it, and
+    the garbage collector walks each slot of each frame on every collection, so with ten
+    thousand tasks alive a name costs measurably (docs/performance.md): the routine keeps
+    the hot names in closure cells and reaches everything else through this one object.
+    """
+
+    __slots__ = (
+        "address",
+        "block",
+        "checkpoint",
+        "cpu",
+        "ended",
+        "errors",
+        "gets",
+        "on_end",
+        "puts",
+        "request",
+        "slots",
+    )
+
+    def __init__(
+        self,
+        primitives: CoroutinePrimitives | BlockingPrimitives[Any],
+        workload: Workload,
+        *,
+        events: bool = True,
+        limit: bool = True,
+        on_end: Callable[[int], object] | None = None,
+    ) -> None:
+        self.block: Callable[[float], object] = primitives.block
+        self.cpu: Callable[[float], object] = primitives.cpu
+        self.checkpoint: Callable[[], Any] = primitives.checkpoint  # awaitable, or blocking
+        self.request: Callable[[Address, float], Any] = primitives.request
+        self.address = workload.io_target() if _IO in workload.kinds else _NOWHERE
+        self.puts: dict[str, Callable[[], Any]] = {}
+        self.gets: dict[str, Callable[[], Any]] = {}
+        for channel in workload.channels:
+            self.puts[channel.name], self.gets[channel.name] = primitives.channel(channel.capacity)
+        events = events and workload.has_dependencies
+        self.ended: list[Any] = [primitives.event() for _ in workload.tasks] if events else []
+        self.slots: Any = primitives.limiter(workload.limit) if limit and workload.limit else None
+        self.on_end = on_end
+        self.errors: list[BaseException] = []
+
+    @property
+    def gated(self) -> bool:
+        """Whether a task may have to wait before it starts (for a dependency, for a slot)."""
+        return bool(self.ended) or self.slots is not None
 
 
 def coroutine_lanes(
@@ -299,21 +332,18 @@ def coroutine_lanes(
 ) -> Lanes[Coroutine[Any, Any, None]]:
     """The coroutines of one run; channels, events and the limiter are made here, so call
     it inside the running scheduler, before ``recorder.begin()``."""
-    sleep, checkpoint, request = primitives.sleep, primitives.checkpoint, primitives.request
-    block, cpu = primitives.block, primitives.cpu
-    address, puts, gets, ended, slots = _shared(primitives, workload)
-    gated = bool(ended) or slots is not None
+    sleep, parts = primitives.sleep, _Parts(primitives, workload)
+    gated = parts.gated
     start_at, stamps, offsets = recorder.start_at, recorder.step_end_at, recorder.step_offsets
     clock, main_lane = recorder.clock, recorder.main_lane
 
     async def lane(index: int, task: Task) -> None:  # noqa: PLR0912 - one flat frame per task
         """Task ``index``, or main for ``main_lane`` (which takes no slot and ends nothing)."""
-        held = gated and slots is not None and index != main_lane
         if gated:
             for dep in task.after:
-                await ended[dep].wait()
-            if held:
-                await slots.acquire()
+                await parts.ended[dep].wait()
+            if parts.slots is not None and index != main_lane:
+                await parts.slots.acquire()
         try:
             slot = offsets[index]
             if index != main_lane:
@@ -323,27 +353,28 @@ def coroutine_lanes(
                 if kind is _SLEEP:
                     await sleep(step.seconds)
                 elif kind is _BLOCK:
-                    block(step.seconds)  # deliberately blocks the scheduler: the pitfall measured
+                    parts.block(step.seconds)  # deliberately blocks the scheduler: the pitfall
                 elif kind is _CPU:
-                    cpu(step.seconds)
+                    parts.cpu(step.seconds)
                 elif kind is _CHECKPOINT:
                     for _ in range(step.count):
-                        await checkpoint()
+                        await parts.checkpoint()
                 elif kind is _IO:
-                    await request(address, step.seconds)
+                    await parts.request(parts.address, step.seconds)
                 elif kind is _PUT:
-                    await puts[step.channel]()
+                    await parts.puts[step.channel]()
                 elif kind is _GET:
-                    await gets[step.channel]()
+                    await parts.gets[step.channel]()
                 else:
                     raise NotImplementedError(kind)
                 stamps[slot] = clock()
                 slot += 1
         finally:
-            if held:
-                slots.release()
-            if ended and index != main_lane:
-                ended[index].set()
+            if gated and index != main_lane:
+                if parts.slots is not None:
+                    parts.slots.release()
+                if parts.ended:
+                    parts.ended[index].set()
 
     routine, args = _pick(workload, lane, *_coroutine_plain(sleep, recorder))
     main = Task(workload.main)
@@ -415,24 +446,20 @@ def blocking_lanes(  # noqa: PLR0915 - its routine is one flat function, on purp
     (a dispatcher that submits a task only when it may run). ``on_end(index)``, when
     given, is called as each task ends, instead of setting an event per task.
     """
-    sleep, checkpoint, request = primitives.sleep, primitives.checkpoint, primitives.request
-    block, cpu = primitives.block, primitives.cpu
-    shared = _shared(primitives, workload, events=gate and on_end is None, limit=gate)
-    address, puts, gets, ended, slots = shared
-    gated = bool(ended) or slots is not None
+    sleep = primitives.sleep
+    parts = _Parts(primitives, workload, events=gate and on_end is None, limit=gate, on_end=on_end)
+    gated, ends = parts.gated, parts.gated or on_end is not None
     start_at, stamps, offsets = recorder.start_at, recorder.step_end_at, recorder.step_offsets
     clock, main_lane = recorder.clock, recorder.main_lane
-    errors: list[BaseException] = []
 
     def lane(index: int, task: Task) -> None:  # noqa: PLR0912 - one flat frame per task
         """Task ``index``, or main for ``main_lane`` (which takes no slot and ends nothing)."""
-        held = gated and slots is not None and index != main_lane
         try:
             if gated:
                 for dep in task.after:
-                    ended[dep].wait()
-                if held:
-                    slots.acquire()
+                    parts.ended[dep].wait()
+                if parts.slots is not None and index != main_lane:
+                    parts.slots.acquire()
             try:
                 slot = offsets[index]
                 if index != main_lane:
@@ -442,39 +469,39 @@ def blocking_lanes(  # noqa: PLR0915 - its routine is one flat function, on purp
                     if kind is _SLEEP:
                         sleep(step.seconds)
                     elif kind is _BLOCK:
-                        block(step.seconds)
+                        parts.block(step.seconds)
                     elif kind is _CPU:
-                        cpu(step.seconds)
+                        parts.cpu(step.seconds)
                     elif kind is _CHECKPOINT:
                         for _ in range(step.count):
-                            checkpoint()
+                            parts.checkpoint()
                     elif kind is _IO:
-                        request(address, step.seconds)
+                        parts.request(parts.address, step.seconds)
                     elif kind is _PUT:
-                        puts[step.channel]()
+                        parts.puts[step.channel]()
                     elif kind is _GET:
-                        gets[step.channel]()
+                        parts.gets[step.channel]()
                     else:
                         raise NotImplementedError(kind)
                     stamps[slot] = clock()
                     slot += 1
             finally:
-                if held:
-                    slots.release()
+                if gated and parts.slots is not None and index != main_lane:
+                    parts.slots.release()
         except BaseException as exc:
             if index == main_lane:
                 raise
-            errors.append(exc)  # re-raised by the spawning routine after the join
+            parts.errors.append(exc)  # re-raised by the spawning routine after the join
         finally:
-            if index != main_lane:
-                if ended:
-                    ended[index].set()
-                elif on_end is not None:
-                    on_end(index)
+            if ends and index != main_lane:
+                if parts.ended:
+                    parts.ended[index].set()
+                elif parts.on_end is not None:
+                    parts.on_end(index)
 
-    routine, args = _pick(workload, lane, *_blocking_plain(sleep, recorder, errors))
+    routine, args = _pick(workload, lane, *_blocking_plain(sleep, recorder, parts.errors))
     main = Task(workload.main)
-    return Lanes(routine, args, lambda: lane(main_lane, main), errors)
+    return Lanes(routine, args, lambda: lane(main_lane, main), parts.errors)
 
 
 def _blocking_plain(
@@ -529,12 +556,8 @@ def _when_ready(
     """Begin the run, spawning each task once its dependencies have ended (from the
     routine that ended the last of them); the event is set once every task has ended, or
     one has failed."""
-    tasks, spawn, spawn_at, clock = (
-        workload.tasks,
-        primitives.spawn,
-        recorder.spawn_at,
-        recorder.clock,
-    )
+    tasks, spawn = workload.tasks, primitives.spawn
+    spawn_at, clock = recorder.spawn_at, recorder.clock
     waiting = [len(set(task.after)) for task in tasks]
     dependents: dict[int, list[int]] = {}
     for index, task in enumerate(tasks):
