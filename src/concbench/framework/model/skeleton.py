@@ -15,12 +15,13 @@ are awaited (asyncio, uvloop, trio, anyio), and blocking routines, whose waits b
 thread or greenlet (threads, a thread pool, gevent, a task in a pool process). They mirror
 each other line for line.
 
-Each routine is one flat function with the run's state in closure cells, because a task
-costs only microseconds on a coroutine scheduler, and every extra frame, call or argument
-per task would be charged to the backend as overhead (docs/performance.md measures what
-is left). Two workload shapes cost the least per task, so there the harness weighs most,
-and they run through routines with nothing to decide: a plain fan-out
-(:attr:`Workload.single_sleeps`) and empty tasks (:attr:`Workload.only_empty_tasks`).
+Each routine is one flat function, with the hot state in closure cells and the rest in one
+object, because a task costs only microseconds on a coroutine scheduler, and every extra
+frame, call, argument, or name in a suspended task's frame would be charged to the
+backend as overhead (docs/performance.md measures what is left). Two workload shapes
+cost the least per task, so there the harness weighs most, and they run through routines
+with nothing to decide: a plain fan-out (:attr:`Workload.single_sleeps`) and empty tasks
+(:attr:`Workload.only_empty_tasks`).
 Every routine takes the same stamps at the same points.
 """
 
@@ -108,7 +109,7 @@ class CoroutinePrimitives:
     """What a coroutine scheduler supplies; :func:`run_coroutines` writes the rest once.
 
     Give the library's own callables where they fit (``sleep=trio.sleep``,
-    ``event=trio.Event``): the skeleton reads each one once per run into a local, so a
+    ``event=trio.Event``): the skeleton reads each one once per run, so a
     primitive that is a library function costs nothing over calling that function by hand,
     while a wrapper written in Python costs a frame per call.
     """
