@@ -29,7 +29,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from concbench.backends import asyncio_backend
-from concbench.framework import Recorder, Task, Workload, sleep
+from concbench.framework import Recorder, Task, Workload, coroutine_run, sleep
 
 Variant = Callable[[], Coroutine[Any, Any, float]]
 
@@ -66,10 +66,12 @@ def variants(tasks: int, seconds: float) -> dict[str, Variant]:
     # general path, as any workload that is not a plain fan-out goes
     general_workload.__dict__["single_sleeps"] = None
 
+    primitives = asyncio_backend.primitives(asyncio.new_event_loop)  # its run() is not used
+
     def concbench(workload: Workload) -> Variant:
         async def run() -> float:
             recorder = Recorder(workload)
-            await asyncio_backend._main(workload, recorder)  # the unit measured
+            await coroutine_run(primitives, workload, recorder)  # the unit measured
             trace = recorder.trace()
             trace.check(workload)
             return trace.wall_s

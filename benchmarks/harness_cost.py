@@ -1,12 +1,17 @@
-"""The harness's own cost: concbench's reported fan-out overhead against a hand-written one.
+"""The harness's own cost on every in-process backend, against the same program by hand.
 
 Each sample is a fresh interpreter (as concbench's own workers are) that runs one warm-up
-and one timed fan-out: either written by hand (``tasks`` tasks that each await a sleep of
-``seconds``, gathered) and timed with ``perf_counter`` inside the running loop, or run
-through concbench's backend and recorder exactly as a worker measures it. Samples of the
-two kinds alternate, so machine noise hits both alike. The report gives the median
-overhead (wall - ideal) of each and their ratio; the target (docs/performance.md) is
-reported / hand-written <= 1.05.
+and one timed fan-out: written by hand (``tasks`` tasks that each sleep ``seconds``, spawned
+and joined with the backend's own calls, timed with ``perf_counter`` around the spawn and
+the join, inside the running loop), or run through concbench's backend and recorder
+exactly as a worker measures it. Samples of the kinds alternate, so machine noise hits
+every kind alike. The report gives the median overhead (wall - ideal) of each and their
+ratio; the target (docs/performance.md) is reported / hand-written <= 1.05.
+
+The backends: asyncio, uvloop, trio, anyio (on asyncio), threads (a thread per task) and
+gevent (greenlets on a monkey-patched standard library; the hand-written program patches
+too). The pools (processes, dask) pay milliseconds per task for their own reasons and are
+left out.
 
 concbench's worker runs ``gc.collect()`` then ``gc.freeze()`` before each run, so that the
 collector does not walk the harness's own objects inside it. The hand-written programs do
@@ -18,137 +23,168 @@ for and nothing else: a ``perf_counter`` stamp at each spawn, at each task's sta
 its end, stored into preallocated arrays. floor / hand-written is what recording that trace
 costs in Python at all; reported / floor is what concbench adds on top.
 
-    python benchmarks/harness_cost.py [--scenario fanout|spawn] [--tasks 10000] [--seconds 0.1]
-                                      [--rounds 15] [--freeze-gc] [--json FILE]
+``--clock cpu`` compares the CPU time of the timed run instead (process time around the
+run, loop set-up included, as the worker's ``cpu_s``): the sleep costs none, so it is the
+per-task work alone, and other processes on a loaded machine disturb it far less than
+they disturb wall time. Both are stored in the JSON.
+
+``--general`` sends concbench's run down the general routine, which every workload takes
+that is not a plain fan-out or empty tasks (the step loop and its dispatch), instead of
+the routine with nothing to decide that the fan-out takes.
+
+``--baseline-src DIR`` adds a fourth kind: the concbench program again, with ``DIR`` (the
+``src`` of another checkout, e.g. from ``git archive``) first on the path, to compare two
+versions of the harness in one session, alternating with the others.
+
+    python benchmarks/harness_cost.py [--scenario fanout|spawn] [--tasks 10000]
+        [--thread-tasks 2000] [--seconds 0.1] [--rounds 15] [--freeze-gc]
+        [--backend NAME ...] [--clock wall|cpu] [--general] [--baseline-src DIR]
+        [--json FILE]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
+from dataclasses import dataclass
 
-_HAND_ASYNCIO = """
-import asyncio, gc, time, sys
-tasks, seconds, loop_name = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
-freeze = sys.argv[4] == '1'
-if loop_name == "uvloop":
-    import uvloop
-    new_loop = uvloop.new_event_loop
-else:
-    new_loop = asyncio.new_event_loop
+BACKENDS = ("asyncio", "uvloop", "trio", "anyio", "threads", "gevent")
 
-async def task():
-    await asyncio.sleep(seconds)
 
-async def main():
-    began = time.perf_counter()
-    spawned = [asyncio.create_task(task()) for _ in range(tasks)]
-    await asyncio.gather(*spawned)
-    return time.perf_counter() - began
+@dataclass(frozen=True)
+class Family:
+    """How one backend spawns, sleeps, joins and runs, for the programs written by hand."""
 
-for _ in range(2):
-    gc.collect()
-    if freeze:
-        gc.freeze()
-    loop = new_loop()
-    wall = loop.run_until_complete(main())
-    loop.close()
-print(wall)
-"""
+    setup: str
+    sleep: str
+    spawn: str
+    """The statements that spawn ``task(index)``, in a loop over ``index``."""
+    join: str
+    run: str
+    """The expression that runs ``main`` and returns its value."""
+    coroutine: bool = True
+    before: str = ""
+    """Statements before ``main``'s loop (the handles' list, a nursery)."""
 
-_HAND_TRIO = """
-import gc, time, sys
-import trio
-tasks, seconds = int(sys.argv[1]), float(sys.argv[2])
-freeze = sys.argv[4] == '1'
 
-async def task():
-    await trio.sleep(seconds)
+_ASYNCIO = Family(
+    setup=(
+        "import asyncio\n"
+        "if name == 'uvloop':\n"
+        "    import uvloop\n"
+        "    new_loop = uvloop.new_event_loop\n"
+        "else:\n"
+        "    new_loop = asyncio.new_event_loop\n"
+        "def run(main):\n"
+        "    loop = new_loop()\n"
+        "    try:\n"
+        "        return loop.run_until_complete(main())\n"
+        "    finally:\n"
+        "        loop.close()\n"
+    ),
+    sleep="asyncio.sleep",
+    before="spawned = []\n",
+    spawn="spawned.append(asyncio.create_task(task(index)))\n",
+    join="await asyncio.gather(*spawned)\n",
+    run="run(main)",
+)
+_TRIO = Family(
+    setup="import trio\n",
+    sleep="trio.sleep",
+    before="async with trio.open_nursery() as nursery:\n",
+    spawn="nursery.start_soon(task, index)\n",
+    join="",
+    run="trio.run(main)",
+)
+_ANYIO = Family(
+    setup="import anyio\n",
+    sleep="anyio.sleep",
+    before="async with anyio.create_task_group() as group:\n",
+    spawn="group.start_soon(task, index)\n",
+    join="",
+    run="anyio.run(main, backend='asyncio')",
+)
+_THREADS = Family(
+    setup="import threading\n",
+    sleep="time.sleep",
+    before="threads = []\n",
+    spawn=(
+        "thread = threading.Thread(target=task, args=(index,), daemon=True)\n"
+        "thread.start()\n"
+        "threads.append(thread)\n"
+    ),
+    join="for thread in threads:\n    thread.join()\n",
+    run="main()",
+    coroutine=False,
+)
+_GEVENT = Family(
+    setup="from gevent import monkey\nmonkey.patch_all()\nimport gevent\ngevent.get_hub()\n",
+    sleep="gevent.sleep",
+    before="greenlets = []\n",
+    spawn="greenlets.append(gevent.spawn(task, index))\n",
+    join="gevent.joinall(greenlets)\n",
+    run="main()",
+    coroutine=False,
+)
+FAMILIES = {
+    "asyncio": _ASYNCIO,
+    "uvloop": _ASYNCIO,
+    "trio": _TRIO,
+    "anyio": _ANYIO,
+    "threads": _THREADS,
+    "gevent": _GEVENT,
+}
 
-async def main():
-    began = time.perf_counter()
-    async with trio.open_nursery() as nursery:
-        for _ in range(tasks):
-            nursery.start_soon(task)
-    return time.perf_counter() - began
 
-for _ in range(2):
-    gc.collect()
-    if freeze:
-        gc.freeze()
-    wall = trio.run(main)
-print(wall)
-"""
+def _indent(code: str, spaces: int) -> str:
+    return "".join(" " * spaces + line + "\n" for line in code.splitlines())
 
-_FLOOR_ASYNCIO = """
-import asyncio, gc, time, sys
-from array import array
-from time import perf_counter as clock
-tasks, seconds, loop_name = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
-freeze = sys.argv[4] == '1'
-if loop_name == "uvloop":
-    import uvloop
-    new_loop = uvloop.new_event_loop
-else:
-    new_loop = asyncio.new_event_loop
-spawn_at, start_at, end_at = (array("d", bytes(8 * tasks)) for _ in range(3))
 
-async def task(index):
-    start_at[index] = clock()
-    await asyncio.sleep(seconds)
-    end_at[index] = clock()
+def hand_written(name: str, scenario: str, floor: bool) -> str:
+    """The program by hand for backend ``name``; ``floor`` adds the three stamps per task
+    (two for ``spawn``: an empty task ends as it starts)."""
+    family = FAMILIES[name]
+    coroutine = "async " if family.coroutine else ""
+    wait = "await " if family.coroutine else ""
+    body = ""
+    if floor:
+        body += "start_at[index] = clock()\n"
+    if scenario == "fanout":
+        body += f"{wait}{family.sleep}(seconds)\n"
+        if floor:
+            body += "end_at[index] = clock()\n"
+    spawn = ("spawn_at[index] = clock()\n" if floor else "") + family.spawn
+    nested = family.before.rstrip().endswith(":")  # a nursery: spawn inside, join on exit
+    loop = "for index in range(tasks):\n" + _indent(spawn, 4)
+    main = "began = time.perf_counter()\n" + family.before
+    main += _indent(loop, 4) if nested else loop
+    main += family.join + "return time.perf_counter() - began\n"
+    return (
+        "import gc, sys, time\n"
+        "from array import array\n"
+        "from time import perf_counter as clock\n"
+        "tasks, seconds, name = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]\n"
+        "freeze = sys.argv[4] == '1'\n"
+        "spawn_at, start_at, end_at = (array('d', bytes(8 * tasks)) for _ in range(3))\n"
+        + family.setup
+        + f"{coroutine}def task(index):\n"
+        + _indent(body or "pass\n", 4)
+        + f"{coroutine}def main():\n"
+        + _indent(main, 4)
+        + "for _ in range(2):\n"
+        "    gc.collect()\n"
+        "    if freeze:\n"
+        "        gc.freeze()\n"
+        "    cpu = time.process_time()\n"
+        f"    wall = {family.run}\n"
+        "    cpu = time.process_time() - cpu\n"
+        "print(wall, cpu)\n"
+    )
 
-async def main():
-    began = time.perf_counter()
-    spawned = []
-    for index in range(tasks):
-        spawn_at[index] = clock()
-        spawned.append(asyncio.create_task(task(index)))
-    await asyncio.gather(*spawned)
-    return time.perf_counter() - began
-
-for _ in range(2):
-    gc.collect()
-    if freeze:
-        gc.freeze()
-    loop = new_loop()
-    wall = loop.run_until_complete(main())
-    loop.close()
-print(wall)
-"""
-
-_FLOOR_TRIO = """
-import gc, time, sys
-from array import array
-from time import perf_counter as clock
-import trio
-tasks, seconds = int(sys.argv[1]), float(sys.argv[2])
-freeze = sys.argv[4] == '1'
-spawn_at, start_at, end_at = (array("d", bytes(8 * tasks)) for _ in range(3))
-
-async def task(index):
-    start_at[index] = clock()
-    await trio.sleep(seconds)
-    end_at[index] = clock()
-
-async def main():
-    began = time.perf_counter()
-    async with trio.open_nursery() as nursery:
-        for index in range(tasks):
-            spawn_at[index] = clock()
-            nursery.start_soon(task, index)
-    return time.perf_counter() - began
-
-for _ in range(2):
-    gc.collect()
-    if freeze:
-        gc.freeze()
-    wall = trio.run(main)
-print(wall)
-"""
 
 _CONCBENCH = """
 import sys
@@ -159,29 +195,32 @@ registry = default_registry()
 scenario = sys.argv[5]
 params = {"tasks": tasks, "seconds": seconds} if scenario == "fanout" else {"tasks": tasks}
 workload = registry.scenario(scenario).workload(params)
-backend = registry.backend(name)()
+if sys.argv[6] == "1":  # cached properties: caching "no" sends the run down the general path
+    workload.__dict__["single_sleeps"] = None
+    workload.__dict__["only_empty_tasks"] = False
+backend_cls = registry.backend(name)
+backend_cls.prepare_process()  # gevent's patching, as the runner does in a fresh worker
+backend = backend_cls()
 for _ in range(2):
     figures, _ = measure(backend, workload)
-print(figures["wall_s"])
+print(figures["wall_s"], figures["cpu_s"])
 """
 
 
-def for_scenario(code: str, scenario: str) -> str:
-    """The program for ``spawn`` (tasks that do nothing) from the one for ``fanout``: the
-    task's sleep goes, and with it the floor's end stamp (an empty task ends as it starts)."""
-    if scenario == "fanout":
-        return code
-    for sleep in ("asyncio.sleep", "trio.sleep"):
-        code = code.replace(f"    await {sleep}(seconds)\n    end_at[index] = clock()\n", "")
-        code = code.replace(f"    await {sleep}(seconds)\n", "    pass\n")
-    return code
-
-
-def sample(code: str, *args: object) -> float:
+def sample(code: str, *args: object, path: str | None = None) -> tuple[float, float]:
+    """One fresh process: the timed run's wall time and its CPU time."""
+    env = dict(os.environ)
+    if path is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [path, env.get("PYTHONPATH")]))
     out = subprocess.run(
-        [sys.executable, "-c", code, *map(str, args)], check=True, capture_output=True, text=True
+        [sys.executable, "-c", code, *map(str, args)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
     ).stdout
-    return float(out.split()[-1])
+    wall, cpu = out.split()[-2:]
+    return float(wall), float(cpu)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -195,52 +234,98 @@ def main(argv: list[str] | None = None) -> int:
         help="fanout: each task sleeps --seconds; spawn: each task does nothing",
     )
     parser.add_argument("--tasks", type=int, default=10_000)
+    parser.add_argument(
+        "--thread-tasks", type=int, default=2_000, help="tasks for threads (a thread each)"
+    )
     parser.add_argument("--seconds", type=float, default=0.1)
     parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--backend", action="append", default=[])
+    parser.add_argument("--backend", action="append", choices=BACKENDS, default=[])
     parser.add_argument(
         "--freeze-gc",
         action="store_true",
         help="the hand-written and floor programs also gc.freeze() before each fan-out",
     )
+    parser.add_argument(
+        "--baseline-src", help="also time the concbench program with this src first on the path"
+    )
+    parser.add_argument(
+        "--clock",
+        choices=["wall", "cpu"],
+        default="wall",
+        help="compare wall time minus the ideal (the default), or the run's CPU time (less "
+        "disturbed by other processes on a loaded machine)",
+    )
+    parser.add_argument(
+        "--general",
+        action="store_true",
+        help="run concbench's general routine, which every workload takes that is not a plain "
+        "fan-out or empty tasks, instead of the plain one the fan-out takes",
+    )
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
+    general = int(args.general)
     seconds = args.seconds if args.scenario == "fanout" else 0.0  # the ideal, and the sleep
     described = f" seconds={seconds}" if args.scenario == "fanout" else ""
     print(
-        f"{args.scenario} tasks={args.tasks}{described}: {args.rounds} alternating samples "
-        f"of each kind, one fresh process per sample; python {sys.version.split()[0]}; "
-        f"hand-written and floor {'with' if args.freeze_gc else 'without'} gc.freeze()"
+        f"{args.scenario}{described}{' (general routine)' if args.general else ''}: "
+        f"{args.rounds} alternating samples of each kind, one "
+        f"fresh process per sample; python {sys.version.split()[0]}; hand-written and floor "
+        f"{'with' if args.freeze_gc else 'without'} gc.freeze(); {args.clock} time; load average "
+        f"{' '.join(f'{load:.2f}' for load in os.getloadavg())} at the start"
     )
+    baseline = args.baseline_src is not None
     print(
-        f"{'backend':8} {'hand-written':>13} {'floor':>10} {'concbench':>10} "
-        f"{'floor/hand':>10} {'reported/hand':>13} {'reported/floor':>14}"
+        f"{'backend':8} {'tasks':>6} {'hand-written':>13} {'floor':>10} {'concbench':>10} "
+        f"{'floor/hand':>10} {'reported/hand':>13} {'reported/floor':>14} {'us/task':>8}"
+        + (f" {'baseline':>10} {'reported/baseline':>17}" if baseline else "")
     )
     results: dict[str, dict[str, object]] = {}
-    ratios: list[float] = []
-    for name in args.backend or ["asyncio", "uvloop", "trio"]:
-        trio = name == "trio"
-        kinds = {
-            "hand_s": for_scenario(_HAND_TRIO if trio else _HAND_ASYNCIO, args.scenario),
-            "floor_s": for_scenario(_FLOOR_TRIO if trio else _FLOOR_ASYNCIO, args.scenario),
-            "reported_s": _CONCBENCH,
+    for name in args.backend or BACKENDS:
+        tasks = args.thread_tasks if name == "threads" else args.tasks
+        kinds: dict[str, tuple[str, str | None]] = {
+            "hand_s": (hand_written(name, args.scenario, floor=False), None),
+            "floor_s": (hand_written(name, args.scenario, floor=True), None),
+            "reported_s": (_CONCBENCH, None),
         }
+        if baseline:
+            kinds["baseline_s"] = (_CONCBENCH, args.baseline_src)
         samples: dict[str, list[float]] = {kind: [] for kind in kinds}
+        cpu: dict[str, list[float]] = {kind: [] for kind in kinds}
         for _ in range(args.rounds):
-            for kind, code in kinds.items():  # alternate, so that drift hits every kind alike
-                wall = sample(code, args.tasks, seconds, name, int(args.freeze_gc), args.scenario)
+            for kind, (code, path) in kinds.items():  # alternate: drift hits every kind alike
+                argv_ = (tasks, seconds, name, int(args.freeze_gc), args.scenario, general)
+                wall, cpu_s = sample(code, *argv_, path=path)
                 samples[kind].append(wall - seconds)
-        hand, floor, reported = (statistics.median(samples[kind]) for kind in kinds)
-        ratio = reported / hand
-        ratios.append(ratio)
-        results[name] = {**samples, "ratio": ratio, "floor_ratio": floor / hand}
-        print(
-            f"{name:8} {hand * 1e3:10.2f} ms {floor * 1e3:7.2f} ms {reported * 1e3:7.2f} ms "
-            f"{floor / hand:10.3f} {ratio:13.3f} {reported / floor:14.3f}",
-            flush=True,
+                cpu[kind].append(cpu_s)
+        chosen = cpu if args.clock == "cpu" else samples
+        medians = {kind: statistics.median(values) for kind, values in chosen.items()}
+        hand, floor, reported = medians["hand_s"], medians["floor_s"], medians["reported_s"]
+        per_task_us = (reported - hand) / tasks * 1e6
+        results[name] = {
+            **samples,
+            "cpu": cpu,
+            "clock": args.clock,
+            "tasks": tasks,
+            "ratio": reported / hand,
+            "floor_ratio": floor / hand,
+            "harness_us_per_task": per_task_us,
+        }
+        line = (
+            f"{name:8} {tasks:6} {hand * 1e3:10.2f} ms {floor * 1e3:7.2f} ms "
+            f"{reported * 1e3:7.2f} ms {floor / hand:10.3f} {reported / hand:13.3f} "
+            f"{reported / floor:14.3f} {per_task_us:+8.2f}"
         )
-    worst = max(ratios)
-    print(f"worst ratio {worst:.3f} (target <= 1.05)")
+        if baseline:
+            results[name]["baseline_ratio"] = reported / medians["baseline_s"]
+            line += (
+                f" {medians['baseline_s'] * 1e3:7.2f} ms {reported / medians['baseline_s']:17.3f}"
+            )
+        print(line, flush=True)
+    ratios = {name: float(result["ratio"]) for name, result in results.items()}  # type: ignore[arg-type]
+    print(
+        f"reported/hand: worst {max(ratios.values()):.3f} ({max(ratios, key=ratios.__getitem__)}), "
+        f"best {min(ratios.values()):.3f} ({min(ratios, key=ratios.__getitem__)}); target <= 1.05"
+    )
     if args.json:
         with open(args.json, "w") as handle:
             json.dump({"argv": sys.argv, "results": results}, handle, indent=1)

@@ -171,6 +171,14 @@ def test_the_limit_is_respected(backend_cls: type[Backend]) -> None:
     assert trace.wall_s < 0.8 * workload.serial_s
 
 
+def test_the_main_routine_takes_no_slot_under_the_limit(backend_cls: type[Backend]) -> None:
+    # the limit caps tasks only: with one slot, the task runs while main sleeps (main is
+    # long, so that a backend that dispatches slowly, such as dask, still starts it in time)
+    workload = Workload(tasks=(Task((sleep(S / 4),)),), main=(sleep(2.5 * S),), limit=1)
+    trace = execute(backend_cls, workload)
+    assert trace.end_ns[0] < trace.main_done_ns
+
+
 def test_an_exception_in_a_task_propagates(backend_cls: type[Backend]) -> None:
     bogus = Step(kind=cast(StepKind, "bogus"))  # every backend refuses a kind it does not know
     with pytest.raises(Exception) as caught:  # noqa: PT011 - trio wraps it in a group

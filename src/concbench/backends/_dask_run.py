@@ -9,10 +9,18 @@ from typing import Any
 
 from distributed import Client, Future, LocalCluster, Semaphore
 
-from concbench.framework import Recorder, Step, StepKind, Workload, adopt, calibrate
+from concbench.framework import (
+    Recorder,
+    Step,
+    StepKind,
+    Workload,
+    adopt,
+    blocking_lanes,
+    calibrate,
+)
 
 from ._elsewhere import Stamps, run_task
-from .threads_backend import Shared, run_steps
+from .threads_backend import thread_primitives
 
 
 @dataclass
@@ -54,6 +62,7 @@ class Session:
         slots = Semaphore(max_leases=workload.limit) if workload.limit else None
         futures: dict[int, Future[Stamps]] = {}
         address = workload.io_target() if StepKind.IO in workload.kinds else None
+        main = blocking_lanes(thread_primitives(), workload, recorder, gate=False)
         recorder.begin()
         for index in _submission_order(workload):
             task = workload.tasks[index]
@@ -62,7 +71,7 @@ class Session:
             futures[index] = self.client.submit(
                 _task, task.steps, slots, address, *deps, pure=False
             )
-        run_steps(workload.main, Shared.of(workload, recorder), recorder.main_lane)
+        main.main()
         recorder.main_done()
         results: list[Stamps] = self.client.gather([futures[i] for i in range(len(futures))])
         recorder.finish()

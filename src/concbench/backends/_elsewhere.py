@@ -11,15 +11,16 @@ waiting.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Protocol, Union
 
-from concbench.framework import Recorder, Step, StepKind, Workload, burn
+from concbench.framework import Recorder, Step, Task, Workload, blocking_lanes
 
-from .threads_backend import Shared, request, run_steps
+from .threads_backend import thread_primitives
 
 __all__ = ["Executor", "Stamps", "dispatch", "run_task"]
 
@@ -28,29 +29,31 @@ Stamps = tuple[int, list[int]]
 
 
 def run_task(
-    steps: Sequence[Step], wall_clock: bool, address: tuple[str, int] | None = None
+    steps: tuple[Step, ...], wall_clock: bool, address: tuple[str, int] | None = None
 ) -> Stamps:
-    """Run one task's steps in this process; ``wall_clock`` stamps with ``time.time_ns``
-    (comparable across machines, roughly) instead of ``perf_counter_ns`` (this machine).
-    ``address`` is the latency server's, for ``io`` steps (a blocking socket, as in a
-    thread: the task owns its thread here)."""
-    clock = time.time_ns if wall_clock else time.perf_counter_ns
-    start = clock()
-    ends = []
-    for step in steps:
-        if step.kind is StepKind.SLEEP or step.kind is StepKind.BLOCK:
-            time.sleep(step.seconds)  # a task owns its thread here: blocking is waiting
-        elif step.kind is StepKind.CPU:
-            burn(step.seconds)
-        elif step.kind is StepKind.CHECKPOINT:
-            for _ in range(step.count):
-                time.sleep(0)
-        elif step.kind is StepKind.IO and address is not None:
-            request(address, step.seconds)
-        else:
-            raise NotImplementedError(step.kind)
-        ends.append(clock())
-    return start, ends
+    """Run one task's steps in this process, through the skeleton's blocking routine (a
+    task owns its thread here: blocking is waiting); ``wall_clock`` returns the stamps in
+    ``time.time_ns`` (comparable across machines, roughly) instead of ``perf_counter_ns``
+    (this machine). ``address`` is the latency server's, for ``io`` steps."""
+    workload = _alone(steps, address)
+    recorder = Recorder(workload)
+    lanes = blocking_lanes(thread_primitives(), workload, recorder, gate=False)
+    for index, arg in enumerate(lanes.args):
+        lanes.task(index, arg)
+    if lanes.errors:
+        raise lanes.errors[0]
+    shift = time.time_ns() - time.perf_counter_ns() if wall_clock else 0
+    return _ns(recorder.start_at[0], shift), [_ns(end, shift) for end in recorder.step_end_at]
+
+
+@functools.lru_cache(maxsize=64)
+def _alone(steps: tuple[Step, ...], address: tuple[str, int] | None) -> Workload:
+    """A workload of this one task: scenarios share one steps tuple between their tasks."""
+    return Workload(tasks=(Task(steps),), io_address=address)
+
+
+def _ns(seconds: float, shift: int) -> int:
+    return round(seconds * 1e9) + shift
 
 
 class Executor(Protocol):
@@ -82,11 +85,12 @@ def dispatch(
         except BaseException as exc:  # re-raised in the calling thread after the join
             errors.append(exc)
 
+    main = blocking_lanes(thread_primitives(), workload, recorder, gate=False)
     thread = threading.Thread(target=dispatcher, name="concbench-dispatch", daemon=True)
     thread.start()  # before begin(): starting the thread is set-up, not the run
     recorder.begin()
     go.set()
-    run_steps(workload.main, Shared.of(workload, recorder), recorder.main_lane)
+    main.main()
     recorder.main_done()
     thread.join()
     recorder.finish()

@@ -11,7 +11,7 @@ import importlib.util
 from collections.abc import Mapping
 from typing import Any
 
-from concbench.framework import Backend, Param, Recorder, StepKind, Workload
+from concbench.framework import Backend, Param, Recorder, StepKind, Workload, run_coroutines
 
 __all__ = ["AnyioBackend"]
 
@@ -41,6 +41,6 @@ class AnyioBackend(Backend):
         return reason
 
     def execute(self, workload: Workload, recorder: Recorder) -> None:
-        from ._anyio_run import run  # anyio is imported only where it is known to exist
+        from ._anyio_run import primitives  # anyio is imported only where it is known to exist
 
-        run(workload, recorder, self.config["backend"])
+        run_coroutines(primitives(self.config["backend"]), workload, recorder)

@@ -1,50 +1,35 @@
-"""OS threads: a thread per task by default, or a pool of ``workers`` threads."""
+"""OS threads: a thread per task by default, or a pool of ``workers`` threads.
+
+The backend supplies the standard library's blocking primitives; the skeleton
+(``concbench.framework``'s :func:`run_blocking`) runs the workload over them, as it does
+for gevent.
+"""
 
 from __future__ import annotations
 
+import concurrent.futures
 import functools
 import queue
 import socket
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 from concbench.framework import (
     Backend,
+    BlockingPrimitives,
     Param,
     Recorder,
-    Step,
-    StepKind,
-    Task,
     Workload,
-    burn,
     check_reply,
     encode_request,
+    run_blocking,
 )
 from concbench.framework.measure.limits import threads_problem
 
-__all__ = ["ThreadsBackend"]
-
-
-@dataclass(frozen=True)
-class Shared:
-    """What every thread of one run uses: the recorder, the server, the channels."""
-
-    recorder: Recorder
-    address: tuple[str, int] | None
-    queues: dict[str, queue.Queue[None]]
-
-    @classmethod
-    def of(cls, workload: Workload, recorder: Recorder) -> Shared:
-        address = workload.io_target() if StepKind.IO in workload.kinds else None
-        # queue.Queue reads maxsize 0 as unbounded, as the model reads capacity None
-        queues: dict[str, queue.Queue[None]] = {
-            channel.name: queue.Queue(channel.capacity or 0) for channel in workload.channels
-        }
-        return cls(recorder, address, queues)
+__all__ = ["ThreadsBackend", "pool_primitives", "request", "thread_primitives"]
 
 
 def request(address: tuple[str, int], seconds: float) -> None:
@@ -54,25 +39,54 @@ def request(address: tuple[str, int], seconds: float) -> None:
         check_reply(sock.recv(1))
 
 
-def run_steps(steps: Sequence[Step], shared: Shared, lane: int) -> None:
-    for number, step in enumerate(steps):
-        if step.kind is StepKind.SLEEP or step.kind is StepKind.BLOCK:
-            time.sleep(step.seconds)  # in a thread, blocking is what waiting looks like
-        elif step.kind is StepKind.CPU:
-            burn(step.seconds)
-        elif step.kind is StepKind.CHECKPOINT:
-            for _ in range(step.count):
-                time.sleep(0)  # releases the GIL: the nearest thing to a yield
-        elif step.kind is StepKind.IO:
-            assert shared.address is not None
-            request(shared.address, step.seconds)
-        elif step.kind is StepKind.PUT:
-            shared.queues[step.channel].put(None)
-        elif step.kind is StepKind.GET:
-            shared.queues[step.channel].get()
-        else:
-            raise NotImplementedError(step.kind)
-        shared.recorder.step_done(lane, number)
+def _queue(capacity: int | None) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    channel: queue.Queue[None] = queue.Queue(capacity or 0)  # maxsize 0 is unbounded
+    return functools.partial(channel.put, None), channel.get
+
+
+def _start_thread(routine: Callable[[int, Any], None], index: int, arg: Any) -> threading.Thread:
+    thread = threading.Thread(target=routine, args=(index, arg), daemon=True)
+    thread.start()
+    return thread
+
+
+def _join_threads(threads: list[threading.Thread]) -> None:
+    for thread in threads:
+        thread.join()
+
+
+def thread_primitives() -> BlockingPrimitives[threading.Thread]:
+    """A thread per task, waiting with the standard library's blocking calls."""
+    return BlockingPrimitives(
+        spawn=_start_thread,
+        join=_join_threads,
+        sleep=time.sleep,  # in a thread, blocking is what waiting looks like
+        checkpoint=functools.partial(time.sleep, 0),  # releases the GIL: the nearest to a yield
+        request=request,
+        channel=_queue,
+        event=threading.Event,
+        limiter=threading.BoundedSemaphore,
+    )
+
+
+def pool_primitives(pool: ThreadPoolExecutor) -> BlockingPrimitives[Future[None]]:
+    """The tasks submitted to ``pool``, each once its dependencies have ended, so waiting
+    never holds a worker.
+
+    A task blocked in a channel does hold its worker: a pool smaller than the tasks that
+    must run at once for a pipeline to move deadlocks, as it would in a real program.
+    """
+    return BlockingPrimitives(
+        spawn=pool.submit,
+        join=concurrent.futures.wait,
+        sleep=time.sleep,
+        checkpoint=functools.partial(time.sleep, 0),
+        request=request,
+        channel=_queue,
+        event=threading.Event,
+        limiter=threading.BoundedSemaphore,
+        spawn_when_ready=True,
+    )
 
 
 class ThreadsBackend(Backend):
@@ -98,113 +112,9 @@ class ThreadsBackend(Backend):
         )
 
     def execute(self, workload: Workload, recorder: Recorder) -> None:
-        slots = threading.BoundedSemaphore(workload.limit) if workload.limit else None
-        shared = Shared.of(workload, recorder)
-        if self.config["workers"]:
-            _run_pool(workload, shared, self.config["workers"], slots)
-        else:
-            _run_threads(workload, shared, slots)
-
-
-def _body(index: int, task: Task, shared: Shared, slots: threading.BoundedSemaphore | None) -> None:
-    if slots is not None:
-        slots.acquire()
-    try:
-        shared.recorder.start(index)
-        run_steps(task.steps, shared, index)
-    finally:
-        if slots is not None:
-            slots.release()
-
-
-def _run_threads(
-    workload: Workload, shared: Shared, slots: threading.BoundedSemaphore | None
-) -> None:
-    recorder = shared.recorder
-    ended = [threading.Event() for _ in workload.tasks] if workload.has_dependencies else []
-    errors: list[BaseException] = []
-
-    def target(index: int, task: Task) -> None:
-        try:
-            for dep in task.after:
-                ended[dep].wait()
-            _body(index, task, shared, slots)
-        except BaseException as exc:  # re-raised in the spawning thread after the join
-            errors.append(exc)
-        finally:
-            if ended:
-                ended[index].set()
-
-    recorder.begin()
-    threads = []
-    for index, task in enumerate(workload.tasks):
-        thread = threading.Thread(target=target, args=(index, task), daemon=True)
-        recorder.spawn(index)
-        thread.start()
-        threads.append(thread)
-    run_steps(workload.main, shared, recorder.main_lane)
-    recorder.main_done()
-    for thread in threads:
-        thread.join()
-    recorder.finish()
-    if errors:
-        raise errors[0]
-
-
-def _run_pool(
-    workload: Workload, shared: Shared, workers: int, slots: threading.BoundedSemaphore | None
-) -> None:
-    """Submit each task once its dependencies have ended, so waiting never holds a worker.
-
-    A task blocked in a channel does hold its worker: a pool smaller than the tasks that
-    must run at once for a pipeline to move deadlocks, as it would in a real program.
-    """
-    recorder = shared.recorder
-    tasks = workload.tasks
-    waiting = [len(set(task.after)) for task in tasks]
-    dependents: dict[int, list[int]] = {}
-    for index, task in enumerate(tasks):
-        for dep in set(task.after):
-            dependents.setdefault(dep, []).append(index)
-    lock = threading.Lock()
-    remaining = len(tasks)
-    all_ended = threading.Event()
-    errors: list[BaseException] = []
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-
-        def submit(index: int) -> None:
-            recorder.spawn(index)
-            future = pool.submit(_body, index, tasks[index], shared, slots)
-            future.add_done_callback(functools.partial(ended, index))
-
-        def ended(index: int, future: Future[None]) -> None:
-            nonlocal remaining
-            error = future.exception()
-            ready = []
-            with lock:
-                if error is not None:
-                    errors.append(error)
-                remaining -= 1
-                for child in dependents.get(index, ()):
-                    waiting[child] -= 1
-                    if waiting[child] == 0:
-                        ready.append(child)
-                if remaining == 0 or errors:
-                    all_ended.set()
-            if not errors:
-                for child in ready:
-                    submit(child)
-
-        recorder.begin()
-        if not tasks:
-            all_ended.set()
-        for index in range(len(tasks)):
-            if waiting[index] == 0:
-                submit(index)
-        run_steps(workload.main, shared, recorder.main_lane)
-        recorder.main_done()
-        all_ended.wait()
-        recorder.finish()
-    if errors:
-        raise errors[0]
+        workers = self.config["workers"]
+        if not workers:
+            run_blocking(thread_primitives(), workload, recorder)
+            return
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            run_blocking(pool_primitives(pool), workload, recorder)

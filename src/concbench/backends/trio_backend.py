@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from concbench.framework import Backend, Recorder, StepKind, Workload
+from concbench.framework import Backend, Recorder, StepKind, Workload, run_coroutines
 
 __all__ = ["TrioBackend"]
 
@@ -15,6 +15,6 @@ class TrioBackend(Backend):
     blocks_scheduler = frozenset({StepKind.BLOCK, StepKind.CPU})
 
     def execute(self, workload: Workload, recorder: Recorder) -> None:
-        from ._trio_run import run  # trio is imported only where it is known to exist
+        from ._trio_run import PRIMITIVES  # trio is imported only where it is known to exist
 
-        run(workload, recorder)
+        run_coroutines(PRIMITIVES, workload, recorder)

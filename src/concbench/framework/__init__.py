@@ -13,6 +13,17 @@ from .model.params import Param, ParameterError
 from .model.parts import Decomposition, Part
 from .model.recorder import Recorder
 from .model.scenario import Scenario
+from .model.skeleton import (
+    BlockingPrimitives,
+    CoroutinePrimitives,
+    GatherGroup,
+    Lanes,
+    blocking_lanes,
+    coroutine_lanes,
+    coroutine_run,
+    run_blocking,
+    run_coroutines,
+)
 from .model.trace import ContractError, Trace
 from .model.wire import REPLY, check_reply, encode_request
 from .model.workload import (
@@ -36,10 +47,14 @@ __all__ = [
     "REPLY",
     "SCHEMA",
     "Backend",
+    "BlockingPrimitives",
     "Channel",
     "ConcbenchError",
     "ContractError",
+    "CoroutinePrimitives",
     "Decomposition",
+    "GatherGroup",
+    "Lanes",
     "ModelError",
     "Param",
     "ParameterError",
@@ -57,14 +72,19 @@ __all__ = [
     "Workload",
     "adopt",
     "block",
+    "blocking_lanes",
     "burn",
     "calibrate",
     "check_reply",
     "checkpoint",
+    "coroutine_lanes",
+    "coroutine_run",
     "cpu",
     "encode_request",
     "get",
     "io",
     "put",
+    "run_blocking",
+    "run_coroutines",
     "sleep",
 ]

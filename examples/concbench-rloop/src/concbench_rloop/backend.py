@@ -1,78 +1,75 @@
-"""asyncio tasks on rloop, written against concbench's backend contract from scratch.
+"""asyncio tasks on rloop: a backend written as its primitives, over concbench's skeleton.
 
-The contract is the docstring of ``concbench.framework.Backend``; the framework checks
-every trace, so a mistake here shows up as a failed run, not as a good number.
+The backend says how rloop's world sleeps, yields, makes a request, hands items over and
+waits; ``run_coroutines`` does everything else (the step dispatch, dependencies, the
+limit, the timestamps), exactly as it does for the built-in backends, so the numbers
+compare like with like. The framework checks every trace, so a mistake here shows up as a
+failed run, not as a good number.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Coroutine
+from typing import Any
 
-from concbench.framework import Backend, Recorder, Step, StepKind, Task, Workload, burn
+from concbench.framework import (
+    Backend,
+    CoroutinePrimitives,
+    GatherGroup,
+    Recorder,
+    StepKind,
+    Workload,
+    check_reply,
+    encode_request,
+    run_coroutines,
+)
 
 
 class RloopBackend(Backend):
     name = "rloop"  # must equal the entry-point name
     description = "asyncio.create_task per task on rloop's event loop (Rust), then gather"
     requires = ("rloop",)  # checked without importing it, so `concbench list` always works
+    blocks_scheduler = frozenset({StepKind.BLOCK, StepKind.CPU})  # one thread, one loop
 
     def execute(self, workload: Workload, recorder: Recorder) -> None:
-        import rloop  # imported here, never at module level
-
-        loop = rloop.new_event_loop()  # created before recorder.begin(): set-up is not timed
-        try:
-            loop.run_until_complete(_main(workload, recorder))
-        finally:
-            loop.close()
+        run_coroutines(_primitives(), workload, recorder)
 
 
-async def _main(workload: Workload, recorder: Recorder) -> None:
-    recorder.begin()
-    ended = [asyncio.Event() for _ in workload.tasks]
-    slots = asyncio.Semaphore(workload.limit) if workload.limit else None
-    spawned = []
-    for index, task in enumerate(workload.tasks):
-        recorder.spawn(index)
-        spawned.append(asyncio.ensure_future(_task(index, task, recorder, ended, slots)))
-    await _steps(workload.main, recorder, recorder.main_lane)  # main, concurrently
-    recorder.main_done()
-    await asyncio.gather(*spawned)
-    recorder.finish()
+def _primitives() -> CoroutinePrimitives:
+    return CoroutinePrimitives(
+        run=_run,
+        task_group=functools.partial(GatherGroup, asyncio.create_task, asyncio.gather),
+        sleep=asyncio.sleep,
+        checkpoint=functools.partial(asyncio.sleep, 0),
+        request=_request,
+        channel=_channel,
+        event=asyncio.Event,
+        limiter=asyncio.Semaphore,
+    )  # block (time.sleep) and cpu (calibrated work) are the framework's defaults
 
 
-async def _task(
-    index: int,
-    task: Task,
-    recorder: Recorder,
-    ended: list[asyncio.Event],
-    slots: asyncio.Semaphore | None,
-) -> None:
-    for dep in task.after:
-        await ended[dep].wait()
-    if slots is not None:
-        await slots.acquire()
+def _run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    import rloop  # imported here, never at module level
+
+    loop = rloop.new_event_loop()  # created before the run begins: set-up is not timed
     try:
-        recorder.start(index)
-        await _steps(task.steps, recorder, index)
+        loop.run_until_complete(main())
     finally:
-        if slots is not None:
-            slots.release()
-    ended[index].set()
+        loop.close()
 
 
-async def _steps(steps: Sequence[Step], recorder: Recorder, lane: int) -> None:
-    for number, step in enumerate(steps):
-        if step.kind is StepKind.SLEEP:
-            await asyncio.sleep(step.seconds)
-        elif step.kind is StepKind.BLOCK:
-            time.sleep(step.seconds)  # blocks the loop, as the pitfall does
-        elif step.kind is StepKind.CPU:
-            burn(step.seconds)  # calibrated pure-Python work
-        elif step.kind is StepKind.CHECKPOINT:
-            for _ in range(step.count):
-                await asyncio.sleep(0)
-        else:
-            raise NotImplementedError(step.kind)
-        recorder.step_done(lane, number)
+async def _request(address: tuple[str, int], seconds: float) -> None:
+    reader, writer = await asyncio.open_connection(*address)
+    try:
+        writer.write(encode_request(seconds))
+        check_reply(await reader.read(1))
+    finally:
+        writer.close()
+        await writer.wait_closed()
+
+
+def _channel(capacity: int | None) -> tuple[Callable[[], Any], Callable[[], Any]]:
+    items: asyncio.Queue[None] = asyncio.Queue(capacity or 0)  # maxsize 0 is unbounded
+    return functools.partial(items.put, None), items.get

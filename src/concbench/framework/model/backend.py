@@ -44,7 +44,8 @@ class Backend(ABC):
     task ``i`` finishes, and gets totals but no decomposition of its overhead. If any step
     ends are recorded, all must be, in order. A backend whose per-task path costs only
     microseconds may write the recorder's arrays itself instead of calling its methods
-    (see :class:`Recorder`).
+    (see :class:`Recorder`). The skeleton (:mod:`concbench.framework.model.skeleton`) keeps
+    this contract, stamps included, for a backend that supplies its primitives.
 
     A task that runs in another process on this machine reports its own ``perf_counter_ns``
     stamps, which the parent hands to ``recorder.task_ran`` (the clock is system-wide).
