@@ -10,7 +10,6 @@ import pytest
 from concbench.framework.model.parts import Decomposition, Part
 from concbench.framework.reports.diff import Verdict, diff_cells, diff_records, power_warnings
 from concbench.framework.store.records import RunRecord, Status
-from concbench.framework.store.resultstore import read_records
 from support.standing import standing_records
 from support.stores import SLOWDOWN
 
@@ -27,7 +26,9 @@ def _quiet_stores(diff_stores: dict[str, Path]) -> None:
 
 
 def test_two_runs_of_the_same_code_get_no_verdict(diff_stores: dict[str, Path]) -> None:
-    [row] = diff_records(read_records(diff_stores["base"]), read_records(diff_stores["same"]))
+    [row] = diff_records(
+        standing_records(diff_stores["base"]), standing_records(diff_stores["same"])
+    )
     assert row.verdict in (Verdict.SAME, Verdict.WITHIN_NOISE)  # never slower or faster
     assert row.comparison is not None
     assert abs(row.comparison.change) < 0.10  # the same sleeps, measured twice
@@ -39,7 +40,7 @@ def test_two_runs_of_the_same_code_get_no_verdict(diff_stores: dict[str, Path]) 
 def test_a_thirty_percent_slowdown_is_significant_and_fails_a_ten_percent_gate(
     diff_stores: dict[str, Path],
 ) -> None:
-    base, slower = read_records(diff_stores["base"]), read_records(diff_stores["slower"])
+    base, slower = standing_records(diff_stores["base"]), standing_records(diff_stores["slower"])
     [row] = diff_records(base, slower)
     assert row.verdict is Verdict.SLOWER
     assert row.comparison is not None
@@ -62,14 +63,16 @@ def test_a_thirty_percent_slowdown_is_significant_and_fails_a_ten_percent_gate(
 def test_three_processes_a_side_can_never_be_significant_and_the_report_says_so(
     diff_stores: dict[str, Path],
 ) -> None:
-    base = read_records(diff_stores["base"])[:3]
-    slower = read_records(diff_stores["slower"])[:3]
+    base = standing_records(diff_stores["base"])[:3]
+    slower = standing_records(diff_stores["slower"])[:3]
     rows = diff_records(base, slower)
     assert rows[0].verdict is Verdict.SAME  # p >= 0.1 with 3 against 3, however far apart
     [warning] = power_warnings(rows, 0.05)
     assert "asyncio on seed (scale=0.1) (3 vs 3 processes: no change)" in warning
     assert "--processes 6 or more" in warning  # three more than the most either side had
-    full = diff_records(read_records(diff_stores["base"]), read_records(diff_stores["slower"]))
+    full = diff_records(
+        standing_records(diff_stores["base"]), standing_records(diff_stores["slower"])
+    )
     # 6 processes a side can call a change; how small a one depends on the machine's load
     assert not any("no change" in warning for warning in power_warnings(full, 0.05))
 
@@ -78,12 +81,12 @@ def test_runs_of_one_process_are_not_independent_samples(diff_stores: dict[str, 
     """Six runs of one process against six of another, 30% apart: one sample a side, so no
     verdict, where a test over runs would have called it with p = 0.002."""
     base = [
-        dataclasses.replace(r, process=0, run=i)
-        for i, r in enumerate(read_records(diff_stores["base"]))
+        dataclasses.replace(r, process=0, seq=0, run=i)
+        for i, r in enumerate(standing_records(diff_stores["base"]))
     ]
     slower = [
-        dataclasses.replace(r, process=0, run=i)
-        for i, r in enumerate(read_records(diff_stores["slower"]))
+        dataclasses.replace(r, process=0, seq=0, run=i)
+        for i, r in enumerate(standing_records(diff_stores["slower"]))
     ]
     [row] = diff_records(base, slower)
     assert row.verdict is Verdict.SAME
@@ -93,7 +96,7 @@ def test_runs_of_one_process_are_not_independent_samples(diff_stores: dict[str, 
 
 
 def test_a_change_inside_the_noise_threshold_is_not_called(diff_stores: dict[str, Path]) -> None:
-    base, slower = read_records(diff_stores["base"]), read_records(diff_stores["slower"])
+    base, slower = standing_records(diff_stores["base"]), standing_records(diff_stores["slower"])
     [row] = diff_records(base, slower, noise=0.5)  # a real 30% change, a 50% noise band
     assert row.verdict is Verdict.WITHIN_NOISE  # significant, but not beyond the noise
     assert row.comparison is not None
@@ -102,8 +105,8 @@ def test_a_change_inside_the_noise_threshold_is_not_called(diff_stores: dict[str
 
 
 def test_rows_with_disturbed_runs_are_marked_and_not_judged(diff_stores: dict[str, Path]) -> None:
-    base = read_records(diff_stores["base"])
-    slower = read_records(diff_stores["slower"])
+    base = standing_records(diff_stores["base"])
+    slower = standing_records(diff_stores["slower"])
     slower[0] = dataclasses.replace(slower[0], disturbed=True)
     [row] = diff_records(base, slower)
     assert row.verdict is Verdict.DISTURBED
@@ -123,8 +126,8 @@ def test_rows_whose_sides_calibrated_differently_are_not_judged(
             dataclasses.replace(r, parts=Decomposition({Part.CPU: 0.001}), env=env) for r in records
         ]
 
-    base = cpu(read_records(diff_stores["base"]), "a")
-    slower = cpu(read_records(diff_stores["slower"]), "b")
+    base = cpu(standing_records(diff_stores["base"]), "a")
+    slower = cpu(standing_records(diff_stores["slower"]), "b")
     rates = {"a": {"calibration": {"rate": 2.0e7}}}
     [row] = diff_records(
         base, slower, base_envs=rates, new_envs={"b": {"calibration": {"rate": 2.4e7}}}
@@ -140,7 +143,7 @@ def test_rows_whose_sides_calibrated_differently_are_not_judged(
 
 
 def test_rows_are_matched_by_workload_and_backend(diff_stores: dict[str, Path]) -> None:
-    base = read_records(diff_stores["base"])
+    base = standing_records(diff_stores["base"])
     other = [dataclasses.replace(r, backend="trio") for r in base]  # same numbers, other label
     rows = diff_records(base, other)
     assert [(row.label, row.verdict) for row in rows] == [
@@ -161,7 +164,7 @@ def test_rows_are_matched_by_workload_and_backend(diff_stores: dict[str, Path]) 
 def test_a_row_that_ran_and_now_only_faults_fails_the_gate(
     diff_stores: dict[str, Path], status: Status, verdict: Verdict, fails: bool
 ) -> None:
-    base = read_records(diff_stores["base"])
+    base = standing_records(diff_stores["base"])
     # the base's records with their outcome replaced: what a broken or absent backend leaves
     new = [dataclasses.replace(base[0], status=status, wall_s=None, error="boom")]
     [row] = diff_records(base, new)

@@ -60,6 +60,6 @@ def test_terminal_breakdown_and_warnings_name_the_interpreter(store: Store) -> N
     render_records(records, console)
     out = console.file.getvalue()  # type: ignore[attr-defined]
     assert len(group_records(records)) == 1
-    breakdown, warnings = out[out.index("where the overhead went") :].split("  ! ")
+    breakdown, _, warnings = out[out.index("where the overhead went") :].partition("  ! ")
     assert breakdown.count(OTHER) == 2  # asyncio and threads on the other Python
     assert f"asyncio on {OTHER}" in warnings

@@ -83,7 +83,7 @@ def test_report_timeline_html_and_plots_draw_without_the_damaged_traces(
 
 def run_argv(out: Path) -> list[str]:
     return ["run", "seed", "-b", "asyncio", "-p", "scale=0.01", "--repeat", "1", "--warmup", "0",
-            "--processes", "1", "--out", str(out)]  # fmt: skip
+            "--processes", "1", "--retries-disturbed", "0", "--out", str(out)]  # fmt: skip
 
 
 def test_a_non_utf8_environment_file_loses_only_its_bad_line(tmp_path: Path) -> None:
