@@ -150,6 +150,14 @@ def _add_settings_arguments(parser: argparse.ArgumentParser) -> None:
         "--timeout", type=_seconds, default=60.0, help="seconds per run (default 60)"
     )
     parser.add_argument(
+        "--measure",
+        default="time",
+        metavar="WHAT",
+        help="time (default), or instructions: count each run's instructions under "
+        "valgrind's callgrind, repeatable on a busy machine; waiting is not counted, "
+        "and time limits grow 50x",
+    )
+    parser.add_argument(
         "--out",
         type=Path,
         default=None,
@@ -328,7 +336,11 @@ def cmd_diff(args: argparse.Namespace, console: Console) -> int:
 
 def _settings(args: argparse.Namespace) -> RunSettings:
     return RunSettings(
-        repeat=args.repeat, warmup=args.warmup, processes=args.processes, timeout_s=args.timeout
+        repeat=args.repeat,
+        warmup=args.warmup,
+        processes=args.processes,
+        timeout_s=args.timeout,
+        measure=args.measure,
     )
 
 

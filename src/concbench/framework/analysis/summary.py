@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,12 @@ class Row:
     """Against the fastest row of the group: change of the median, and its significance."""
     python: str = ""
     """The interpreter, when the rows of a report come from more than one."""
+    instructions_per_task: float | None = None
+    """Median instructions of the counted runs over the tasks (``--measure instructions``)."""
+
+    @property
+    def ok_runs(self) -> int:
+        return sum(1 for record in self.records if record.status is Status.OK)
 
     @property
     def overhead_s(self) -> float | None:
@@ -111,7 +118,7 @@ def group_records(records: Iterable[RunRecord]) -> list[Group]:
         key = (record.scenario, json.dumps(dict(record.params), sort_keys=True, default=str))
         titles.setdefault(key, record.params_label)
         backends = workloads.setdefault(key, {})
-        row_key = (record.label, _interpreter(record) if several else "")
+        row_key = (_label(record), _interpreter(record) if several else "")
         backends.setdefault(row_key, []).append(record)
     return [
         Group(
@@ -130,6 +137,15 @@ def _ordered(keys: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     labels = {label: index for index, (label, _) in reversed(list(enumerate(keys)))}
     pythons = {python: index for index, (_, python) in reversed(list(enumerate(keys)))}
     return sorted(keys, key=lambda key: (labels[key[0]], pythons[key[1]]))
+
+
+def _label(record: RunRecord) -> str:
+    """Counted runs get rows of their own: their wall times never mix with timed runs."""
+    return f"{record.label} [instructions]" if _counted(record) else record.label
+
+
+def _counted(record: RunRecord) -> bool:
+    return record.measure == "instructions"
 
 
 def _interpreter(record: RunRecord) -> str:
@@ -151,7 +167,11 @@ def _against_best(rows: list[Row]) -> tuple[Row, ...]:
 
 
 def _walls(records: Sequence[RunRecord]) -> list[float]:
-    return [r.wall_s for r in records if r.status is Status.OK and r.wall_s is not None]
+    return [
+        r.wall_s
+        for r in records
+        if r.status is Status.OK and r.wall_s is not None and not _counted(r)
+    ]
 
 
 def _row(key: tuple[str, str], runs: Sequence[RunRecord]) -> Row:
@@ -160,6 +180,7 @@ def _row(key: tuple[str, str], runs: Sequence[RunRecord]) -> Row:
     ok = _walls(runs)
     statuses = Counter(run.status for run in runs)
     wall = summarize(ok) if ok else None
+    timed = [run for run in runs if not _counted(run)]
     return Row(
         label=label,
         records=tuple(runs),
@@ -173,11 +194,41 @@ def _row(key: tuple[str, str], runs: Sequence[RunRecord]) -> Row:
         wall=wall,
         statuses=dict(statuses),
         note=_note(runs, statuses),
-        diagnosis=diagnose(runs),
-        parts={name: median_of(runs, f"part_{name}_s") for name in PARTS},
+        diagnosis=diagnose(timed),
+        parts={name: median_of(timed, f"part_{name}_s") for name in PARTS},
         warnings=tuple(stability_warnings(wall)) if wall else (),
         python=python,
+        instructions_per_task=_instructions_per_task(runs),
     )
+
+
+def _instructions_per_task(runs: Sequence[RunRecord]) -> float | None:
+    counts = _counts(runs)
+    return statistics.median(counts) / max(runs[0].tasks, 1) if counts else None
+
+
+def _counts(runs: Sequence[RunRecord]) -> list[int]:
+    """The instructions of the ok counted runs, in order."""
+    return sorted(
+        run.instructions
+        for run in runs
+        if run.status is Status.OK and run.instructions is not None and _counted(run)
+    )
+
+
+def _instructions(runs: Sequence[RunRecord]) -> list[str]:
+    """The counted runs' figure, and what it cannot contain."""
+    counts = _counts(runs)
+    per_task = _instructions_per_task(runs)
+    if per_task is None:
+        return []
+    spread = (counts[-1] - counts[0]) / counts[0] if counts[0] else 0.0
+    several = f"median of {len(counts)} runs, range {spread:.2%}" if len(counts) > 1 else "1 run"
+    return [
+        f"{per_task:,.0f} instructions per task ({several}); under callgrind the wall "
+        "times are not timings, and waiting (sleeps, I/O, blocked threads) costs no "
+        "instructions: only the CPU side of the worker process is counted"
+    ]
 
 
 def _note(runs: Sequence[RunRecord], statuses: Counter[Status]) -> str:
@@ -198,6 +249,7 @@ def _note(runs: Sequence[RunRecord], statuses: Counter[Status]) -> str:
         notes.append(f"machine bound {first.machine_bound_s:.3g} s (cpu work / cores)")
     if first.note:
         notes.append(first.note)
+    notes += _instructions(runs)
     notes += _figures(runs)
     return "; ".join(notes)
 

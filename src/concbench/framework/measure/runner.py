@@ -8,6 +8,7 @@ every record is appended to the store as soon as it exists.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import multiprocessing
@@ -26,6 +27,7 @@ from ..model.params import ParameterError
 from ..store.records import RunRecord, SchemaError, Status, field_problem
 from ..store.resultstore import ResultStore
 from ..store.tracestore import trace_path
+from . import instructions
 from .environment import write_environment
 from .interrupt import Interrupted, Interruptions, sigint_blocked
 from .ioserver import LatencyServer, ServerError, check_open_files, open_files_needed
@@ -42,7 +44,7 @@ _STARTUP_S = 60.0
 _PARENT_FIELDS = frozenset(
     {"scenario", "params", "backend", "options", "status", "error", "tasks", "serial_s"}
     | {"ideal_s", "machine_bound_s", "overhead_s", "run", "process", "python"}
-    | {"implementation", "schema", "steps", "env", "note"}
+    | {"implementation", "schema", "steps", "env", "note", "measure"}
 )
 """Record fields the parent fills from the plan; a worker's measurement may not set them."""
 _MAX_TIMEOUT_S = 7 * 24 * 3600.0
@@ -57,6 +59,8 @@ class RunSettings:
     timeout_s: float = 60.0
     keep_traces: int = 1
     """Counted runs per worker process whose full trace is kept (the first ones)."""
+    measure: str = instructions.TIME
+    """``time``, or ``instructions``: each worker runs under callgrind (measure/instructions.py)."""
 
     def __post_init__(self) -> None:
         checks = [
@@ -73,6 +77,7 @@ class RunSettings:
         for name, value, ok, allowed in checks:
             if not ok:
                 raise ParameterError(f"{name} must be {allowed}, got {value!r}")
+        _check_measure(self.measure)
 
 
 @dataclass(frozen=True)
@@ -282,6 +287,8 @@ class Runner:
     def _keep(self, records: list[RunRecord], record: RunRecord) -> None:
         if self._env_id:
             record = dataclasses.replace(record, env=self._env_id)
+        if self.settings.measure != instructions.TIME:
+            record = dataclasses.replace(record, measure=self.settings.measure)
         self.store.append(record)
         records.append(record)
         self.observer.recorded(record)
@@ -299,6 +306,7 @@ class Runner:
         receiver, sender = context.Pipe(duplex=False)
         log_fd, log_path = tempfile.mkstemp(prefix="concbench-worker-", suffix=".log")
         os.close(log_fd)
+        counts = self._counting_directory()
         request = WorkerRequest(
             scenario=job.scenario,
             scenario_ref=job.scenario_ref,
@@ -312,12 +320,13 @@ class Runner:
             traces_path=str(trace_path(self.store.path)) if self.keep_traces else "",
             io_address=io_address,
             log_path=log_path,
+            instructions_dir=counts,
         )
         # not a daemon: a backend may start processes of its own; _stop() ends it for certain
         child = context.Process(target=worker_main, args=(sender, request))
         worker = _Worker(child, receiver, log_path)
         try:
-            with sigint_blocked():
+            with sigint_blocked(), _spawned_under(counts):
                 worker.process.start()
             sender.close()
             return self._collect(job, process, runs, worker, records)
@@ -325,6 +334,18 @@ class Runner:
             receiver.close()
             _stop(worker.process)
             os.unlink(log_path)
+            if counts:
+                instructions.remove_counts(counts)
+
+    def _counting_directory(self) -> str:
+        """Where an instruction-mode worker counts; empty when runs are timed."""
+        if self.settings.measure != instructions.INSTRUCTIONS:
+            return ""
+        return instructions.counting_directory()
+
+    def _slowdown(self) -> int:
+        """How much longer a run may take: callgrind runs code about 50 times slower."""
+        return instructions.SLOWDOWN if self.settings.measure == instructions.INSTRUCTIONS else 1
 
     def _collect(
         self,
@@ -334,7 +355,7 @@ class Runner:
         worker: _Worker,
         records: list[RunRecord],
     ) -> bool:
-        limit = _STARTUP_S + self.settings.timeout_s
+        limit = (_STARTUP_S + self.settings.timeout_s) * self._slowdown()
         done = 0  # counted runs received; the next one is runs[done]
 
         def fault(status: Status, error: str) -> bool:
@@ -348,7 +369,9 @@ class Runner:
                 return fault(
                     Status.TIMEOUT,
                     f"run exceeded the time limit of {self.settings.timeout_s:g} s "
-                    "(raise it with --timeout)" + worker.tail("where the worker was"),
+                    + ("" if self._slowdown() == 1 else f"x {self._slowdown()} under callgrind ")
+                    + "(raise it with --timeout)"
+                    + worker.tail("where the worker was"),
                 )
             message = receive(worker.receiver)
             if isinstance(message, Closed):
@@ -356,7 +379,7 @@ class Runner:
                 return fault(Status.CRASHED, _death(worker.process.exitcode) + worker.tail())
             if isinstance(message, Garbled):
                 return fault(Status.FAILED, f"the worker broke the protocol: {message.reason}")
-            limit = self.settings.timeout_s
+            limit = self.settings.timeout_s * self._slowdown()
             event = message["event"]
             if event == "run" and not message.get("warmup"):
                 try:
@@ -381,6 +404,21 @@ class Runner:
                 raise SchemaError(problem)
         overhead_s = measured["wall_s"] - job.ideal_s
         return job.record(Status.OK, run=run, process=process, overhead_s=overhead_s, **measured)
+
+
+def _check_measure(measure: str) -> None:
+    """``--measure`` names a known measure, and instruction counting works here."""
+    if measure not in instructions.MEASURES:
+        allowed = ", ".join(instructions.MEASURES)
+        raise ParameterError(f"--measure must be one of {allowed}, got {measure!r}")
+    if measure == instructions.INSTRUCTIONS:
+        reason = instructions.unavailable_reason()
+        if reason:
+            raise ParameterError(reason)
+
+
+def _spawned_under(counts: str) -> contextlib.AbstractContextManager[None]:
+    return instructions.spawned_under_callgrind(counts) if counts else contextlib.nullcontext()
 
 
 def _now() -> str:

@@ -28,6 +28,7 @@ from ..model.recorder import Recorder
 from ..model.trace import Trace
 from ..model.workload import StepKind, Workload
 from ..store.tracestore import MAX_STORED_TASKS, StoredTrace, TraceStore
+from .instructions import Counter
 from .ioserver import ensure_open_files, open_files_needed
 from .isolation import check_leftovers, contain, exit_if_stuck, running
 from .protocol import send
@@ -61,6 +62,8 @@ class WorkerRequest:
     """The latency server the runner started for this job, when the workload makes requests."""
     log_path: str = ""
     """Where the worker's stdout and stderr go; the parent reads its tail after a fault."""
+    instructions_dir: str = ""
+    """Set in instruction mode: the worker runs under callgrind and counts into it."""
 
 
 def worker_main(conn: Connection, request: WorkerRequest) -> None:
@@ -76,12 +79,13 @@ def _serve(conn: Connection, request: WorkerRequest) -> None:
     # BaseException too: a plugin's sys.exit() is a fault of that run, reported like any other
     try:
         backend, workload = _prepare(request)
+        counter = Counter(request.instructions_dir) if request.instructions_dir else None
     except BaseException:
         send(conn, {"event": "failed", "run": 0, "error": _error_text()})
         return
     send(conn, {"event": "ready"})
     alive_before = running()
-    outcome = _runs(conn, backend, workload, request)
+    outcome = _runs(conn, backend, workload, request, counter)
     try:
         backend.close()  # before the last message: the parent stops this process once it has it
         if type(backend).keeps_workers:
@@ -93,7 +97,11 @@ def _serve(conn: Connection, request: WorkerRequest) -> None:
 
 
 def _runs(
-    conn: Connection, backend: Backend, workload: Workload, request: WorkerRequest
+    conn: Connection,
+    backend: Backend,
+    workload: Workload,
+    request: WorkerRequest,
+    counter: Counter | None = None,
 ) -> dict[str, Any] | None:
     """Warm-ups, then counted runs, one message each; the failure message if one raised."""
     traces = TraceStore(request.traces_path) if request.traces_path else None
@@ -101,7 +109,7 @@ def _runs(
         warmup = index < request.warmup
         run = index - request.warmup
         try:
-            measurement, trace = measure(backend, workload)
+            measurement, trace = measure(backend, workload, counter)
         except BaseException:
             return {"event": "failed", "run": max(run, 0), "warmup": warmup, "error": _error_text()}
         if not warmup:
@@ -135,8 +143,13 @@ def _prepare(request: WorkerRequest) -> tuple[Backend, Workload]:
     return backend, workload
 
 
-def measure(backend: Backend, workload: Workload) -> tuple[dict[str, Any], Trace]:
-    """Run ``workload`` once on ``backend``; return what the run record keeps, and the trace."""
+def measure(
+    backend: Backend, workload: Workload, counter: Counter | None = None
+) -> tuple[dict[str, Any], Trace]:
+    """Run ``workload`` once on ``backend``; return what the run record keeps, and the trace.
+
+    With a ``counter`` (instruction mode), the instructions of ``execute`` are counted too.
+    """
     recorder = Recorder(workload)
     started_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
     alive_before = running()
@@ -147,9 +160,12 @@ def measure(backend: Backend, workload: Workload) -> tuple[dict[str, Any], Trace
     gc.freeze()
     usage_before = _usage()
     cpu_before = time.process_time()
+    if counter is not None:
+        counter.start()  # the last thing before the run and the first after: both constant
     try:
         backend.execute(workload, recorder)
     finally:
+        counted = counter.stop() if counter is not None else None
         cpu_s = time.process_time() - cpu_before
         usage_after = _usage()
         gc.unfreeze()
@@ -170,6 +186,7 @@ def measure(backend: Backend, workload: Workload) -> tuple[dict[str, Any], Trace
         "peak_rss_kib": usage_after[2],
         "figures": trace.figures,
         **trace.summary(),
+        **({} if counted is None else {"instructions": counted}),
     }, trace
 
 

@@ -97,6 +97,11 @@ class RunRecord:
     """Steps in the tasks, main excluded (as ``tasks`` excludes main); absent in old stores."""
     note: str = ""
     figures: Mapping[str, float] = field(default_factory=dict)
+    measure: str = "time"
+    """``instructions`` when the run was counted under callgrind: its wall times mean nothing
+    (valgrind is ~50x slower) and stay out of the timing statistics; absent in old stores."""
+    instructions: int | None = None
+    """Instructions the run executed (every thread of the worker), in instruction mode only."""
     schema: int = SCHEMA
 
     @property
