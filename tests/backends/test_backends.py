@@ -25,6 +25,8 @@ from concbench.framework.model.cpuwork import calibrate
 from support.backends import COROUTINE_BACKENDS, PARALLEL_BACKENDS, execute
 from support.cores import assert_parallel
 
+pytestmark = pytest.mark.timing  # real runs, asserted against the clock
+
 S = 0.2  # seconds per unit: short, but long enough that 2-core noise stays well inside the margins
 
 

@@ -15,6 +15,8 @@ from concbench.framework.measure.registry import default_registry
 from concbench.framework.store.resultstore import read_records
 from support.cores import check_parallel, two_cores_busy
 
+pytestmark = pytest.mark.timing  # real runs, asserted against the clock
+
 
 def available(name: str) -> pytest.MarkDecorator:
     reason = default_registry().backend(name).unavailable_reason()

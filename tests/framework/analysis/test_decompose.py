@@ -192,6 +192,7 @@ def test_parts_add_up_to_the_overhead_on_every_backend(
     assert total == pytest.approx(trace.wall_s - workload.ideal_s, abs=1e-9)
 
 
+@pytest.mark.timing
 def test_real_blocking_on_a_coroutine_backend_is_mostly_blocked_time(
     backend_cls: type[Backend],
 ) -> None:

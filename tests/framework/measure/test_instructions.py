@@ -59,19 +59,24 @@ def test_counted_runs_are_marked_and_kept_out_of_the_timing_statistics(
     counted: dict[int, list[RunRecord]], tmp_path: Path
 ) -> None:
     timed = sweep(tmp_path / "timed.jsonl", SMALL, 1, "time")
-    assert timed[0].measure == "time" and timed[0].instructions is None
+    assert timed[0].measure == "time"
+    assert timed[0].instructions is None
     assert {record.measure for record in counted[SMALL]} == {"instructions"}
     [group] = group_records([*timed, *counted[SMALL]])
     by_label = {row.label: row for row in group.rows}
     assert set(by_label) == {"asyncio", "asyncio [instructions]"}  # never mixed in one row
     row = by_label["asyncio [instructions]"]
-    assert row.wall is None and row.vs_best is None and row.ok_runs == 2
+    assert row.wall is None  # no timing statistics on runs under callgrind
+    assert row.vs_best is None
+    assert row.ok_runs == 2
     counts = sorted(record.instructions or 0 for record in counted[SMALL])
     assert row.instructions_per_task is not None
     assert counts[0] / SMALL <= row.instructions_per_task <= counts[1] / SMALL
     assert "instructions per task" in row.note
     assert "waiting" in row.note  # the report says what cannot be counted
-    assert by_label["asyncio"].wall is not None and by_label["asyncio"].instructions_per_task is None
+    assert (
+        by_label["asyncio"].wall is not None and by_label["asyncio"].instructions_per_task is None
+    )
 
 
 def test_without_valgrind_the_option_is_refused_with_the_fix(
