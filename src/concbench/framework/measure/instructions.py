@@ -125,7 +125,7 @@ def spawned_under_callgrind(directory: str) -> Iterator[None]:
     try:
         yield
     finally:
-        multiprocessing.spawn.set_executable(executable)  # type: ignore[arg-type]
+        multiprocessing.spawn.set_executable(executable)
 
 
 def remove_counts(directory: str) -> None:
