@@ -74,13 +74,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
         return
     reason = _busy_reason(item)
     if reason:
-        failed = str(call.excinfo.value).strip().splitlines() or ["an assertion"]
+        unchecked = _assertion(str(call.excinfo.value))
         report.outcome = "skipped"
         report.longrepr = (
             str(item.path),
             item.location[1] or 0,
-            f"{reason}; unchecked: {failed[0]}",
+            f"{reason}; unchecked: {unchecked}",
         )
+
+
+def _assertion(text: str) -> str:
+    """The asserted expression as pytest rewrote it, else the message's first line."""
+    lines = [line.strip() for line in text.strip().splitlines()] or ["an assertion"]
+    expression = next((line for line in lines if line.startswith("assert ")), lines[0])
+    return expression[:200]
 
 
 def _busy_reason(item: pytest.Item) -> str | None:

@@ -242,6 +242,7 @@ def test_main_blocked_by_tasks_that_ran_eagerly_is_charged_to_blocked() -> None:
     assert sum(parts.values()) == pytest.approx(250 - 100)
 
 
+@pytest.mark.timing
 def test_a_real_hand_off_leaves_nothing_unexplained(backend_cls: type[Backend]) -> None:
     # the critical lane is the consumer, which waits ~100 ms for its item in the ideal too
     if reason := backend_cls.unsupported_reason(HANDOFF):
@@ -254,6 +255,7 @@ def test_a_real_hand_off_leaves_nothing_unexplained(backend_cls: type[Backend]) 
 
 
 @pytest.mark.parametrize("backend_name", ["threads", "processes"])
+@pytest.mark.timing
 def test_a_real_pool_of_two_is_charged_to_pool(backend_name: str) -> None:
     from concbench.framework.measure.registry import default_registry
 

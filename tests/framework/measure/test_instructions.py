@@ -15,8 +15,8 @@ from concbench.framework.model.params import ParameterError
 from concbench.framework.store.records import RunRecord, Status
 from concbench.framework.store.resultstore import ResultStore
 
-SMALL, LARGE = 300, 3000
-"""Spawn sizes: a few hundred thousand instructions of start-up beside ~45,000 per task."""
+SMALL, LARGE = 300, 1000
+"""Spawn sizes; a task of the spawn scenario costs about 45,000 instructions on asyncio."""
 
 needs_callgrind = pytest.mark.skipif(
     unavailable_reason() is not None, reason=unavailable_reason() or ""
@@ -25,7 +25,8 @@ needs_callgrind = pytest.mark.skipif(
 
 def sweep(path: Path, tasks: int, processes: int, measure: str) -> list[RunRecord]:
     jobs = plan(default_registry(), "spawn", {"tasks": str(tasks)}, [("asyncio", {})])
-    settings = RunSettings(repeat=1, warmup=1, processes=processes, measure=measure)
+    # no warm-up: a run under callgrind is slow, and the first run repeats across processes too
+    settings = RunSettings(repeat=1, warmup=0, processes=processes, measure=measure)
     records = Runner(ResultStore(path), settings).run(jobs)
     assert [r.status for r in records] == [Status.OK] * processes, [r.error for r in records]
     return records
@@ -49,7 +50,7 @@ def test_the_count_repeats_across_processes_and_grows_with_the_tasks(
     assert first > SMALL * 10_000  # the run was counted (no interpreter does a task for less)
     assert abs(first - second) <= 0.01 * max(first, second)  # two fresh processes, within 1%
     [large] = counted[LARGE]
-    assert (large.instructions or 0) > 3 * max(first, second)  # 10x the tasks: far more
+    assert (large.instructions or 0) > 2 * max(first, second)  # 3.3x the tasks: far more
     # only the run: start-up and imports (hundreds of millions under callgrind) are not in it
     assert (large.instructions or 0) < LARGE * 200_000
 
