@@ -8,7 +8,9 @@ set -euo pipefail
 out=benchmarks/results
 mkdir -p "$out"
 rm -f "$out"/instructions-*.jsonl "$out"/instructions-*.env.jsonl "$out"/instructions-*.traces.jsonl
-python3 -c "while True: pass" &
+# the interpreter itself, not a wrapper (a pyenv shim) whose pid would outlive a kill
+python=$(python3 -c 'import sys; print(sys.executable)')
+"$python" -c "while True: pass" &
 hog=$!
 trap 'kill "$hog"' EXIT
 for sweep in 1 2; do

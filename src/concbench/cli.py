@@ -155,7 +155,7 @@ def _add_settings_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="WHAT",
         help="time (default), or instructions: count each run's instructions under "
         "valgrind's callgrind, repeatable on a busy machine; waiting is not counted, "
-        "and time limits grow 50x",
+        "and time limits grow 200x",
     )
     parser.add_argument(
         "--out",

@@ -225,9 +225,8 @@ def _instructions(runs: Sequence[RunRecord]) -> list[str]:
     spread = (counts[-1] - counts[0]) / counts[0] if counts[0] else 0.0
     several = f"median of {len(counts)} runs, range {spread:.2%}" if len(counts) > 1 else "1 run"
     return [
-        f"{per_task:,.0f} instructions per task ({several}); under callgrind the wall "
-        "times are not timings, and waiting (sleeps, I/O, blocked threads) costs no "
-        "instructions: only the CPU side of the worker process is counted"
+        f"{per_task:,.0f} instructions per task ({several}); the worker's CPU work only: "
+        "waiting (sleeps, I/O) costs no instructions"
     ]
 
 

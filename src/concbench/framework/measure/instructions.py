@@ -20,7 +20,7 @@ dump is read back from its file.
 What cannot be counted: waiting. A sleep, an I/O wait or a blocked thread executes no
 instructions, so a run's count is the CPU side of scheduling only (spawning, starting,
 switching, joining, timer callbacks). Pool processes that a backend starts (processes,
-dask) run outside valgrind and are not counted either. And valgrind runs code about 50
+dask) run outside valgrind and are not counted either. And callgrind runs Python about 200
 times slower, so the wall times of these runs mean nothing and stay out of the timing
 statistics.
 """
@@ -57,7 +57,7 @@ INSTRUCTIONS = "instructions"
 MEASURES = (TIME, INSTRUCTIONS)
 """What ``--measure`` accepts: wall time (the default) or instructions under callgrind."""
 
-SLOWDOWN = 50
+SLOWDOWN = 200
 """How much slower code runs under callgrind; the time limits of a run grow by as much."""
 
 INSTALL_FIX = "apt-get install valgrind"

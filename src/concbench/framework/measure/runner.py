@@ -344,7 +344,7 @@ class Runner:
         return instructions.counting_directory()
 
     def _slowdown(self) -> int:
-        """How much longer a run may take: callgrind runs code about 50 times slower."""
+        """How much longer a run may take: callgrind runs Python code about 200 times slower."""
         return instructions.SLOWDOWN if self.settings.measure == instructions.INSTRUCTIONS else 1
 
     def _collect(
