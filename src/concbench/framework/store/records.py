@@ -99,7 +99,8 @@ class RunRecord:
     figures: Mapping[str, float] = field(default_factory=dict)
     measure: str = "time"
     """``instructions`` when the run was counted under callgrind: its wall times mean nothing
-    (callgrind runs Python ~200x slower) and stay out of the timing statistics; absent in old stores."""
+    (callgrind runs Python ~200x slower) and stay out of the timing statistics; absent in
+    old stores."""
     instructions: int | None = None
     """Instructions the run executed (every thread of the worker), in instruction mode only."""
     schema: int = SCHEMA
