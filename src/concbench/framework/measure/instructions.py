@@ -35,6 +35,7 @@ import multiprocessing.spawn
 import os
 import platform
 import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -95,7 +96,31 @@ def unavailable_reason() -> str | None:
             "--measure instructions needs valgrind (its callgrind tool counts the "
             f"instructions), which is not installed: {INSTALL_FIX}"
         )
-    return None
+    return _launch_problem()
+
+
+def _launch_problem() -> str | None:
+    """Whether a launcher in the temporary directory can start valgrind (noexec mounts)."""
+    directory = tempfile.mkdtemp(prefix="concbench-callgrind-")
+    try:
+        launcher = Path(directory, _LAUNCHER)
+        launcher.write_text(f"#!/bin/sh\nexec {_shell_quote(_valgrind())} --version\n")
+        launcher.chmod(0o700)
+        try:
+            done = subprocess.run(
+                [str(launcher)], capture_output=True, text=True, timeout=60, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return (
+                f"--measure instructions starts workers through a script in {directory!r}, "
+                f"which cannot run there ({exc}); set TMPDIR to a directory that allows it"
+            )
+        if done.returncode != 0 or not done.stdout.startswith("valgrind"):
+            output = (done.stdout + done.stderr).strip()[:200]
+            return f"--measure instructions: valgrind does not start here: {output}"
+        return None
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def counting_directory() -> str:
@@ -133,10 +158,13 @@ def remove_counts(directory: str) -> None:
     shutil.rmtree(directory, ignore_errors=True)
 
 
+def _valgrind() -> str:
+    return shutil.which("valgrind") or "valgrind"
+
+
 def _launcher_script(directory: str) -> str:
-    valgrind = shutil.which("valgrind") or "valgrind"
     command = [
-        valgrind,
+        _valgrind(),
         "--tool=callgrind",
         "--instr-atstart=no",  # nothing counted (and start-up 20x faster) until the run
         f"--callgrind-out-file={Path(directory, _OUT_NAME)}.%p",
