@@ -17,6 +17,7 @@ for sweep in 1 2; do
   concbench run spawn -p tasks=10000 -b asyncio -b uvloop -b trio --measure instructions \
     --repeat 3 --warmup 1 --out "$out/instructions-$sweep.jsonl" | tee "$out/instructions-$sweep.txt"
 done
+rm -f "$out"/instructions-*.traces.jsonl  # full traces: megabytes, and nothing to do with counts
 python3 - "$out/instructions-1.jsonl" "$out/instructions-2.jsonl" <<'EOF' | tee "$out/instructions-agreement.txt"
 import json, statistics, sys
 
