@@ -11,7 +11,9 @@ from concbench.framework.measure.ioserver import LatencyServer, ensure_open_file
 from concbench.framework.measure.registry import default_registry
 from support.backends import BACKEND_NAMES, TEST_OPTIONS
 
-pytest_plugins = ["support.stores"]  # real result stores for the report tests
+# real result stores for the report tests; the `timing` marker (wall-clock assertions that a
+# busy machine excuses)
+pytest_plugins = ["support.stores", "support.busy"]
 
 
 @pytest.fixture(scope="session")

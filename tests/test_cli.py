@@ -87,6 +87,7 @@ def test_bad_input_is_refused_before_anything_runs(
     assert not out.exists()
 
 
+@pytest.mark.timing
 def test_run_measures_stores_and_reports(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -151,6 +152,7 @@ def test_threads_options_make_their_own_row(
     assert "threads(workers=5)" in capsys.readouterr().out
 
 
+@pytest.mark.timing
 def test_requests_run_against_a_real_server_on_every_backend(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

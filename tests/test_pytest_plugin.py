@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from concbench.framework.measure.registry import default_registry
 
 USER_TEST = """
@@ -20,6 +22,7 @@ def test_sleeps_overlap(concbench_backend):
 """
 
 
+@pytest.mark.timing
 def test_the_fixture_runs_a_check_once_per_backend_variant(tmp_path: Path) -> None:
     (tmp_path / "test_user.py").write_text(USER_TEST)
     done = subprocess.run(

@@ -247,6 +247,14 @@ def _add_settings_arguments(parser: argparse.ArgumentParser) -> None:
         "--timeout", type=_seconds, default=60.0, help="seconds per run (default 60)"
     )
     parser.add_argument(
+        "--measure",
+        default="time",
+        metavar="WHAT",
+        help="time (default), or instructions: count each run's instructions under "
+        "valgrind's callgrind, repeatable on a busy machine; waiting is not counted, "
+        "and time limits grow 200x",
+    )
+    parser.add_argument(
         "--out",
         type=Path,
         default=None,
@@ -538,6 +546,7 @@ def _settings(args: argparse.Namespace) -> RunSettings:
         retries_disturbed=retries,
         keep_disturbed=args.keep_disturbed,
         order_seed=args.order_seed,
+        measure=args.measure,
     )
 
 

@@ -194,6 +194,7 @@ def test_parts_add_up_to_the_overhead_on_every_backend(
     assert record_fields(trace, workload, backend_cls.blocks_scheduler)["parts"] == parts.to_json()
 
 
+@pytest.mark.timing
 def test_real_blocking_on_a_coroutine_backend_is_mostly_blocked_time(
     backend_cls: type[Backend],
 ) -> None:
@@ -244,6 +245,7 @@ def test_main_blocked_by_tasks_that_ran_eagerly_is_charged_to_blocked() -> None:
     assert sum(parts.values()) == pytest.approx(250 - 100)
 
 
+@pytest.mark.timing
 def test_a_real_hand_off_leaves_nothing_unexplained(backend_cls: type[Backend]) -> None:
     # the critical lane is the consumer, which waits ~100 ms for its item in the ideal too
     if reason := backend_cls.unsupported_reason(HANDOFF):
@@ -256,6 +258,7 @@ def test_a_real_hand_off_leaves_nothing_unexplained(backend_cls: type[Backend]) 
 
 
 @pytest.mark.parametrize("backend_name", ["threads", "processes"])
+@pytest.mark.timing
 def test_a_real_pool_of_two_is_charged_to_pool(backend_name: str) -> None:
     from concbench.framework.measure.registry import default_registry
 

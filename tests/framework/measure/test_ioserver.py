@@ -32,6 +32,7 @@ def timed_request(address: tuple[str, int], seconds: float) -> float:
     return time.perf_counter() - began
 
 
+@pytest.mark.timing
 def test_a_request_is_answered_after_its_delay_and_not_before(
     io_address: tuple[str, int],
 ) -> None:
@@ -41,6 +42,7 @@ def test_a_request_is_answered_after_its_delay_and_not_before(
         assert elapsed < seconds + 0.5  # generous: a busy 2-core machine
 
 
+@pytest.mark.timing
 def test_the_server_waits_for_many_requests_at_once(io_address: tuple[str, int]) -> None:
     with ThreadPoolExecutor(50) as pool:
         began = time.perf_counter()

@@ -45,6 +45,15 @@ class Row:
     """Against the fastest row of the group: change of the median, and its significance."""
     python: str = ""
     """The interpreter, when the rows of a report come from more than one."""
+    instructions_per_task: float | None = None
+    """Median instructions of the counted runs over the tasks (``--measure instructions``)."""
+
+    @property
+    def ok_runs(self) -> int:
+        """The runs behind the figures: those the statistics use, or the counted ones."""
+        if self.wall is not None:
+            return self.wall.n
+        return sum(1 for record in self.records if record.status is Status.OK)
 
     @property
     def overhead_s(self) -> float | None:
@@ -114,7 +123,7 @@ def group_records(records: Iterable[RunRecord], *, keep_disturbed: bool = False)
         key = (record.scenario, json.dumps(dict(record.params), sort_keys=True, default=str))
         titles.setdefault(key, record.params_label)
         backends = workloads.setdefault(key, {})
-        row_key = (record.label, _interpreter(record) if several else "")
+        row_key = (_label(record), _interpreter(record) if several else "")
         backends.setdefault(row_key, []).append(record)
     return [
         Group(
@@ -135,6 +144,15 @@ def _ordered(keys: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     labels = {label: index for index, (label, _) in reversed(list(enumerate(keys)))}
     pythons = {python: index for index, (_, python) in reversed(list(enumerate(keys)))}
     return sorted(keys, key=lambda key: (labels[key[0]], pythons[key[1]]))
+
+
+def _label(record: RunRecord) -> str:
+    """Counted runs get rows of their own: their wall times never mix with timed runs."""
+    return f"{record.label} [instructions]" if _instruction_mode(record) else record.label
+
+
+def _instruction_mode(record: RunRecord) -> bool:
+    return record.measure == "instructions"
 
 
 def _interpreter(record: RunRecord) -> str:
@@ -202,7 +220,8 @@ def process_samples(
 def _row(key: tuple[str, str], runs: Sequence[RunRecord], keep_disturbed: bool = False) -> Row:
     label, python = key
     first = runs[0]
-    samples = process_samples(runs, keep_disturbed=keep_disturbed)
+    timed = [run for run in runs if not _instruction_mode(run)]
+    samples = process_samples(timed, keep_disturbed=keep_disturbed)
     statuses = Counter(run.status for run in runs)
     wall = summarize(samples) if samples else None
     return Row(
@@ -218,11 +237,40 @@ def _row(key: tuple[str, str], runs: Sequence[RunRecord], keep_disturbed: bool =
         wall=wall,
         statuses=dict(statuses),
         note=_note(runs, statuses),
-        diagnosis=diagnose(used_runs(runs)),
-        parts=median_parts(used_runs(runs)),
+        diagnosis=diagnose(used_runs(timed)),
+        parts=median_parts(used_runs(timed)),
         warnings=tuple(stability_warnings(wall)) if wall else (),
         python=python,
+        instructions_per_task=_instructions_per_task(runs),
     )
+
+
+def _instructions_per_task(runs: Sequence[RunRecord]) -> float | None:
+    counts = _counts(runs)
+    return statistics.median(counts) / max(runs[0].tasks, 1) if counts else None
+
+
+def _counts(runs: Sequence[RunRecord]) -> list[int]:
+    """The instructions of the ok counted runs, in order."""
+    return sorted(
+        run.instructions
+        for run in runs
+        if run.status is Status.OK and run.instructions is not None and _instruction_mode(run)
+    )
+
+
+def _instructions(runs: Sequence[RunRecord]) -> list[str]:
+    """The counted runs' figure, and what it cannot contain."""
+    counts = _counts(runs)
+    per_task = _instructions_per_task(runs)
+    if per_task is None:
+        return []
+    spread = (counts[-1] - counts[0]) / counts[0] if counts[0] else 0.0
+    several = f"median of {len(counts)} runs, range {spread:.2%}" if len(counts) > 1 else "1 run"
+    return [
+        f"{per_task:,.0f} instructions per task ({several}); the worker's CPU work only: "
+        "waiting (sleeps, I/O) costs no instructions"
+    ]
 
 
 def _note(runs: Sequence[RunRecord], statuses: Counter[Status]) -> str:
@@ -244,6 +292,7 @@ def _note(runs: Sequence[RunRecord], statuses: Counter[Status]) -> str:
     if first.note:
         notes.append(first.note)
     notes += disturbance_notes(runs)
+    notes += _instructions(runs)
     notes += _figures(runs)
     return "; ".join(notes)
 

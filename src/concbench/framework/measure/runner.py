@@ -8,6 +8,7 @@ every record is appended to the store as soon as it exists.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import math
@@ -34,6 +35,7 @@ from ..store.resultstore import ResultStore
 from ..store.sweeps import append_sweep
 from ..store.tracestore import trace_path
 from ..store.values import value_problem
+from . import instructions
 from .calibration import Calibration
 from .canary import Canary
 from .environment import write_environment
@@ -63,7 +65,7 @@ _STARTUP_S = 60.0
 _PARENT_FIELDS = frozenset(
     {"scenario", "params", "backend", "options", "status", "error", "tasks", "serial_s"}
     | {"ideal_s", "machine_bound_s", "overhead_s", "run", "process", "python"}
-    | {"implementation", "schema", "steps", "env", "note"}
+    | {"implementation", "schema", "steps", "env", "note", "measure"}
     | {"counted", "seq", "calibration_rate"}
 )
 """Record fields the parent fills from the plan; a worker's measurement may not set them."""
@@ -99,6 +101,8 @@ class RunSettings:
     """Count disturbed runs in the statistics instead of leaving them out."""
     order_seed: int | None = None
     """Seed of the shuffled order of worker processes; None draws one (and records it)."""
+    measure: str = instructions.TIME
+    """``time``, or ``instructions``: each worker runs under callgrind (measure/instructions.py)."""
 
     def __post_init__(self) -> None:
         checks = [
@@ -126,6 +130,7 @@ class RunSettings:
         for name, value, ok, allowed in checks:
             if not ok:
                 raise ParameterError(f"{name} must be {allowed}, got {value!r}")
+        _check_measure(self.measure)
 
 
 @dataclass(frozen=True)
@@ -442,6 +447,8 @@ class Runner:
             record = dataclasses.replace(record, env=self._env_id)
         if self.calibration is not None and record.status is Status.OK:
             record = dataclasses.replace(record, calibration_rate=self.calibration.rate)
+        if self.settings.measure != instructions.TIME:
+            record = dataclasses.replace(record, measure=self.settings.measure)
         self.store.append(record)
         records.append(record)
         if planned:
@@ -462,6 +469,7 @@ class Runner:
         receiver, sender = context.Pipe(duplex=False)
         log_fd, log_path = tempfile.mkstemp(prefix="concbench-worker-", suffix=".log")
         os.close(log_fd)
+        counts = self._counting_directory()
         request = WorkerRequest(
             scenario=job.scenario,
             scenario_ref=job.scenario_ref,
@@ -480,13 +488,14 @@ class Runner:
             retries_disturbed=0
             if self.settings.keep_disturbed
             else self.settings.retries_disturbed,
+            instructions_dir=counts,
         )
         seq = self._next_seq()
         # not a daemon: a backend may start processes of its own; _stop() ends it for certain
         child = context.Process(target=worker_main, args=(sender, request))
         worker = _Worker(child, receiver, log_path)
         try:
-            with sigint_blocked(), _main_script_hidden():
+            with sigint_blocked(), _main_script_hidden(), _spawned_under(counts):
                 worker.process.start()
             sender.close()
             return self._collect(job, process, runs, worker, records, seq=seq)
@@ -494,6 +503,18 @@ class Runner:
             receiver.close()
             _stop(worker.process)
             os.unlink(log_path)
+            if counts:
+                instructions.remove_counts(counts)
+
+    def _counting_directory(self) -> str:
+        """Where an instruction-mode worker counts; empty when runs are timed."""
+        if self.settings.measure != instructions.INSTRUCTIONS:
+            return ""
+        return instructions.counting_directory()
+
+    def _slowdown(self) -> int:
+        """How much longer a run may take: callgrind runs Python code about 200 times slower."""
+        return instructions.SLOWDOWN if self.settings.measure == instructions.INSTRUCTIONS else 1
 
     def _collect(
         self,
@@ -505,7 +526,7 @@ class Runner:
         *,
         seq: int | None = None,
     ) -> bool:
-        limit = _STARTUP_S + self.settings.timeout_s
+        limit = (_STARTUP_S + self.settings.timeout_s) * self._slowdown()
         done = 0  # counted runs received; the next one is runs[done]
 
         def fault(status: Status, error: str) -> bool:
@@ -520,7 +541,9 @@ class Runner:
                 return fault(
                     Status.TIMEOUT,
                     f"run exceeded the time limit of {self.settings.timeout_s:g} s "
-                    "(raise it with --timeout)" + worker.tail("where the worker was"),
+                    + ("" if self._slowdown() == 1 else f"x {self._slowdown()} under callgrind ")
+                    + "(raise it with --timeout)"
+                    + worker.tail("where the worker was"),
                 )
             message = receive(worker.receiver)
             if isinstance(message, Closed):
@@ -528,7 +551,7 @@ class Runner:
                 return fault(Status.CRASHED, _death(worker.process.exitcode) + worker.tail())
             if isinstance(message, Garbled):
                 return fault(Status.FAILED, f"the worker broke the protocol: {message.reason}")
-            limit = self.settings.timeout_s
+            limit = self.settings.timeout_s * self._slowdown()
             event = message["event"]
             if event == "run" and not message.get("warmup"):
                 retry = bool(message.get("retry"))
@@ -614,6 +637,21 @@ def _main_script_hidden() -> Iterator[None]:
     finally:
         vars(main).pop("__spec__", None)
         vars(main).update(saved)
+
+
+def _check_measure(measure: str) -> None:
+    """``--measure`` names a known measure, and instruction counting works here."""
+    if measure not in instructions.MEASURES:
+        allowed = ", ".join(instructions.MEASURES)
+        raise ParameterError(f"--measure must be one of {allowed}, got {measure!r}")
+    if measure == instructions.INSTRUCTIONS:
+        reason = instructions.unavailable_reason()
+        if reason:
+            raise ParameterError(reason)
+
+
+def _spawned_under(counts: str) -> contextlib.AbstractContextManager[None]:
+    return instructions.spawned_under_callgrind(counts) if counts else contextlib.nullcontext()
 
 
 def _now() -> str:

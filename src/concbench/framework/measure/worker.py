@@ -30,6 +30,7 @@ from ..model.trace import Trace
 from ..model.workload import ModelError, StepKind, Workload
 from ..store.resultstore import StoreError
 from ..store.tracestore import MAX_STORED_TASKS, StoredTrace, TraceStore
+from .instructions import Counter
 from .ioserver import ensure_open_files, open_files_needed
 from .isolation import check_leftovers, contain, exit_if_stuck, running
 from .protocol import send
@@ -70,6 +71,8 @@ class WorkerRequest:
     """Processes the runs depend on besides the worker's own children (the latency server)."""
     retries_disturbed: int = 0
     """How many times a disturbed counted run is run again, at once, in this process."""
+    instructions_dir: str = ""
+    """Set in instruction mode: the worker runs under callgrind and counts into it."""
 
 
 def worker_main(conn: Connection, request: WorkerRequest) -> None:
@@ -86,12 +89,13 @@ def _serve(conn: Connection, request: WorkerRequest) -> None:
     try:
         backend, workload = _prepare(request)
         common = _calibration(request, workload)
+        counter = Counter(request.instructions_dir) if request.instructions_dir else None
     except BaseException:
         send(conn, {"event": "failed", "run": 0, "error": _error_text()})
         return
     send(conn, {"event": "ready"})
     alive_before = running()
-    outcome = _runs(conn, backend, workload, request, common)
+    outcome = _runs(conn, backend, workload, request, common, counter=counter)
     try:
         backend.close()  # before the last message: the parent stops this process once it has it
         if type(backend).keeps_workers:
@@ -108,6 +112,8 @@ def _runs(
     workload: Workload,
     request: WorkerRequest,
     common: dict[str, Any],
+    *,
+    counter: Counter | None = None,
 ) -> dict[str, Any] | None:
     """Warm-ups, then counted runs, one message each; the failure message if one raised.
 
@@ -120,7 +126,7 @@ def _runs(
     short = _warmup_copy(workload) if request.warmup else workload
     for index in range(request.warmup):
         try:
-            measurement, _ = measure(backend, short, helpers)
+            measurement, _ = measure(backend, short, helpers, counter)
         except BaseException:
             return {"event": "failed", "run": 0, "warmup": True, "error": _error_text()}
         send(
@@ -136,7 +142,7 @@ def _runs(
         attempt = 0
         while True:
             try:
-                measurement, trace = measure(backend, workload, helpers)
+                measurement, trace = measure(backend, workload, helpers, counter)
             except BaseException:
                 return {"event": "failed", "run": run, "warmup": False, "error": _error_text()}
             retry = bool(measurement.get("disturbed")) and attempt < request.retries_disturbed
@@ -206,12 +212,16 @@ def _prepare(request: WorkerRequest) -> tuple[Backend, Workload]:
 
 
 def measure(
-    backend: Backend, workload: Workload, helpers: tuple[int, ...] = ()
+    backend: Backend,
+    workload: Workload,
+    helpers: tuple[int, ...] = (),
+    counter: Counter | None = None,
 ) -> tuple[dict[str, Any], Trace]:
     """Run ``workload`` once on ``backend``; return what the run record keeps, and the trace.
 
     ``helpers`` are processes besides the worker's descendants whose run-queue wait
-    counts (the latency server).
+    counts (the latency server). With a ``counter`` (instruction mode), the instructions
+    of ``execute`` are counted too.
     """
     recorder = Recorder(workload)
     started_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
@@ -225,9 +235,12 @@ def measure(
     region.begin()
     usage_before = _usage()
     cpu_before = time.process_time()
+    if counter is not None:
+        counter.start()  # the last thing before the run and the first after: both constant
     try:
         backend.execute(workload, recorder)
     finally:
+        counted = counter.stop() if counter is not None else None
         cpu_s = time.process_time() - cpu_before
         usage_after = _usage()
         region.end()
@@ -250,6 +263,7 @@ def measure(
         "figures": trace.figures,
         **trace.summary(),
         **region.figures(),
+        **({} if counted is None else {"instructions": counted}),
     }, trace
 
 

@@ -49,7 +49,7 @@ def _interval(row: Row) -> str:
 
 COLUMNS: tuple[Column, ...] = (
     Column("backend", lambda row: row.label, numeric=False),
-    Column("runs", lambda row: str(row.wall.n if row.wall else 0), help="ok runs"),
+    Column("runs", lambda row: str(row.ok_runs), help="ok runs"),
     Column("serial", lambda row: fmt_seconds(row.serial_s), help="sum of every step"),
     Column("ideal", lambda row: fmt_seconds(row.ideal_s), help="critical path"),
     Column(

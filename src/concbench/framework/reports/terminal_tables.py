@@ -104,7 +104,7 @@ def _cells(row: Row, per_step: bool) -> list[str]:
     notes = "; ".join(text for text in (row.diagnosis, row.note) if text)
     return [
         escape(row.label),
-        str(wall.n if wall else 0),
+        str(row.ok_runs),
         fmt_seconds(row.serial_s),
         fmt_seconds(row.ideal_s),
         fmt_seconds(wall.median if wall else None),

@@ -118,6 +118,12 @@ class RunRecord:
     """The sweep's CPU rate (iterations/s) every ``cpu`` step of the run was sized by."""
     calibration_drift: float | None = None
     """The worker's own quick rate check over the sweep's rate, minus 1."""
+    measure: str = "time"
+    """``instructions`` when the run was counted under callgrind: its wall times mean nothing
+    (callgrind runs Python ~200x slower) and stay out of the timing statistics; absent in
+    old stores."""
+    instructions: int | None = None
+    """Instructions the run executed (every thread of the worker), in instruction mode only."""
     schema: int = SCHEMA
 
     def __post_init__(self) -> None:
