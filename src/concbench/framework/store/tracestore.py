@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..model.errors import ConcbenchError
 from ..model.trace import Trace
 from ..model.workload import StepKind, Workload
 from .resultstore import append_line, side_file
@@ -119,7 +120,7 @@ class StoredTrace:
         )
 
 
-class TraceError(ValueError):
+class TraceError(ConcbenchError, ValueError):
     """A stored trace that cannot describe a run: damaged, or written by something else."""
 
 
