@@ -400,3 +400,16 @@ def test_workers_do_not_import_the_command_line_as_their_main_module() -> None:
     assert {name: vars(main).get(name) for name in ("__file__", "__spec__")} == {
         name: before.get(name) for name in ("__file__", "__spec__")
     }
+
+
+@pytest.mark.parametrize("value", ["inf", "inf%", "1e400%", "nan%"])
+def test_fail_above_must_be_a_finite_percentage(
+    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An infinite threshold turned the gate off while it looked set: it was accepted."""
+    with pytest.raises(SystemExit) as exited:
+        main(
+            ["diff", str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl"), f"--fail-above={value}"]
+        )
+    assert exited.value.code == 2
+    assert f"expected a percentage >= 0 such as 10%, got {value!r}" in capsys.readouterr().err

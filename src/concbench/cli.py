@@ -374,7 +374,7 @@ def _percentage(text: str) -> float:
         value = float(text.strip().removesuffix("%"))
     except ValueError:
         value = -1.0
-    if not value >= 0:
+    if not 0 <= value < math.inf:  # an infinite threshold would turn the gate off
         raise argparse.ArgumentTypeError(f"expected a percentage >= 0 such as 10%, got {text!r}")
     return value / 100
 

@@ -17,6 +17,14 @@ def leave_a_thread_and_finish() -> None:
     exit_if_stuck()
 
 
+def write_blocked_signals(path: str) -> None:
+    """Write the signals this process was born with blocked, one name a line."""
+    import signal
+
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, set())
+    Path(path).write_text("".join(f"{signal.Signals(s).name}\n" for s in blocked))
+
+
 def contained_sleeper(log_path: str) -> None:
     contain(log_path)
     time.sleep(3600)

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from multiprocessing import Pipe
+from pathlib import Path
 
 import pytest
 
 from concbench.framework.measure.interrupt import Interrupted, Interruptions
+
+TESTS = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
@@ -56,3 +61,29 @@ def test_outside_the_main_thread_it_changes_nothing() -> None:
     thread.start()
     thread.join()
     assert handlers == [before]
+
+
+FIRST_WORKER = """
+import multiprocessing, sys
+from concbench.framework.measure.interrupt import sigint_blocked
+from support.processes import write_blocked_signals
+worker = multiprocessing.get_context("spawn").Process(
+    target=write_blocked_signals, args=(sys.argv[1],)
+)
+with sigint_blocked():
+    worker.start()
+worker.join(30)
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="no signal masks")
+def test_the_first_worker_of_a_process_is_born_with_sigint_blocked(tmp_path: Path) -> None:
+    """The first spawn of a process starts multiprocessing's resource tracker, which
+    unblocked SIGINT after starting itself, so the first worker of every sweep was born
+    open to a Ctrl-C and died of it with a traceback on the terminal. A fresh interpreter,
+    since any earlier spawn in this one would have started the tracker already."""
+    out = tmp_path / "blocked.txt"
+    subprocess.run(
+        [sys.executable, "-c", FIRST_WORKER, str(out)], cwd=TESTS, check=True, timeout=60
+    )
+    assert "SIGINT" in out.read_text().split()

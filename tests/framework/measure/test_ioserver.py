@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import resource
+import signal
 import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -154,3 +156,17 @@ def test_ten_thousand_connections_are_open_at_once_and_all_answered() -> None:
 
     with LatencyServer.start(connections) as server:
         assert asyncio.run(main(server.address)) == connections
+
+
+def test_a_ctrl_c_leaves_the_server_to_its_parent() -> None:
+    """Ctrl-C reaches the whole process group. Before, the server died of it with a
+    KeyboardInterrupt traceback on the terminal in every sweep with an io step; now, like
+    a worker, it ignores SIGINT and ends when its parent closes the pipe."""
+    server = LatencyServer.start(10)
+    try:
+        os.kill(server._process.pid, signal.SIGINT)
+        time.sleep(0.5)
+        assert server.is_alive()
+        assert timed_request(server.address, 0.01) >= 0.01
+    finally:
+        server.stop()

@@ -5,8 +5,11 @@ and an environment path that cannot be written is a clear error before anything 
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +17,7 @@ import pytest
 
 from concbench.cli import main
 from concbench.framework.measure.environment import env_path
-from concbench.framework.store.resultstore import read_records
+from concbench.framework.store.resultstore import StoreError, read_records
 from concbench.framework.store.tracestore import read_traces, trace_path
 from support.stores import Store
 
@@ -104,3 +107,65 @@ def test_an_environment_path_that_is_a_directory_is_refused_before_anything_runs
         capsys.readouterr().err.split()
     )
     assert read_records(out) == []
+
+
+@pytest.fixture
+def deadline() -> Iterator[None]:
+    """A read that blocks (a FIFO without a writer) fails the test instead of hanging it."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise TimeoutError("the read blocked")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(10)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def endless(kind: str, path: Path) -> None:
+    """A path whose reading never ends: a FIFO nobody writes, or a link to /dev/zero."""
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to(f"/dev/{kind}")
+
+
+ENDLESS = ["fifo", "zero", "urandom"]
+
+
+@pytest.mark.parametrize("kind", ENDLESS)
+def test_a_store_that_is_a_device_or_fifo_is_refused_at_once(
+    kind: str, tmp_path: Path, deadline: None
+) -> None:
+    """Before, /dev/zero and /dev/urandom were read until memory ran out (a MemoryError
+    traceback), and a FIFO blocked ``report`` and ``diff`` forever."""
+    store = tmp_path / "s.jsonl"
+    endless(kind, store)
+    expected = "a FIFO (named pipe)" if kind == "fifo" else "a character device"
+    with pytest.raises(StoreError, match=rf"cannot read \({re.escape(expected)}, not a regular"):
+        read_records(store)
+
+
+@pytest.mark.parametrize("kind", ENDLESS)
+def test_a_traces_file_that_is_a_device_or_fifo_is_dropped_at_once(
+    kind: str, store: Store, tmp_path: Path, deadline: None
+) -> None:
+    copy = tmp_path / "s.jsonl"
+    shutil.copy(store.path, copy)
+    endless(kind, trace_path(copy))
+    with pytest.warns(UserWarning, match="cannot read the stored traces"):
+        assert read_traces(trace_path(copy)) == {}
+    assert main(["report", str(copy), "--timeline"]) == 0
+
+
+@pytest.mark.parametrize("kind", ENDLESS)
+def test_an_environment_file_that_is_a_device_or_fifo_is_refused_at_once(
+    kind: str, tmp_path: Path, deadline: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "s.jsonl"
+    endless(kind, env_path(out))
+    assert main(run_argv(out)) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"concbench: error: {env_path(out)}: cannot read (" in err
+    assert "not a regular file" in err

@@ -22,6 +22,7 @@ from typing import Any
 
 from ..model.backend import Backend
 from ..store.resultstore import StoreError, append_line, side_file
+from ..store.targets import read_regular
 
 __all__ = ["collect", "env_path", "environment_id", "read_environments", "write_environment"]
 
@@ -80,7 +81,7 @@ def read_environments(path: str | os.PathLike[str]) -> dict[str, dict[str, Any]]
     """Environments by id. A damaged line (not JSON, not UTF-8) is dropped: it is context,
     not results. A path that cannot be read (a directory) is a :class:`StoreError`."""
     try:
-        lines = Path(path).read_bytes().split(b"\n")
+        lines = read_regular(path).split(b"\n")
     except FileNotFoundError:
         return {}
     except OSError as exc:

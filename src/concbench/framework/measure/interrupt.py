@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection, wait
 from types import FrameType, TracebackType
 from typing import Any
@@ -127,6 +128,10 @@ def sigint_blocked() -> Iterator[None]:
     if not hasattr(signal, "pthread_sigmask"):  # Windows: no masks, and no process groups
         yield
         return
+    # A process's first spawn starts multiprocessing's resource tracker, which unblocks
+    # SIGINT in this thread once it has started, undoing the block below before the worker
+    # is born: start the tracker first.
+    resource_tracker.ensure_running()
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield

@@ -27,6 +27,7 @@ import heapq
 import itertools
 import multiprocessing
 import selectors
+import signal
 import socket
 import struct
 import sys
@@ -38,6 +39,7 @@ from typing import Any
 from ..model.errors import ConcbenchError
 from ..model.params import ParameterError
 from ..model.wire import REPLY, REQUEST, check_reply, encode_request
+from .interrupt import sigint_blocked
 
 try:
     import resource
@@ -134,7 +136,8 @@ class LatencyServer:
             target=_serve, args=(child_conn, connections), name="concbench-latency-server"
         )
         process.daemon = True  # it never starts processes of its own
-        process.start()
+        with sigint_blocked():  # born deaf to Ctrl-C, like a worker; _serve then ignores it
+            process.start()
         child_conn.close()
         server = cls(process, conn, (HOST, 0))
         try:
@@ -180,7 +183,13 @@ class LatencyServer:
 
 
 def _serve(conn: Connection, connections: int) -> None:
-    """Entry point of the server process: report the address (or why not), then serve."""
+    """Entry point of the server process: report the address (or why not), then serve.
+
+    Ctrl-C reaches the whole process group; the parent decides what it means and closes
+    the pipe, so the server ignores SIGINT instead of dying of it with a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     try:
         ensure_open_files(open_files_needed(connections))
         listener = socket.create_server((HOST, 0), backlog=max(connections, 1024))

@@ -14,6 +14,7 @@ existed, so ``except ValueError`` around a ``Param`` still works::
     ├── PluginError               a backend or scenario that breaks its contract
     │   └── ContractError         (RuntimeError) a trace that cannot describe a correct run
     ├── SchemaError               (ValueError) a record this version cannot read
+    ├── TraceError                (ValueError) a stored trace that is damaged
     ├── ServerError               (RuntimeError) the latency server did not start
     └── IsolatedRunError          (RuntimeError) concbench.testing's fresh process failed
 

@@ -32,7 +32,7 @@ except ImportError:  # pragma: no cover - not on Windows, where O_APPEND alone m
 
 from ..model.errors import UserError
 from .records import RunRecord, SchemaError
-from .targets import file_kind
+from .targets import file_kind, read_regular
 from .values import shortened, value_problem
 
 __all__ = [
@@ -268,7 +268,7 @@ def _iter_records(path: Path) -> Iterator[RunRecord]:
     if problem := _side_file_problem(path):
         raise StoreError(problem)
     try:
-        data = path.read_bytes()
+        data = read_regular(path)
     except FileNotFoundError:
         raise StoreError(f"{path}: no such result file") from None
     except OSError as exc:

@@ -12,6 +12,7 @@ temporary file beside the target and renamed over it, so a full disk leaves the 
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
@@ -26,6 +27,7 @@ __all__ = [
     "directory_problem",
     "file_kind",
     "file_problem",
+    "read_regular",
     "same_path",
     "write_atomically",
 ]
@@ -141,6 +143,27 @@ def _creation_problem(directory: Path) -> str | None:
     os.close(fd)
     os.unlink(probe)
     return None
+
+
+def read_regular(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of ``path``, which must be a regular file (through any links).
+
+    A store given by mistake as ``/dev/zero`` or ``/dev/urandom`` never ends, and a FIFO
+    without a writer never opens: read plainly, either hangs the command or fills memory.
+    The file is opened without blocking and checked before it is read; anything but a
+    regular file is an ``OSError`` whose ``strerror`` says what it is.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO's open would wait for a writer
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise OSError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, f"{file_kind(mode)}, not a regular file", str(path))
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            return handle.read()
+    finally:
+        os.close(fd)
 
 
 def file_kind(mode: int) -> str:

@@ -30,6 +30,7 @@ from ..model.errors import ConcbenchError
 from ..model.trace import Trace
 from ..model.workload import StepKind, Workload
 from .resultstore import append_line, side_file
+from .targets import read_regular
 
 __all__ = [
     "MAX_STORED_TASKS",
@@ -213,7 +214,7 @@ def read_traces(path: str | os.PathLike[str]) -> dict[str, StoredTrace]:
     """
     result: dict[str, StoredTrace] = {}
     try:
-        data = Path(path).read_bytes()
+        data = read_regular(path)
     except FileNotFoundError:
         return result
     except OSError as exc:
