@@ -233,6 +233,40 @@ def test_a_pool_that_spawns_when_ready_spawns_a_task_after_its_dependencies_end(
         assert trace.spawn_ns[child] >= trace.end_ns[child - 1]
 
 
+def test_a_dependent_freed_while_the_free_tasks_are_spawned_starts_once() -> None:
+    # a spawner preempted after its first spawn (a CPU hog beside a thread pool) lets task 0
+    # run to its end and start task 1 before the spawner looks at task 1: this spawn returns
+    # only once the routine has returned, which makes that order certain
+    spawner, spawned = threading.get_ident(), [0] * 5
+
+    def spawn(routine: Callable[[int, Any], None], index: int, arg: Any) -> threading.Thread:
+        spawned[index] += 1
+        thread = threading.Thread(target=routine, args=(index, arg), daemon=True)
+        thread.start()
+        if threading.get_ident() == spawner:
+            thread.join()
+        return thread
+
+    base = blocking_primitives([])
+    primitives = BlockingPrimitives(
+        spawn=spawn,
+        join=base.join,
+        sleep=time.sleep,
+        checkpoint=base.checkpoint,
+        request=base.request,
+        channel=base.channel,
+        event=threading.Event,
+        limiter=threading.BoundedSemaphore,
+        spawn_when_ready=True,
+    )
+    tasks = tuple(Task((sleep(0.005),), after=(i - 1,) if i else ()) for i in range(5))
+    workload = Workload(tasks=tasks)
+    recorder = Recorder(workload)
+    run_blocking(primitives, workload, recorder)
+    assert spawned == [1] * 5
+    recorder.trace().check(workload)  # the run finishes after its last task ended
+
+
 def test_a_blocking_task_error_is_raised_after_every_other_task_ended() -> None:
     log: Log = []
     primitives = blocking_primitives(log)

@@ -590,8 +590,12 @@ def _when_ready(
                 start(child)
 
     lanes = blocking_lanes(primitives, workload, recorder, on_end=ended)
+    # the free tasks are listed before the first starts: once one runs, its end may bring a
+    # dependent's count to 0 (and start it) while this loop is still going, and a loop that
+    # read the counts as it went would start that dependent a second time; the doubled end
+    # then counted one task too many, so the run finished before its last task ended
+    free = [index for index, count in enumerate(waiting) if count == 0]
     recorder.begin()
-    for index in range(len(tasks)):
-        if waiting[index] == 0:
-            start(index)
+    for index in free:
+        start(index)
     return lanes, all_ended
