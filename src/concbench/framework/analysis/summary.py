@@ -20,7 +20,7 @@ from .disturbance import disturbance_notes, replaced, used_runs
 from .stats import Comparison, Summary, compare, stability_warnings, summarize
 from .units import fmt_seconds
 
-__all__ = ["Group", "Row", "group_records", "is_disturbed", "process_samples"]
+__all__ = ["Group", "Row", "group_records", "process_samples"]
 
 
 @dataclass(frozen=True)
@@ -171,12 +171,6 @@ def _against_best(rows: list[Row]) -> tuple[Row, ...]:
         else row
         for row in rows
     )
-
-
-def is_disturbed(record: RunRecord) -> bool:
-    """Whether another program took the CPU from the run (``disturbed``; absent before it
-    was recorded, which reads as not disturbed)."""
-    return bool(record.disturbed)
 
 
 def _standing(records: Sequence[RunRecord], keep_disturbed: bool) -> list[RunRecord]:

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..analysis.disturbance import replaced
 from ..analysis.stats import (
     DEFAULT_NOISE,
     TARGET_CHANGE,
@@ -27,7 +28,7 @@ from ..analysis.stats import (
     detectable_change,
     min_processes,
 )
-from ..analysis.summary import Row, group_records, is_disturbed
+from ..analysis.summary import Row, group_records
 from ..analysis.units import fmt_seconds
 from ..model.parts import Part
 from ..store.records import RunRecord, Status
@@ -163,11 +164,11 @@ def _judge(
 
 
 def _unreplaced_disturbed(records: Sequence[RunRecord]) -> int:
-    """Disturbed runs with no undisturbed run in the same slot (environment, process, run):
-    a disturbed run that was run again clean leaves the statistics whole; one that was not
-    leaves them short, or in them with ``--keep-disturbed``."""
-    clean = {(r.env, r.seq, r.process, r.run) for r in records if not is_disturbed(r)}
-    return sum(is_disturbed(r) and (r.env, r.seq, r.process, r.run) not in clean for r in records)
+    """Disturbed runs that no later attempt replaced (``disturbance.replaced``): a disturbed
+    run that was run again leaves the statistics whole; one that was not leaves them
+    short, or in them with ``--keep-disturbed``."""
+    gone = replaced(records)
+    return sum(r.disturbed for i, r in enumerate(records) if i not in gone)
 
 
 def _cpu_rate(records: Sequence[RunRecord], envs: Mapping[str, Mapping[str, Any]]) -> float | None:
