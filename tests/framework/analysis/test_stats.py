@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import math
+import random
+import statistics
+
 import pytest
 
 from concbench.framework.analysis.stats import summarize
@@ -318,3 +322,45 @@ def test_the_power_of_a_row_of_many_processes_is_found_in_a_few_tests(
     many = [[1 + rng.gauss(0, 0.05)] for _ in range(400)]
     assert 0 < stats.detectable_change(many) < 1
     assert calls <= 64  # about log2 of the 80,000 shifts, where it was thousands
+
+
+def _sweep(rng: random.Random, processes: int = 5) -> list[list[float]]:
+    """One sweep's per-process runs: a process offset (layout, hash seed) plus run noise."""
+    sweep = []
+    for _ in range(processes):
+        offset = rng.gauss(0, 0.03)
+        sweep.append([1.0 + offset + rng.gauss(0, 0.005)])
+    return sweep
+
+
+def test_a_reruns_median_falls_in_the_rerun_interval_more_often_than_in_the_median_one() -> None:
+    """The interval of the median says where the true median is; a second sweep's median
+    has its own error, so that interval holds it too rarely, and the rerun interval, which
+    adds that error, about as often as it says."""
+    from concbench.framework.analysis.stats import median_interval, rerun_interval
+
+    rng = random.Random(7)
+    trials = 150
+    in_median = in_rerun = 0
+    for _ in range(trials):
+        first, second = _sweep(rng), _sweep(rng)
+        again = statistics.median(v for runs in second for v in runs)
+        low, high = median_interval(first)
+        in_median += low <= again <= high
+        low, high = rerun_interval(first)
+        in_rerun += low <= again <= high
+    assert in_rerun >= 0.9 * trials
+    assert in_median < in_rerun - 0.05 * trials
+
+
+def test_the_rerun_interval_holds_the_median_and_is_wider_than_its_interval() -> None:
+    from concbench.framework.analysis.stats import median_interval, rerun_interval
+
+    summary = summarize(CLUSTERED)
+    low, high = rerun_interval(CLUSTERED)
+    assert (summary.rerun_low, summary.rerun_high) == (low, high)
+    assert low < summary.median < high
+    ci_low, ci_high = median_interval(CLUSTERED)
+    assert high - low > ci_high - ci_low
+    assert rerun_interval([[2.0]]) == (2.0, 2.0)
+    assert all(math.isnan(x) for x in rerun_interval([]))

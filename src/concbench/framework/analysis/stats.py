@@ -36,6 +36,7 @@ __all__ = [
     "mann_whitney_p",
     "median_interval",
     "min_processes",
+    "rerun_interval",
     "stability_warnings",
     "summarize",
 ]
@@ -75,6 +76,9 @@ class Summary:
     outliers: tuple[float, ...]
     samples: tuple[tuple[float, ...], ...] = ()
     """The runs by worker process, as given to :func:`summarize`."""
+    rerun_low: float = math.nan
+    """Where the median of the same sweep run again should fall: :func:`rerun_interval`."""
+    rerun_high: float = math.nan
 
     @property
     def processes(self) -> int:
@@ -125,6 +129,7 @@ def summarize(samples: Samples) -> Summary:
         q1, _, q3 = statistics.quantiles(ordered, n=4, method="inclusive")
     low_fence, high_fence = q1 - 1.5 * (q3 - q1), q3 + 1.5 * (q3 - q1)
     ci_low, ci_high = median_interval(groups)
+    rerun_low, rerun_high = rerun_interval(groups)
     return Summary(
         n=len(ordered),
         median=statistics.median(ordered),
@@ -136,6 +141,8 @@ def summarize(samples: Samples) -> Summary:
         ci_high=ci_high,
         outliers=tuple(v for v in ordered if v < low_fence or v > high_fence),
         samples=groups,
+        rerun_low=rerun_low,
+        rerun_high=rerun_high,
     )
 
 
@@ -200,6 +207,29 @@ def median_interval(samples: Samples, level: float = 0.95) -> tuple[float, float
     if len(values) < 2:
         return (values[0], values[0]) if values else (math.nan, math.nan)
     return _percentiles(list(_median_draws(groups)), level)
+
+
+def rerun_interval(samples: Samples, level: float = 0.95) -> tuple[float, float]:
+    """Where the median of a second sweep like this one should fall: a prediction interval.
+
+    The interval of the median (:func:`median_interval`) says where the true median lies;
+    a second sweep's median carries sampling error of its own, so it falls inside that
+    interval only about 83% of the time even when nothing changed (two errors of the same
+    size add up to sqrt(2) times either). This interval adds the second sweep's error: the
+    observed median plus the spread of the difference between two independent bootstrap
+    medians of the row, each drawn as the hierarchical bootstrap draws them. It cannot see
+    the machine drifting between sweeps: docs/reproducibility.md measures how often it
+    holds on two real sweeps.
+    """
+    groups = _groups(samples)
+    values = [value for runs in groups for value in runs]
+    if len(values) < 2:
+        return (values[0], values[0]) if values else (math.nan, math.nan)
+    draws = _median_draws(groups)
+    differences = [draws[i] - draws[(i + _PAIRING) % len(draws)] for i in range(len(draws))]
+    low, high = _percentiles(differences, level)
+    middle = statistics.median(values)
+    return middle + low, middle + high
 
 
 def change_interval(base: Samples, new: Samples, level: float = 0.95) -> tuple[float, float]:

@@ -44,7 +44,7 @@ def _vs_best(row: Row) -> str:
 def _interval(row: Row) -> str:
     if row.wall is None:
         return "-"
-    return f"{fmt_seconds(row.wall.ci_low)} to {fmt_seconds(row.wall.ci_high)}"
+    return f"{fmt_seconds(row.wall.rerun_low)} to {fmt_seconds(row.wall.rerun_high)}"
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -57,7 +57,11 @@ COLUMNS: tuple[Column, ...] = (
         lambda row: fmt_seconds(row.wall.median if row.wall else None),
         help="median wall time",
     ),
-    Column("95% interval", _interval, help="bootstrap interval of the median"),
+    Column(
+        "rerun 95%",
+        _interval,
+        help="where the median of the same sweep run again falls, 95% of the time",
+    ),
     Column(
         "overhead", lambda row: fmt_seconds(row.overhead_s, signed=True), help="measured - ideal"
     ),

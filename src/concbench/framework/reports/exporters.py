@@ -143,7 +143,17 @@ def _json_row(scenario: str, workload: str, row: Row) -> dict[str, Any]:
             "n": wall.n,
             **{
                 key: _number(getattr(wall, key))
-                for key in ("median", "q1", "q3", "minimum", "maximum", "ci_low", "ci_high")
+                for key in (
+                    "median",
+                    "q1",
+                    "q3",
+                    "minimum",
+                    "maximum",
+                    "ci_low",
+                    "ci_high",
+                    "rerun_low",
+                    "rerun_high",
+                )
             },
             "outliers": [_number(value) for value in wall.outliers],
         },

@@ -218,6 +218,7 @@ def _legend() -> str:
         if column.help
     )
     return (
-        f"<dl class='columns'>{items}</dl><p>Interval: the 95% percentile-bootstrap interval "
-        "of the median over the ok runs. Overhead and efficiency come from the median.</p>"
+        f"<dl class='columns'>{items}</dl><p>Rerun interval: where the median of the same "
+        "sweep run again falls, 95% of the time, from a hierarchical bootstrap over the worker "
+        "processes (docs/statistics.md). Overhead and efficiency come from the median.</p>"
     )

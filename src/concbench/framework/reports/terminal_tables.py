@@ -18,9 +18,9 @@ __all__ = ["decomposition_table", "render_records", "table_for"]
 
 
 def render_records(records: Iterable[RunRecord], console: Console) -> None:
-    """Print each workload's tables. Column meanings: measured is the median wall time
-    with a 95% bootstrap interval; overhead = measured - ideal; eff. = ideal / measured;
-    "vs best" compares with the fastest row (Mann-Whitney U)."""
+    """Print each workload's tables. Column meanings: measured is the median wall time,
+    with the 95% interval a rerun's median falls in; overhead = measured - ideal;
+    eff. = ideal / measured; "vs best" compares with the fastest row (Mann-Whitney U)."""
     for group in group_records(records):
         console.print(table_for(group))
         if any(row.wall is not None for row in group.rows):
@@ -53,7 +53,7 @@ def table_for(group: Group) -> Table:
         "serial",
         "ideal",
         "measured",
-        "95% CI",
+        "rerun 95%",
         "overhead",
         "per task",
         *(["per step"] if per_step else []),
@@ -100,7 +100,9 @@ def _shows_steps(group: Group) -> bool:
 
 def _cells(row: Row, per_step: bool) -> list[str]:
     wall = row.wall
-    ci = "-" if wall is None or wall.n < 2 else f"{_short(wall.ci_low)}-{_short(wall.ci_high)}"
+    rerun = (
+        "-" if wall is None or wall.n < 2 else f"{_short(wall.rerun_low)}-{_short(wall.rerun_high)}"
+    )
     notes = "; ".join(text for text in (row.diagnosis, row.note) if text)
     return [
         escape(row.label),
@@ -108,7 +110,7 @@ def _cells(row: Row, per_step: bool) -> list[str]:
         fmt_seconds(row.serial_s),
         fmt_seconds(row.ideal_s),
         fmt_seconds(wall.median if wall else None),
-        ci,
+        rerun,
         fmt_seconds(row.overhead_s, signed=True),
         fmt_seconds(row.overhead_per_task_s, signed=True),
         *([fmt_seconds(row.overhead_per_step_s, signed=True)] if per_step else []),
