@@ -222,6 +222,7 @@ def _relabel(source: Path, target: Path, scale: float, ideal_s: float, serial_s:
     target.write_text("\n".join(lines) + "\n")
 
 
+@pytest.mark.timing
 def test_diff_exits_nonzero_for_a_regression_and_zero_for_the_same_code(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -21,7 +21,7 @@ from rich.table import Table
 
 from . import __version__
 from .framework.analysis.drift import sweep_notes
-from .framework.analysis.stats import DEFAULT_NOISE
+from .framework.analysis.stats import DEFAULT_NOISE, min_processes
 from .framework.measure.calibration import Calibration, from_store, stored_rate
 from .framework.measure.environment import collect
 from .framework.measure.interrupt import Interrupted
@@ -242,6 +242,14 @@ def _add_settings_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_PROCESSES,
         help=f"fresh worker processes per job, the unit of the statistics "
         f"(default {DEFAULT_PROCESSES})",
+    )
+    parser.add_argument(
+        "--max-processes",
+        type=_integer(1, MAX_PROCESSES),
+        default=None,
+        metavar="N",
+        help="add processes, up to N a job, to rows whose spread would hide a 20%% change "
+        "(default: twice --processes, from 4 processes on; equal to --processes turns it off)",
     )
     parser.add_argument(
         "--timeout", type=_seconds, default=60.0, help="seconds per run (default 60)"
@@ -547,7 +555,16 @@ def _settings(args: argparse.Namespace) -> RunSettings:
         keep_disturbed=args.keep_disturbed,
         order_seed=args.order_seed,
         measure=args.measure,
+        max_processes=_max_processes(args.processes, args.max_processes),
     )
+
+
+def _max_processes(processes: int, given: int | None) -> int | None:
+    """``--max-processes``, or by default twice ``--processes`` when that is enough for the
+    test to call a change at all: fewer were asked for on purpose (a quick look)."""
+    if given is not None:
+        return given
+    return min(2 * processes, MAX_PROCESSES) if processes >= min_processes() else None
 
 
 def _calibration(args: argparse.Namespace, out: Path, resuming: bool) -> Calibration | None:
@@ -736,6 +753,7 @@ class _ProgressObserver:
     def __init__(self, progress: Progress, total: int, runs_per_job: int) -> None:
         self.progress = progress
         self.bar = progress.add_task("starting", total=total)
+        self.total = total
         self.runs_per_job = runs_per_job
         self.left_in_job = 0
 
@@ -750,6 +768,10 @@ class _ProgressObserver:
     def recorded(self, record: RunRecord) -> None:
         self.progress.advance(self.bar, 1)
         self.left_in_job -= 1
+
+    def more_planned(self, runs: int) -> None:
+        self.total += runs
+        self.progress.update(self.bar, total=self.total)
 
     def close(self) -> None:
         self.progress.advance(self.bar, self.left_in_job)

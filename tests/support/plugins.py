@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import random
 import socket
 import sys
 import threading
@@ -39,6 +40,28 @@ class GoodBackend(Backend):
 
     def execute(self, workload: Workload, recorder: Recorder) -> None:
         recorder.begin()
+        for index, task in enumerate(workload.tasks):
+            recorder.spawn(index)
+            recorder.start(index)
+            for step in task.steps:
+                time.sleep(step.seconds)
+            recorder.end(index)
+        recorder.main_done()
+        recorder.finish()
+
+
+class NoisyBackend(GoodBackend):
+    """Correct, but each worker process is slower than the last by its own random amount
+    (up to 50 ms a run): a row whose spread between processes hides any small change."""
+
+    name = "noisy"
+    _extra_s: float | None = None
+
+    def execute(self, workload: Workload, recorder: Recorder) -> None:
+        if NoisyBackend._extra_s is None:  # once per worker process
+            NoisyBackend._extra_s = random.SystemRandom().uniform(0.0, 0.05)
+        recorder.begin()
+        time.sleep(NoisyBackend._extra_s)
         for index, task in enumerate(workload.tasks):
             recorder.spawn(index)
             recorder.start(index)

@@ -45,7 +45,8 @@ from .isolation import output_tail
 from .order import interleave
 from .protocol import Closed, Garbled, receive
 from .registry import BACKENDS_GROUP, SCENARIOS_GROUP, Registry
-from .resume import JobKey, Stored, Todo, job_key
+from .resume import JobKey, Stored, Todo, job_key, record_key
+from .topup import next_process, wants_more
 from .worker import WorkerRequest, worker_main
 
 __all__ = [
@@ -103,6 +104,9 @@ class RunSettings:
     """Seed of the shuffled order of worker processes; None draws one (and records it)."""
     measure: str = instructions.TIME
     """``time``, or ``instructions``: each worker runs under callgrind (measure/instructions.py)."""
+    max_processes: int | None = None
+    """Top a job up to this many processes while its spread hides a change of
+    ``TARGET_CHANGE`` (measure/topup.py); None: the planned processes only."""
 
     def __post_init__(self) -> None:
         checks = [
@@ -127,6 +131,17 @@ class RunSettings:
                 f"a number of seconds > 0 and <= {_MAX_TIMEOUT_S:g} (a week)",
             ),
         ]
+        if self.max_processes is not None and not (
+            self.processes <= self.max_processes <= MAX_PROCESSES
+        ):
+            checks.append(
+                (
+                    "--max-processes",
+                    self.max_processes,
+                    False,
+                    f"{_FROM} --processes ({self.processes}) to {MAX_PROCESSES}",
+                )
+            )
         for name, value, ok, allowed in checks:
             if not ok:
                 raise ParameterError(f"{name} must be {allowed}, got {value!r}")
@@ -281,9 +296,15 @@ class Observer(Protocol):
     def recorded(self, record: RunRecord) -> None:
         """A planned run was stored (not told of disturbed attempts that were run again)."""
 
+    def more_planned(self, runs: int) -> None:
+        """``runs`` more runs were planned: extra processes for rows too noisy to judge."""
+
 
 class _Silent:
     def job_started(self, job: Job, runs: int) -> None:
+        pass
+
+    def more_planned(self, runs: int) -> None:
         pass
 
     def recorded(self, record: RunRecord) -> None:
@@ -401,7 +422,7 @@ class Runner:
         runnable = [job for job, _ in planned if not job.skip_reason]
         connections = max((job.io_connections for job in runnable), default=0)
         if not connections:
-            self._run_interleaved(planned, None, (), records)
+            self._run_interleaved(planned, None, (), records, stored)
             return
         try:
             server = LatencyServer.start(connections)
@@ -414,7 +435,7 @@ class Runner:
                     self._keep(records, job.record(Status.FAILED, error=error))
             return
         try:
-            self._run_interleaved(planned, server.address, (server.pid,), records)
+            self._run_interleaved(planned, server.address, (server.pid,), records, stored)
         finally:
             server.stop()
 
@@ -424,6 +445,7 @@ class Runner:
         io_address: tuple[str, int] | None,
         helpers: tuple[int, ...],
         records: list[RunRecord],
+        stored: Stored | None = None,
     ) -> None:
         sweep = self._sweep
         assert sweep is not None
@@ -437,10 +459,67 @@ class Runner:
             self.observer.job_started(job, len(runs))
             if id(job) in faulted:
                 continue  # the fault would repeat; the job's other processes are not run
-            sweep.calibrated_jobs |= job.uses_cpu
-            if not self._run_process(job, process, runs, io_address, records, helpers=helpers):
-                faulted.add(id(job))
-            sweep.canary.maybe(sweep.next_seq)
+            self._process(job, process, runs, io_address, records, helpers=helpers, faulted=faulted)
+        jobs = [job for job, _ in todo]
+        self._top_up(jobs, io_address, records, helpers=helpers, stored=stored, faulted=faulted)
+
+    def _process(
+        self,
+        job: Job,
+        process: int,
+        runs: Sequence[int],
+        io_address: tuple[str, int] | None,
+        records: list[RunRecord],
+        *,
+        helpers: tuple[int, ...],
+        faulted: set[int],
+    ) -> None:
+        sweep = self._sweep
+        assert sweep is not None
+        sweep.calibrated_jobs |= job.uses_cpu
+        if not self._run_process(job, process, runs, io_address, records, helpers=helpers):
+            faulted.add(id(job))
+        sweep.canary.maybe(sweep.next_seq)
+
+    def _top_up(
+        self,
+        jobs: list[Job],
+        io_address: tuple[str, int] | None,
+        records: list[RunRecord],
+        *,
+        helpers: tuple[int, ...],
+        stored: Stored | None,
+        faulted: set[int],
+    ) -> None:
+        """A round at a time, one more process for each job whose spread hides the target
+        change (measure/topup.py), in a shuffled order, up to ``max_processes``. Timed runs
+        only: an instruction count does not vary between processes."""
+        ceiling = self.settings.max_processes
+        sweep = self._sweep
+        assert sweep is not None
+        if ceiling is None or self.settings.measure != instructions.TIME:
+            return
+        earlier = stored.records if stored else ()
+        keep_disturbed = self.settings.keep_disturbed
+        while True:
+            self._signals.check()
+            round_ = []
+            for job in jobs:
+                if job.skip_reason or id(job) in faulted:
+                    continue
+                mine = [r for r in (*earlier, *records) if record_key(r) == job.key]
+                if wants_more(mine, ceiling, keep_disturbed=keep_disturbed):
+                    round_.append((job, next_process(mine)))
+            if not round_:
+                return
+            sweep.rng.shuffle(round_)
+            self.observer.more_planned(len(round_) * self.settings.repeat)
+            for job, process in round_:
+                self.observer.job_started(job, self.settings.repeat)
+                runs = range(self.settings.repeat)
+                self._process(
+                    job, process, runs, io_address, records, helpers=helpers, faulted=faulted
+                )
 
     def _keep(self, records: list[RunRecord], record: RunRecord, *, planned: bool = True) -> None:
         if self._env_id:
