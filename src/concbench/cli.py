@@ -650,7 +650,7 @@ def _stored(args: argparse.Namespace) -> Stored | None:
         raise ParameterError("--resume needs --out FILE, the result store of the sweep to continue")
     if not Path(args.out).exists():
         return Stored()  # interrupted before its first record: nothing is done yet
-    return Stored.of(read_records(args.out), retry_faults=args.retry_faults)
+    return Stored.of(read_records(args.out), retry_faults=args.retry_faults, measure=args.measure)
 
 
 def _execute(

@@ -64,6 +64,23 @@ def test_other_jobs_and_other_interpreters_do_not_count() -> None:
     assert listed(stored.todo(KEY, skip=False, processes=1, repeat=1)) == [(0, (0,))]
 
 
+def test_timed_runs_and_counted_runs_do_not_stand_in_for_each_other() -> None:
+    timed = [record(run=0), record(process=1, run=0)]
+    counted = [record(run=0, measure="instructions", instructions=10**6)]
+    stored = timed + counted
+    everything = [(0, (0,)), (1, (0,))]
+    assert listed(Stored.of(stored).todo(KEY, skip=False, processes=2, repeat=1)) == []
+    assert listed(
+        Stored.of(stored, measure="instructions").todo(KEY, skip=False, processes=2, repeat=1)
+    ) == [(1, (0,))]
+    assert (
+        listed(
+            Stored.of(timed, measure="instructions").todo(KEY, skip=False, processes=2, repeat=1)
+        )
+        == everything
+    )
+
+
 def test_a_faulted_job_is_finished_unless_faults_are_retried() -> None:
     records = [record(run=0), record(Status.TIMEOUT, run=1, error="too slow")]
     assert listed(Stored.of(records).todo(KEY, skip=False, processes=2, repeat=2)) == []

@@ -67,8 +67,12 @@ class Stored:
     skipped: frozenset[JobKey] = frozenset()
 
     @classmethod
-    def of(cls, records: Iterable[RunRecord], *, retry_faults: bool = False) -> Stored:
-        records = tuple(records)
+    def of(
+        cls, records: Iterable[RunRecord], *, retry_faults: bool = False, measure: str = "time"
+    ) -> Stored:
+        """What ``records`` hold for a sweep that measures ``measure``: timed runs do not
+        stand in for runs counted under callgrind, nor the other way round."""
+        records = tuple(r for r in records if r.measure == measure)
         ok: dict[JobKey, set[tuple[int, int]]] = {}
         faulted: set[JobKey] = set()
         skipped: set[JobKey] = set()

@@ -45,6 +45,10 @@ __all__ = [
 
 CALIBRATION_TOLERANCE = 0.01
 """Two CPU rates further apart than this (relative) make a ``cpu`` step different work."""
+INSTRUCTION_NOISE = 0.01
+"""The noise threshold of instruction-count rows (``--measure instructions``): two counts
+of the same work agree within 1% even beside a CPU hog (docs/reproducibility.md), so a
+larger change is the code's, not the machine's."""
 
 
 class Verdict(str, enum.Enum):
@@ -70,6 +74,8 @@ class DiffRow:
     verdict: Verdict
     reason: str = ""
     """Why a row was not judged, with its figures (disturbed runs, the two CPU rates)."""
+    python: str = ""
+    """The interpreter, when the stores hold several: each gets its own row."""
 
     def fails(self, threshold: float) -> bool:
         """Whether this row should fail a gate of ``threshold`` (0.10 is 10% slower)."""
@@ -96,8 +102,12 @@ def diff_records(
     ``base_envs`` and ``new_envs`` are the environments beside each store (by id), where
     the sweep's CPU rate may be kept instead of on the records.
     """
-    base_rows = _rows(base)
-    new_rows = _rows(new)
+    base, new = list(base), list(new)
+    # one interpreter a side: the rows match whatever it is (3.11 against 3.12 is a fair
+    # question); several: each interpreter's row matches its own
+    several = len({_interpreter(r) for r in base}) > 1 or len({_interpreter(r) for r in new}) > 1
+    base_rows = _rows(base, several)
+    new_rows = _rows(new, several)
     keys = list(base_rows) + [key for key in new_rows if key not in base_rows]
     sides = (base_envs or {}, new_envs or {})
     return [
@@ -106,16 +116,29 @@ def diff_records(
     ]
 
 
-def _rows(records: Iterable[RunRecord]) -> dict[tuple[str, str], Row]:
-    return {(group.title, row.label): row for group in group_records(records) for row in group.rows}
+def _interpreter(record: RunRecord) -> str:
+    return record.implementation or record.python
+
+
+def _rows(records: Iterable[RunRecord], several: bool) -> dict[tuple[str, str, str], Row]:
+    return {
+        (group.title, row.label, _interpreter(row.records[0]) if several else ""): row
+        for group in group_records(records)
+        for row in group.rows
+    }
 
 
 def _ok(row: Row) -> list[RunRecord]:
     return [r for r in row.records if r.status is Status.OK and r.wall_s is not None]
 
 
+def _counted(row: Row) -> list[RunRecord]:
+    """The ok runs, timed or counted under callgrind."""
+    return [r for r in row.records if r.status is Status.OK]
+
+
 def _judge(
-    key: tuple[str, str],
+    key: tuple[str, str, str],
     base: Row | None,
     new: Row | None,
     *,
@@ -123,15 +146,29 @@ def _judge(
     noise: float,
     envs: tuple[Mapping[str, Mapping[str, Any]], Mapping[str, Mapping[str, Any]]],
 ) -> DiffRow:
-    workload, label = key
+    workload, label, python = key
 
     def verdict(value: Verdict, comparison: Comparison | None = None, reason: str = "") -> DiffRow:
-        return DiffRow(workload, label, base, new, comparison, value, reason)
+        return DiffRow(workload, label, base, new, comparison, value, reason, python)
 
     if base is None:
         return verdict(Verdict.ONLY_NEW)
     if new is None:
         return verdict(Verdict.ONLY_BASE)
+    rates = _cpu_rate(_counted(base), envs[0]), _cpu_rate(_counted(new), envs[1])
+    different_work = _differ(*rates) and _did_cpu_work(_counted(base) + _counted(new))
+    calibration = (
+        f"CPU rate {rates[0]:.4g} in base, {rates[1]:.4g} in new: a cpu step was different "
+        "work; run NEW with --calibration BASE"
+        if different_work
+        else ""
+    )
+    counts = _instruction_samples(base), _instruction_samples(new)
+    if counts[0] and counts[1]:  # counted under callgrind: the count is the figure
+        comparison = compare(counts[0], counts[1], alpha, INSTRUCTION_NOISE)
+        if different_work:
+            return verdict(Verdict.CALIBRATION, comparison, calibration)
+        return verdict(_called(comparison), comparison)
     if base.wall and not new.wall:
         faults = (Status.FAILED, Status.TIMEOUT, Status.CRASHED)
         broken = any(record.status in faults for record in new.records)
@@ -146,21 +183,29 @@ def _judge(
             comparison,
             f"{disturbed[0]} disturbed run(s) in base, {disturbed[1]} in new",
         )
-    rates = _cpu_rate(_ok(base), envs[0]), _cpu_rate(_ok(new), envs[1])
-    if _differ(*rates) and _did_cpu_work(_ok(base) + _ok(new)):
-        return verdict(
-            Verdict.CALIBRATION,
-            comparison,
-            f"CPU rate {rates[0]:.4g} in base, {rates[1]:.4g} in new: a cpu step was different "
-            "work; run NEW with --calibration BASE",
-        )
+    if different_work:
+        return verdict(Verdict.CALIBRATION, comparison, calibration)
+    return verdict(_called(comparison), comparison)
+
+
+def _called(comparison: Comparison) -> Verdict:
     if comparison.direction > 0:
-        return verdict(Verdict.SLOWER, comparison)
+        return Verdict.SLOWER
     if comparison.direction < 0:
-        return verdict(Verdict.FASTER, comparison)
+        return Verdict.FASTER
     if comparison.significant:
-        return verdict(Verdict.WITHIN_NOISE, comparison)
-    return verdict(Verdict.SAME, comparison)
+        return Verdict.WITHIN_NOISE
+    return Verdict.SAME
+
+
+def _instruction_samples(row: Row) -> list[list[float]]:
+    """The instruction counts of a counted row's ok runs, by worker process; empty for a
+    timed row. A count has no disturbance to leave out: it does not depend on the load."""
+    by_process: dict[tuple[object, ...], list[float]] = {}
+    for r in row.records:
+        if r.status is Status.OK and r.measure == "instructions" and r.instructions is not None:
+            by_process.setdefault((r.env, r.seq, r.process), []).append(float(r.instructions))
+    return list(by_process.values())
 
 
 def _unreplaced_disturbed(records: Sequence[RunRecord]) -> int:
@@ -234,6 +279,8 @@ NUMERIC = (False, False, True, True, True, True, True, False)
 
 def diff_cells(row: DiffRow) -> list[str]:
     def median(side: Row | None) -> str:
+        if side is not None and side.wall is None and side.instructions_per_task is not None:
+            return f"{side.instructions_per_task:,.0f} instr/task"
         return fmt_seconds(side.wall.median if side is not None and side.wall else None)
 
     comparison = row.comparison
@@ -243,5 +290,6 @@ def diff_cells(row: DiffRow) -> list[str]:
         interval = f"{comparison.ci_low * 100:+.0f}% to {comparison.ci_high * 100:+.0f}%"
     p_value = "-" if comparison is None else f"{comparison.p_value:.3g}"
     verdict = row.verdict.value + (f" ({row.reason})" if row.reason else "")
-    return [row.workload, row.label, median(row.base), median(row.new), change, interval,
+    label = f"{row.label} ({row.python})" if row.python else row.label
+    return [row.workload, label, median(row.base), median(row.new), change, interval,
             p_value, verdict]  # fmt: skip
