@@ -120,6 +120,37 @@ def test_the_canary_trend_is_the_drift_line() -> None:
     assert abs(drift_of(steady).largest - 0.0) < 0.02  # type: ignore[union-attr]
 
 
+def test_a_change_within_the_canarys_own_noise_is_not_called_drift() -> None:
+    """Each sample keeps how far its second-fastest timing was from its fastest: a change
+    of the halves inside that is the canary's noise, not the machine's drift."""
+    samples = [
+        (0.010, 0.30, 0.0050, 0.01),
+        (0.010, 0.25, 0.0050, 0.01),
+        (0.012, 0.35, 0.0060, 0.01),
+        (0.012, 0.30, 0.0060, 0.01),
+    ]
+    sweep = {
+        "canary": [
+            {"at_s": 10.0 * i, "spin_s": s, "spin_noise": sn, "fanout_s": f, "fanout_noise": fn}
+            for i, (s, sn, f, fn) in enumerate(samples)
+        ]
+    }
+    drift = drift_of(sweep)
+    assert drift is not None
+    assert drift.own_noise == {"spin_s": 0.30, "fanout_s": 0.01}
+    assert abs(drift.largest - 0.2) < 1e-9  # the fan-out's +20% passed its 1% noise
+    line = drift.note()
+    assert line.startswith("the machine drifted 20% during the sweep")
+    assert "cpu loop +20% (within its own noise of 30%)" in line
+    assert "asyncio fan-out +20% (beyond its own noise of 1%)" in line
+    for sample in sweep["canary"]:
+        sample["fanout_noise"] = 0.5
+    quiet = drift_of(sweep)
+    assert quiet is not None
+    assert quiet.largest == 0.0
+    assert quiet.note().startswith("no drift beyond the canary's own noise during the sweep")
+
+
 def test_a_sweep_with_too_few_canary_samples_gives_no_line() -> None:
     assert drift_of({"canary": [{"at_s": 0, "spin_s": 0.01, "fanout_s": 0.01}]}) is None
     assert drift_of({}) is None

@@ -7,14 +7,16 @@ than it can be told from. The full range of the samples is not used: a 5 ms samp
 varies by 12-18% between back-to-back timings in a quiet process, so a range over more
 samples only grows, while the median of each half of the sweep moved by 2-6% there.
 The calibration, measured before the first job and again after the last, says the same
-for CPU speed alone.
+for CPU speed alone. Each sample also keeps its own noise (its second-fastest timing
+against its fastest); a change of the halves within the median of that noise is not
+told apart from it, and the note says so instead of calling it drift.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["CANARIES", "Drift", "drift_of", "sweep_notes"]
@@ -34,20 +36,37 @@ class Drift:
     spreads: Mapping[str, float]
     calibration_change: float | None = None
     """The CPU rate after the last job over the rate before the first, minus 1."""
+    own_noise: Mapping[str, float] = field(default_factory=dict)
+    """Each canary's median own noise over the samples (absent in older sweep logs)."""
 
     @property
     def largest(self) -> float:
-        return max((abs(change) for change in self.spreads.values()), default=0.0)
+        """The largest change that passed its canary's own noise (all, where unknown)."""
+        return max(
+            (abs(change) for name, change in self.spreads.items() if self._beyond(name)),
+            default=0.0,
+        )
+
+    def _beyond(self, name: str) -> bool:
+        return abs(self.spreads[name]) > self.own_noise.get(name, 0.0)
 
     def note(self, noise: float | None = None) -> str:
         """``the machine drifted 7% during the sweep (canary: ...)``."""
-        parts = [
-            f"{CANARIES.get(name, name)} {spread:+.0%}" for name, spread in self.spreads.items()
-        ]
+        parts = []
+        for name, spread in self.spreads.items():
+            part = f"{CANARIES.get(name, name)} {spread:+.0%}"
+            if name in self.own_noise:
+                within = "within" if not self._beyond(name) else "beyond"
+                part += f" ({within} its own noise of {self.own_noise[name]:.0%})"
+            parts.append(part)
+        summary = (
+            f"the machine drifted {self.largest:.0%} during the sweep"
+            if self.largest
+            else "no drift beyond the canary's own noise during the sweep"
+        )
         line = (
-            f"the machine drifted {self.largest:.0%} during the sweep (canary, "
-            f"{self.samples} samples over {self.duration_s:.0f} s, second half against "
-            f"first: {', '.join(parts)})"
+            f"{summary} (canary, {self.samples} samples over {self.duration_s:.0f} s, "
+            f"second half against first: {', '.join(parts)})"
         )
         if self.calibration_change is not None:
             line += f"; CPU rate after the last job {self.calibration_change:+.0%}"
@@ -62,12 +81,17 @@ def drift_of(sweep: Mapping[str, Any]) -> Drift | None:
     if len(samples) < 2:
         return None
     spreads = {}
+    own_noise = {}
     for name in CANARIES:
         values = [s[name] for s in samples if _positive(s.get(name))]
         if len(values) >= 2:
             earlier = statistics.median(values[: len(values) // 2])
             later = statistics.median(values[(len(values) + 1) // 2 :])
             spreads[name] = later / earlier - 1
+            noise_key = name.removesuffix("_s") + "_noise"
+            noises = [s[noise_key] for s in samples if _positive(s.get(noise_key))]
+            if noises:
+                own_noise[name] = statistics.median(noises)
     if not spreads:
         return None
     times = [s["at_s"] for s in samples if isinstance(s.get("at_s"), (int, float))]
@@ -78,6 +102,7 @@ def drift_of(sweep: Mapping[str, Any]) -> Drift | None:
         duration_s=max(times, default=0.0) - min(times, default=0.0),
         spreads=spreads,
         calibration_change=change if isinstance(change, (int, float)) else None,
+        own_noise=own_noise,
     )
 
 

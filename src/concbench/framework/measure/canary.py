@@ -5,12 +5,15 @@ the parent between worker processes: a pure-Python loop of a fixed number of ite
 (the speed of the CPU for Python) and a fan-out of empty asyncio tasks (the speed of the
 allocator and the scheduling paths). Each is timed a few times and the fastest kept, so
 a single preemption does not count as drift; what is left is the machine getting slower
-or faster for a while: clock, cache, memory and other programs' steady load.
+or faster for a while: clock, cache, memory and other programs' steady load. Each sample
+also keeps how far its second-fastest timing was from the fastest: the canary's own
+noise, which a drift must pass before the report calls it one.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,25 +26,36 @@ SPIN_ITERATIONS = 200_000
 """About 6 ms on a quiet core here."""
 FANOUT_TASKS = 500
 """About 5 ms of task creation, scheduling and gathering on asyncio here."""
-REPEATS = 3
-"""Timings per sample; the fastest is kept."""
+REPEATS = 5
+"""Timings per sample; the fastest is kept (about 55 ms a sample)."""
 INTERVAL_S = 5.0
 """At most one sample per this many seconds of sweep, plus one at each end: ~1% of the time."""
 
 
-async def _fanout(tasks: int) -> float:
+async def _fanouts(tasks: int, repeats: int) -> list[float]:
+    """Every timing in one loop: a fresh loop per timing would time its creation too."""
+
     async def empty() -> None:
         await asyncio.sleep(0)
 
-    began = time.perf_counter()
-    await asyncio.gather(*(empty() for _ in range(tasks)))
-    return time.perf_counter() - began
+    timings = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        await asyncio.gather(*(empty() for _ in range(tasks)))
+        timings.append(time.perf_counter() - began)
+    return timings
 
 
 def _time_spin() -> float:
     began = time.perf_counter()
     spin(SPIN_ITERATIONS)
     return time.perf_counter() - began
+
+
+def _fastest(timings: list[float]) -> tuple[float, float]:
+    """The fastest timing, and the second-fastest's distance from it (the own noise)."""
+    first, second = sorted(timings)[:2]
+    return first, second / first - 1
 
 
 @dataclass
@@ -55,11 +69,11 @@ class Canary:
 
     def sample(self, seq: int) -> None:
         """Time the canary now; ``seq`` is the number of worker processes run before it."""
-        spin_s = min(_time_spin() for _ in range(REPEATS))
-        try:
-            fanout_s: float | None = min(asyncio.run(_fanout(FANOUT_TASKS)) for _ in range(REPEATS))
-        except RuntimeError:  # called from inside a running event loop: no fan-out sample
-            fanout_s = None
+        spin_s, spin_noise = _fastest([_time_spin() for _ in range(REPEATS)])
+        fanout_s: float | None = None
+        fanout_noise: float | None = None
+        with contextlib.suppress(RuntimeError):  # inside a running event loop: no fan-out
+            fanout_s, fanout_noise = _fastest(asyncio.run(_fanouts(FANOUT_TASKS, REPEATS)))
         now = time.perf_counter()
         self._last = now
         self.samples.append(
@@ -68,6 +82,8 @@ class Canary:
                 "seq": seq,
                 "spin_s": spin_s,
                 "fanout_s": fanout_s,
+                "spin_noise": spin_noise,
+                "fanout_noise": fanout_noise,
             }
         )
 
