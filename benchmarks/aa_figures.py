@@ -2,9 +2,9 @@
 
 Every verdict of `concbench diff` between them is a false positive. Prints, per row, the
 change with its interval, the p-value, the verdict, whether the first sweep's 95% interval
-of the median and its 95% rerun interval contain the second sweep's median, the processes' spread and the smallest
-change diff could call on the row; then, for several noise thresholds, the number of
-verdicts. docs/reproducibility.md explains the figures.
+of the median and its 95% rerun interval contain the second sweep's median, the
+processes' spread and the smallest change diff could call on the row; then, for several
+noise thresholds, the number of verdicts. docs/reproducibility.md explains the figures.
 """
 
 from __future__ import annotations
