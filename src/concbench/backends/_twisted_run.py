@@ -12,7 +12,6 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from twisted.internet import defer, task
-from twisted.internet.base import ReactorBase
 from twisted.internet.defer import Deferred, DeferredQueue, DeferredSemaphore
 from twisted.internet.interfaces import IAddress
 from twisted.internet.protocol import ClientFactory, Protocol, connectionDone
@@ -26,31 +25,35 @@ from concbench.framework import (
     encode_request,
 )
 
+Reactor = Any
+"""A reactor instance: Twisted types its capabilities as zope interfaces, which mypy cannot
+check without a plugin."""
 
-def new_reactor(kind: str) -> ReactorBase:
+
+def new_reactor(kind: str) -> Reactor:
     """A reactor of that kind, not installed as the global one."""
     if kind == "epoll":
         from twisted.internet.epollreactor import EPollReactor
 
-        return EPollReactor()
+        return EPollReactor()  # type: ignore[no-untyped-call,unused-ignore]
     if kind == "poll":
         from twisted.internet.pollreactor import PollReactor
 
-        return PollReactor()
+        return PollReactor()  # type: ignore[no-untyped-call,unused-ignore]
     if kind == "select":
         from twisted.internet.selectreactor import SelectReactor
 
-        return SelectReactor()
+        return SelectReactor()  # type: ignore[no-untyped-call,unused-ignore]
     raise ValueError(f"reactor must be one of epoll, poll, select, got {kind!r}")
 
 
-def close(reactor: ReactorBase) -> None:
+def close(reactor: Reactor) -> None:
     """Close what a stopped reactor keeps open: its waker's pipe and, for epoll, the epoll
     descriptor. Twisted never closes them itself, since its one global reactor lives as
     long as the process; a reactor per run would leak three descriptors a run."""
     waker = reactor.waker
     if waker is not None:
-        reactor.removeReader(waker)  # type: ignore[attr-defined]
+        reactor.removeReader(waker)
         waker.connectionLost(None)
         reactor.waker = None
     poller = getattr(reactor, "_poller", None)  # epoll's; poll's and select's hold no fd
@@ -67,13 +70,13 @@ class _Ask(Protocol):
         self.payload, self.done, self.reply = payload, done, b""
 
     def connectionMade(self) -> None:
-        assert self.transport is not None
-        self.transport.write(self.payload)
+        transport: Any = self.transport  # an ITransport, which mypy reads without its self
+        transport.write(self.payload)
 
     def dataReceived(self, data: bytes) -> None:
         self.reply += data
-        assert self.transport is not None
-        self.transport.loseConnection()
+        transport: Any = self.transport
+        transport.loseConnection()
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
         try:
@@ -91,7 +94,7 @@ class _Asking(ClientFactory):
         self.payload = payload
         self.done: Deferred[None] = Deferred()
 
-    def buildProtocol(self, addr: IAddress) -> _Ask:
+    def buildProtocol(self, addr: IAddress | None) -> _Ask:
         return _Ask(self.payload, self.done)
 
     def clientConnectionFailed(self, connector: Any, reason: Failure) -> None:
@@ -153,15 +156,16 @@ def _gather(*tasks: Deferred[Any], return_exceptions: bool = False) -> Deferred[
     gathered = defer.gatherResults(list(tasks), consumeErrors=True)
 
     def unwrap(failure: Failure) -> Failure:
-        failure.trap(defer.FirstError)
-        sub: Failure = failure.value.subFailure
-        return sub
+        if isinstance(failure.value, defer.FirstError):
+            sub: Failure = failure.value.subFailure
+            return sub
+        return failure
 
     return gathered.addErrback(unwrap)
 
 
 def _callbacks(
-    reactor: ReactorBase,
+    reactor: Reactor,
 ) -> Callable[[Recorder], tuple[Callable[[int, float], Any], Callable[[int, None], Any]]]:
     """The plain shapes' tasks as callbacks, with the stamps of the skeleton's coroutines."""
 
@@ -198,7 +202,7 @@ def primitives(kind: str, *, callbacks: bool = False) -> CoroutinePrimitives:
         def start() -> None:
             done = Deferred.fromCoroutine(main())
             done.addErrback(failures.append)
-            done.addBoth(lambda _: reactor.stop())  # type: ignore[attr-defined]
+            done.addBoth(lambda _: reactor.stop())
 
         reactor.callWhenRunning(start)
         try:
@@ -210,7 +214,7 @@ def primitives(kind: str, *, callbacks: bool = False) -> CoroutinePrimitives:
 
     def request(address: tuple[str, int], seconds: float) -> Deferred[None]:
         asking = _Asking(encode_request(seconds))
-        reactor.connectTCP(address[0], address[1], asking)  # type: ignore[attr-defined]
+        reactor.connectTCP(address[0], address[1], asking)
         return asking.done
 
     create_task = defer.ensureDeferred if callbacks else Deferred.fromCoroutine

@@ -36,9 +36,7 @@ class TwistedBackend(Backend):
     extra = "twisted"
     blocks_scheduler = frozenset({StepKind.BLOCK, StepKind.CPU})
     options = (
-        Param(
-            "reactor", str, "epoll", "the reactor a run gets, made fresh", choices=REACTORS
-        ),
+        Param("reactor", str, "epoll", "the reactor a run gets, made fresh", choices=REACTORS),
         Param(
             "tasks",
             str,
@@ -79,5 +77,8 @@ class TwistedBackend(Backend):
     def execute(self, workload: Workload, recorder: Recorder) -> None:
         from ._twisted_run import primitives  # twisted is imported only where it is known to exist
 
+        reason = self.check_resources(workload, self.config)
+        if reason:  # the runner skips such a job; a direct call is refused the same way
+            raise ValueError(reason)
         callbacks = self.config["tasks"] == "callbacks"
         run_coroutines(primitives(self.config["reactor"], callbacks=callbacks), workload, recorder)

@@ -386,7 +386,9 @@ def coroutine_lanes(
                     parts.ended[index].set()
 
     plain: tuple[Callable[[int, Any], Any], Callable[[int, Any], Any]] = (
-        _coroutine_plain(sleep, recorder) if primitives.plain is None else primitives.plain(recorder)
+        _coroutine_plain(sleep, recorder)
+        if primitives.plain is None
+        else primitives.plain(recorder)
     )
     routine, args = _pick(workload, lane, *plain)
     main = Task(workload.main)
