@@ -8,6 +8,7 @@ nothing here touches ``twisted.internet.reactor``, whose import would install th
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -30,21 +31,19 @@ Reactor = Any
 check without a plugin."""
 
 
-def new_reactor(kind: str) -> Reactor:
-    """A reactor of that kind, not installed as the global one."""
-    if kind == "epoll":
-        from twisted.internet.epollreactor import EPollReactor
+_REACTOR_CLASSES = {
+    "epoll": ("twisted.internet.epollreactor", "EPollReactor"),
+    "poll": ("twisted.internet.pollreactor", "PollReactor"),
+    "select": ("twisted.internet.selectreactor", "SelectReactor"),
+}
+"""Each ``-o reactor=`` value's class; its module is imported only when chosen (epoll's
+exists only on Linux)."""
 
-        return EPollReactor()  # type: ignore[no-untyped-call,unused-ignore]
-    if kind == "poll":
-        from twisted.internet.pollreactor import PollReactor
 
-        return PollReactor()  # type: ignore[no-untyped-call,unused-ignore]
-    if kind == "select":
-        from twisted.internet.selectreactor import SelectReactor
-
-        return SelectReactor()  # type: ignore[no-untyped-call,unused-ignore]
-    raise ValueError(f"reactor must be one of epoll, poll, select, got {kind!r}")
+def new_reactor(name: str) -> Reactor:
+    """A reactor of that name, not installed as the global one."""
+    module, cls = _REACTOR_CLASSES[name]
+    return getattr(importlib.import_module(module), cls)()
 
 
 def close(reactor: Reactor) -> None:
@@ -191,10 +190,10 @@ def _callbacks(
     return plain
 
 
-def primitives(kind: str, *, callbacks: bool = False) -> CoroutinePrimitives:
-    """Twisted's primitives on a fresh reactor of ``kind``; ``callbacks`` runs the plain
+def primitives(name: str, *, callbacks: bool = False) -> CoroutinePrimitives:
+    """Twisted's primitives on a fresh reactor of that name; ``callbacks`` runs the plain
     shapes as callbacks instead of coroutines."""
-    reactor = new_reactor(kind)  # made before the run begins: not measured
+    reactor = new_reactor(name)  # made before the run begins: not measured
 
     def run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
         failures: list[Failure] = []
