@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from types import FrameType
 
 import pytest
 
+import concbench
 from concbench.cli import main
 from concbench.framework import ParameterError, Task, Workload, checkpoint, io, sleep
 from concbench.framework.measure.registry import SCENARIOS_GROUP, default_registry
@@ -19,7 +22,7 @@ from support.backends import execute
 from support.standing import standing
 
 TWISTED = default_registry().backend("twisted")
-pytestmark = pytest.mark.skipif(
+needs_twisted = pytest.mark.skipif(
     TWISTED.unavailable_reason() is not None, reason=TWISTED.unavailable_reason() or ""
 )
 REACTORS = ("epoll", "poll", "select")
@@ -38,6 +41,7 @@ def open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
+@needs_twisted
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc/self/fd (Linux)")
 @pytest.mark.parametrize("reactor", REACTORS)
 def test_a_reactor_per_run_leaves_no_descriptor_open(
@@ -51,6 +55,7 @@ def test_a_reactor_per_run_leaves_no_descriptor_open(
     assert open_fds() - before <= 2
 
 
+@needs_twisted
 def test_the_reactor_installs_no_signal_handler() -> None:
     """Twisted's ``reactor.run()`` takes SIGTERM to stop the reactor; the worker owns it."""
     received: list[int] = []
@@ -71,6 +76,7 @@ def test_the_reactor_installs_no_signal_handler() -> None:
     assert trace.wall_s >= 0.5  # and the run was not stopped by it
 
 
+@needs_twisted
 def test_an_unknown_reactor_is_refused_naming_the_allowed_ones(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -86,6 +92,7 @@ def test_an_unknown_reactor_is_refused_naming_the_allowed_ones(
     assert not out.exists()  # refused before anything ran
 
 
+@needs_twisted
 @pytest.mark.parametrize("reactor", REACTORS)
 @pytest.mark.parametrize("scenario", BUILT_IN)
 def test_every_built_in_scenario_runs_or_is_skipped_with_its_reason_on_each_reactor(
@@ -100,6 +107,7 @@ def test_every_built_in_scenario_runs_or_is_skipped_with_its_reason_on_each_reac
     assert trace.wall_s >= workload.ideal_s * 0.9
 
 
+@needs_twisted
 @pytest.mark.parametrize("scenario", BUILT_IN)
 def test_plain_callbacks_run_the_plain_shapes_and_skip_the_rest_saying_why(
     scenario: str, io_address: tuple[str, int]
@@ -116,6 +124,7 @@ def test_plain_callbacks_run_the_plain_shapes_and_skip_the_rest_saying_why(
     assert trace.wall_s >= workload.ideal_s * 0.9
 
 
+@needs_twisted
 def test_plain_callbacks_record_what_coroutines_record() -> None:
     workload = fanout(50, 0.05)
     for tasks in ("coroutines", "callbacks"):
@@ -125,12 +134,14 @@ def test_plain_callbacks_record_what_coroutines_record() -> None:
         assert list(trace.step_end_ns) == list(trace.end_ns)  # its one step ended it
 
 
+@needs_twisted
 def test_callbacks_refuse_a_workload_they_cannot_express_even_when_called_directly() -> None:
     workload = Workload(tasks=(Task((sleep(0.01), checkpoint(1))),))
     with pytest.raises(ValueError, match="use tasks=coroutines"):
         execute(TWISTED, workload, tasks="callbacks")
 
 
+@needs_twisted
 def test_seed_blocking_through_the_cli_is_diagnosed_as_a_blocked_loop(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -141,3 +152,19 @@ def test_seed_blocking_through_the_cli_is_diagnosed_as_a_blocked_loop(
     assert record["status"] == "ok"
     assert record["wall_s"] >= 0.2 * 2.5 * 0.98  # the block steps ran one after the other
     assert "loop blocked" in capsys.readouterr().out
+
+
+def test_without_twisted_installed_the_backend_says_which_extra_installs_it() -> None:
+    """An interpreter without site-packages (``-S``) finds concbench's source but no Twisted."""
+    source = Path(concbench.__file__).parents[1]
+    if (source / "twisted").exists():
+        pytest.skip("concbench is installed beside Twisted (not from a source tree)")
+    code = (
+        f"import sys; sys.path.insert(0, {str(source)!r}); "
+        "from concbench.backends.twisted_backend import TwistedBackend; "
+        "print(TwistedBackend.unavailable_reason())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", code], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "twisted is not installed: install concbench[twisted]"
