@@ -15,6 +15,7 @@ from types import FrameType
 import pytest
 
 import concbench
+from concbench.backends.twisted_backend import SELECT_CONNECTIONS
 from concbench.cli import main
 from concbench.framework import ParameterError, Task, Workload, checkpoint, io, sleep
 from concbench.framework.measure.registry import SCENARIOS_GROUP, default_registry
@@ -168,3 +169,17 @@ def test_without_twisted_installed_the_backend_says_which_extra_installs_it() ->
         [sys.executable, "-S", "-c", code], capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "twisted is not installed: install concbench[twisted]"
+
+
+@needs_twisted
+def test_select_is_skipped_saying_why_when_a_run_would_hold_too_many_connections() -> None:
+    """Twisted's select reactor fails on a descriptor numbered 1024 or above."""
+    recipe = default_registry().scenario("requests")
+    many = recipe.workload({"tasks": SELECT_CONNECTIONS + 1})
+    few = recipe.workload({"tasks": SELECT_CONNECTIONS})
+    select_config = {"reactor": "select", "tasks": "coroutines"}
+    reason = TWISTED.check_resources(many, select_config)
+    assert reason is not None
+    assert "use -o reactor=epoll or poll" in reason
+    assert TWISTED.check_resources(few, select_config) is None
+    assert TWISTED.check_resources(many, select_config | {"reactor": "epoll"}) is None

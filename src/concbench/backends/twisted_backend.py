@@ -20,10 +20,14 @@ from typing import Any
 
 from concbench.framework import Backend, Param, Recorder, StepKind, Workload, run_coroutines
 
-__all__ = ["REACTORS", "TwistedBackend"]
+__all__ = ["REACTORS", "SELECT_CONNECTIONS", "TwistedBackend"]
 
 REACTORS = ("epoll", "poll", "select")
 """The reactor kinds ``-o reactor=`` chooses from, each a class instantiated per run."""
+SELECT_CONNECTIONS = 1000
+"""The most connections a run may hold open at once on ``reactor=select``: ``select()``
+takes descriptors numbered below 1024 (FD_SETSIZE), and a worker holds about 20 of its
+own (``requests``' default 1,000 runs; 2,000 failed with "filedescriptor out of range")."""
 
 
 class TwistedBackend(Backend):
@@ -60,6 +64,13 @@ class TwistedBackend(Backend):
 
     @classmethod
     def check_resources(cls, workload: Workload, config: Mapping[str, Any]) -> str | None:
+        connections = workload.io_connections
+        if config.get("reactor") == "select" and connections > SELECT_CONNECTIONS:
+            return (
+                f"reactor=select cannot watch {connections} connections at once: select() "
+                f"takes descriptors below 1024 (at most {SELECT_CONNECTIONS} connections "
+                "here); use -o reactor=epoll or poll"
+            )
         plain = workload.single_sleeps is not None or workload.only_empty_tasks
         if config.get("tasks") == "callbacks" and not plain:
             return (
