@@ -39,11 +39,11 @@ def fanout(tasks: int, seconds: float) -> Workload:
 
 
 def open_fds() -> int:
-    return len(os.listdir("/proc/self/fd"))
+    return len(os.listdir("/dev/fd"))
 
 
 @needs_twisted
-@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc/self/fd (Linux)")
+@pytest.mark.skipif(not Path("/dev/fd").is_dir(), reason="needs /dev/fd")
 @pytest.mark.parametrize("reactor", REACTORS)
 def test_a_reactor_per_run_leaves_no_descriptor_open(
     reactor: str, io_address: tuple[str, int]
@@ -104,6 +104,11 @@ def test_every_built_in_scenario_runs_or_is_skipped_with_its_reason_on_each_reac
     config = {"reactor": reactor, "tasks": "coroutines"}
     reason = TWISTED.unsupported_reason(workload) or TWISTED.check_resources(workload, config)
     assert reason is None  # twisted runs every step kind of every built-in scenario
+    free = 1024 - 20 - max(int(fd) for fd in os.listdir("/dev/fd"))
+    if reactor == "select" and workload.io_connections > free:
+        # a worker starts with about 20 descriptors; this process may hold hundreds by now,
+        # and select() takes none numbered 1024 or above
+        workload = recipe.workload({"tasks": free}).scaled(0.02)
     trace = execute(TWISTED, workload, io_address, reactor=reactor)
     assert trace.wall_s >= workload.ideal_s * 0.9
 
