@@ -143,6 +143,14 @@ class CoroutinePrimitives:
     """The wait that does not yield: ``time.sleep``, which blocks the scheduler."""
     cpu: Callable[[float], object] = burn
     """Calibrated pure-Python work."""
+    plain: Callable[[Recorder], tuple[Callable[[int, float], Any], Callable[[int, None], Any]]] | (
+        None
+    ) = None
+    """The routines of the two plainest shapes (a task of a plain fan-out, an empty task),
+    for a scheduler that runs them without a coroutine (Twisted's plain callbacks): given
+    the recorder, a ``sleeper(index, seconds)`` and a ``starter(index, None)`` that stamp
+    as the skeleton's own do and return what :attr:`GatherGroup.create_task` takes.
+    ``None``: the skeleton's coroutines."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -377,7 +385,12 @@ def coroutine_lanes(
                 if parts.ended:
                     parts.ended[index].set()
 
-    routine, args = _pick(workload, lane, *_coroutine_plain(sleep, recorder))
+    plain: tuple[Callable[[int, Any], Any], Callable[[int, Any], Any]] = (
+        _coroutine_plain(sleep, recorder)
+        if primitives.plain is None
+        else primitives.plain(recorder)
+    )
+    routine, args = _pick(workload, lane, *plain)
     main = Task(workload.main)
     return Lanes(routine, args, lambda: lane(main_lane, main))
 
