@@ -124,6 +124,26 @@ class RunRecord:
     old stores."""
     instructions: int | None = None
     """Instructions the run executed (every thread of the worker), in instruction mode only."""
+    # open-loop runs, whose tasks have release times (analysis/latency.py); absent otherwise
+    latency_p50_s: float | None = None
+    """Latency (intended release to end) at the 50th percentile, within 1%; also p90,
+    p99, p99.9 (``p999``) and the exact max."""
+    latency_p90_s: float | None = None
+    latency_p99_s: float | None = None
+    latency_p999_s: float | None = None
+    latency_max_s: float | None = None
+    release_lag_p50_s: float | None = None
+    """Intended release to spawn: the backend's timer and dispatcher alone."""
+    release_lag_p99_s: float | None = None
+    release_lag_max_s: float | None = None
+    offered_rate: float | None = None
+    """Tasks per second between the first and last release."""
+    achieved_rate: float | None = None
+    """Tasks per second between the first and last end."""
+    latency: Mapping[str, Any] = field(default_factory=dict)
+    """The run's latency histogram (analysis/histogram.py): merges exactly across runs."""
+    release_lag: Mapping[str, Any] = field(default_factory=dict)
+    """The run's release-lag histogram."""
     schema: int = SCHEMA
 
     def __post_init__(self) -> None:
@@ -149,6 +169,8 @@ class RunRecord:
         data["options"] = dict(self.options)
         data["figures"] = dict(self.figures)
         data["parts"] = self.parts.to_json()
+        if not self.latency and not self.release_lag:  # no open-loop figures: no empty objects
+            del data["latency"], data["release_lag"]
         return data
 
     @classmethod
