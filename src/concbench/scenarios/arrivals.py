@@ -47,7 +47,7 @@ def _work(kind: str, service: float) -> tuple[Step, ...]:
 
 
 def build_arrivals(
-    rate: float, duration: float, arrival: str, seed: int, kind: str, service: float
+    *, rate: float, duration: float, arrival: str, seed: int, kind: str, service: float
 ) -> Workload:
     releases = release_times(rate, duration, arrival, seed)
     task = Task(steps=_work(kind, service))  # one shared object: 100,000 requests stay cheap

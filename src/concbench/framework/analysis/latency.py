@@ -12,14 +12,17 @@ exactly.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..model.trace import Trace
 from ..model.workload import Workload
+from ..store.records import RunRecord
 from .histogram import Histogram
 
-__all__ = ["PERCENTILES", "arrival_fields", "merged"]
+__all__ = ["PERCENTILES", "Arrivals", "arrival_fields", "merged", "row_arrivals"]
 
 PERCENTILES = (("p50", 50.0), ("p90", 90.0), ("p99", 99.0), ("p999", 99.9))
 """The percentiles a record keeps, by field-name suffix."""
@@ -63,3 +66,38 @@ def merged(histograms: Iterable[Mapping[str, Any]]) -> Histogram | None:
             one = Histogram.from_json(stored)
             total = one if total is None else total.merge(one)
     return total
+
+
+@dataclass(frozen=True)
+class Arrivals:
+    """A report row's open-loop figures: every used run's histograms merged, and the
+    medians of the rates."""
+
+    latency: Histogram
+    release_lag: Histogram
+    offered_rate: float
+    achieved_rate: float
+    service_s: float
+    """The nominal work of one task (serial time over tasks): what latency is judged by."""
+
+    @property
+    def throughput_ratio(self) -> float:
+        """Achieved over offered; 1.0 keeps up."""
+        return self.achieved_rate / self.offered_rate if self.offered_rate else 0.0
+
+
+def row_arrivals(runs: Sequence[RunRecord]) -> Arrivals | None:
+    """The open-loop figures of a row's used runs, or None when they have none."""
+    runs = [run for run in runs if run.latency]
+    latency = merged(run.latency for run in runs)
+    release_lag = merged(run.release_lag for run in runs)
+    if latency is None or release_lag is None:
+        return None
+    first = runs[0]
+    return Arrivals(
+        latency=latency,
+        release_lag=release_lag,
+        offered_rate=statistics.median(run.offered_rate or 0.0 for run in runs),
+        achieved_rate=statistics.median(run.achieved_rate or 0.0 for run in runs),
+        service_s=first.serial_s / first.tasks if first.tasks else 0.0,
+    )

@@ -69,9 +69,17 @@ class PlotsExporter(DirectoryExporter):
     name = "plots"
     help = "every plot as PNG and SVG"
     what = "plot"
-    planned = ("scaling.png", "scaling.svg", "efficiency.png", "efficiency.svg")
+    planned = (
+        "scaling.png",
+        "scaling.svg",
+        "efficiency.png",
+        "efficiency.svg",
+        "saturation.png",
+        "saturation.svg",
+    )
 
     def files(self, report: Report) -> Iterator[tuple[str, bytes]]:
+        from ..analysis.saturation import load_series
         from ..analysis.summary import group_records
         from . import plots
         from .html import run_with_trace
@@ -84,7 +92,10 @@ class PlotsExporter(DirectoryExporter):
             "scaling", plots.scaling_figure(scaling_series(report.records), colors)
         )
         yield from plots.figure_files("efficiency", plots.efficiency_figure(groups, colors))
-        taken = {"scaling", "efficiency"}
+        yield from plots.figure_files(
+            "saturation", plots.saturation_figure(load_series(report.records), colors)
+        )
+        taken = {"scaling", "efficiency", "saturation"}
         for group in groups:
             timelines = []
             for row in group.rows:
