@@ -28,7 +28,8 @@ def release_times(rate: float, duration: float, arrival: str, seed: int) -> tupl
         )
     if arrival == "even":
         return tuple(index / rate for index in range(max(1, round(expected))))
-    draw, times, now = random.Random(seed), [], 0.0
+    draw, now = random.Random(seed), 0.0
+    times: list[float] = []
     while True:
         now += draw.expovariate(rate)
         if now >= duration:

@@ -90,6 +90,8 @@ class Histogram:
         if not self.count:
             return 0.0
         rank = max(1, math.ceil(percent / 100 * self.count - 1e-9))
+        if rank == 1 or rank >= self.count:  # the extremes are kept exactly
+            return (self.min_ns if rank == 1 else self.max_ns) / 1e9
         seen = 0
         for bucket in sorted(self.counts):
             seen += self.counts[bucket]

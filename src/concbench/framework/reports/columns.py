@@ -98,6 +98,10 @@ def _arrival(figure: Callable[[Arrivals], str]) -> Callable[[Row], str]:
     return lambda row: "-" if row.arrivals is None else figure(row.arrivals)
 
 
+def _percentile(percent: float) -> Callable[[Arrivals], str]:
+    return lambda arrivals: fmt_seconds(arrivals.latency.percentile_s(percent))
+
+
 def _rate(rate: float) -> str:
     return f"{rate:,.0f}/s"
 
@@ -117,7 +121,7 @@ ARRIVAL_COLUMNS: tuple[Column, ...] = (
     *(
         Column(
             header,
-            _arrival(lambda a, p=percent: fmt_seconds(a.latency.percentile_s(p))),
+            _arrival(_percentile(percent)),
             help=f"latency at the {header} (intended release to end), within 1%"
             if header == "p50"
             else "",
