@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from io import StringIO
 
+import pytest
 from rich.console import Console
 
 from concbench.framework.reports.exporters import PlotsExporter
@@ -45,3 +47,13 @@ def test_the_plots_directory_holds_the_saturation_plot() -> None:
     names = [name for name, _ in PlotsExporter().files(Report(RECORDS, {}))]
     assert "saturation.png" in names
     assert "saturation.svg" in names
+
+
+def test_csv_and_json_carry_the_open_loop_figures() -> None:
+    from concbench.framework.reports.csv import csv_report
+    from concbench.framework.reports.exporters import JsonExporter
+
+    assert "latency_p999_s" in csv_report(RECORDS).splitlines()[0]
+    rows = json.loads(JsonExporter().render(Report(RECORDS, {})))["rows"]
+    assert rows[1]["arrivals"]["latency_s"]["p99"] == pytest.approx(0.05, rel=0.01)
+    assert rows[1]["arrivals"]["saturated"] == "p99 50 ms > 10 ms"

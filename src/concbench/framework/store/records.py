@@ -169,8 +169,6 @@ class RunRecord:
         data["options"] = dict(self.options)
         data["figures"] = dict(self.figures)
         data["parts"] = self.parts.to_json()
-        if not self.latency and not self.release_lag:  # no open-loop figures: no empty objects
-            del data["latency"], data["release_lag"]
         return data
 
     @classmethod
