@@ -73,7 +73,7 @@ arrivals = Scenario(
             "(half cpu, then half io)",
             choices=("sleep", "io", "cpu", "mix"),
         ),
-        Param("service", float, 0.001, "nominal seconds of work per request", min=0.0, max=60.0),
+        Param("service", float, 0.01, "nominal seconds of work per request", min=0.0, max=60.0),
     ),
     build=build_arrivals,
     compare=(),
