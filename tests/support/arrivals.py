@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from concbench.framework.analysis.histogram import Histogram
+from concbench.framework.model.histogram import Histogram
 from concbench.framework.store.records import RunRecord, Status
 
 __all__ = ["SERVICE_S", "record"]

@@ -10,9 +10,9 @@ from array import array
 import pytest
 
 from concbench.framework import Backend, Recorder, Task, Trace, Workload, sleep
-from concbench.framework.analysis.histogram import PRECISION, Histogram
 from concbench.framework.analysis.latency import arrival_fields
 from concbench.framework.measure.registry import default_registry
+from concbench.framework.model.histogram import PRECISION, Histogram
 from concbench.scenarios.arrivals import build_arrivals
 from support.backends import execute
 

@@ -17,10 +17,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..model.histogram import Histogram
 from ..model.trace import Trace
 from ..model.workload import Workload
 from ..store.records import RunRecord
-from .histogram import Histogram
 
 __all__ = ["PERCENTILES", "Arrivals", "arrival_fields", "merged", "row_arrivals"]
 

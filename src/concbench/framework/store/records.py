@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model.errors import ConcbenchError
+from ..model.histogram import json_problem as histogram_problem
 from ..model.parts import Decomposition, json_problem
 
 __all__ = ["SCHEMA", "RunRecord", "SchemaError", "Status", "field_problem"]
@@ -141,7 +142,7 @@ class RunRecord:
     achieved_rate: float | None = None
     """Tasks per second between the first and last end."""
     latency: Mapping[str, Any] = field(default_factory=dict)
-    """The run's latency histogram (analysis/histogram.py): merges exactly across runs."""
+    """The run's latency histogram (model/histogram.py): merges exactly across runs."""
     release_lag: Mapping[str, Any] = field(default_factory=dict)
     """The run's release-lag histogram."""
     schema: int = SCHEMA
@@ -250,6 +251,9 @@ def field_problem(name: str, value: Any) -> str | None:
     annotation = _ANNOTATIONS.get(name)
     if annotation is None:
         return None
+    if name in _HISTOGRAMS:
+        problem = histogram_problem(value)
+        return f"field {name!r} {problem}" if problem else None
     if annotation == "Decomposition":
         problem = json_problem(value)
         return f"field {name!r} {problem}" if problem else None
@@ -264,3 +268,4 @@ def field_problem(name: str, value: Any) -> str | None:
 
 
 _ANNOTATIONS = {f.name: str(f.type) for f in dataclasses.fields(RunRecord)}
+_HISTOGRAMS = frozenset({"latency", "release_lag"})

@@ -11,7 +11,9 @@ Bucket 0 holds values under :data:`FLOOR_NS` (1 µs); bucket ``k >= 1`` holds
 the midpoint of the bucket holding that rank's value, clamped to the exact minimum and
 maximum, so it lies within ``PRECISION`` of the true value (within half the floor below
 it). Why not the ``hdrhistogram`` package: its encoding is an opaque compressed blob that a
-JSON Lines store could not show or check, and the part needed here is forty lines.
+JSON Lines store could not show or check, and the part needed here is forty lines. It
+lives below the store, as the overhead's ``Decomposition`` does, so that a record can
+check the one it holds.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["FLOOR_NS", "PRECISION", "Histogram"]
+__all__ = ["FLOOR_NS", "PRECISION", "Histogram", "json_problem"]
 
 PRECISION = 0.01
 """Relative error of every percentile read from a histogram (1%)."""
@@ -118,14 +120,13 @@ class Histogram:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Histogram:
-        """The histogram of a stored form; a form of other buckets cannot merge exactly with
-        these, so it is refused rather than misread."""
-        if data.get("precision") != PRECISION or data.get("floor_ns") != FLOOR_NS:
-            raise ValueError(
-                f"histogram with precision {data.get('precision')!r} and floor "
-                f"{data.get('floor_ns')!r} ns; this concbench reads {PRECISION} and {FLOOR_NS}"
-            )
-        buckets = data.get("buckets", {})
+        """The histogram of a stored form (:func:`json_problem` names what is wrong with
+        one that cannot be read); a form of other buckets cannot merge exactly with these,
+        so it is refused rather than misread."""
+        problem = json_problem(data)
+        if problem:
+            raise ValueError(problem)
+        buckets = data["buckets"]
         return cls(
             {int(bucket): int(n) for bucket, n in buckets.items()},
             int(data["count"]),
@@ -133,3 +134,41 @@ class Histogram:
             int(data["min_ns"]),
             int(data["max_ns"]),
         )
+
+
+_WHOLE = ("count", "min_ns", "max_ns")
+
+
+def json_problem(data: Any) -> str | None:
+    """Why ``data`` is not a stored histogram this version reads, or None (an empty object,
+    a run without release times, is fine)."""
+    if not isinstance(data, Mapping):
+        return "must be an object"
+    if not data:
+        return None
+    if data.get("precision") != PRECISION or data.get("floor_ns") != FLOOR_NS:
+        return (
+            f"is a histogram of precision {str(data.get('precision'))[:20]!r} and floor "
+            f"{str(data.get('floor_ns'))[:20]!r} ns; this concbench reads {PRECISION} and "
+            f"{FLOOR_NS}"
+        )
+    for name in _WHOLE:
+        value = data.get(name)
+        if type(value) is not int or value < 0:
+            return f"needs {name!r}, a whole number >= 0"
+    sum_s = data.get("sum_s")
+    if isinstance(sum_s, bool) or not isinstance(sum_s, (int, float)) or not sum_s >= 0:
+        return "needs 'sum_s', a number >= 0"
+    buckets = data.get("buckets")
+    if not isinstance(buckets, Mapping):
+        return "needs 'buckets', an object"
+    total = 0
+    for bucket, count in buckets.items():
+        if not (isinstance(bucket, str) and bucket.isdigit()) or type(count) is not int:
+            return "has a bucket that is not 'index': count"
+        if count < 0:
+            return "has a negative bucket count"
+        total += count
+    if total != data["count"]:
+        return f"counts {total} values in its buckets but says {data['count']}"
+    return None

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import math
 import random
+import re
 
 import pytest
 
-from concbench.framework.analysis.histogram import FLOOR_NS, PRECISION, Histogram
+from concbench.framework.model.histogram import FLOOR_NS, PRECISION, Histogram, json_problem
 
 PERCENTS = (0.1, 1.0, 25.0, 50.0, 90.0, 99.0, 99.9, 100.0)
 
@@ -82,3 +83,34 @@ def test_a_histogram_of_other_buckets_is_refused() -> None:
     stored = Histogram.of([5_000]).to_json() | {"precision": 0.001}
     with pytest.raises(ValueError, match="precision"):
         Histogram.from_json(stored)
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"buckets": {"x": 1}}, "not 'index': count"),
+        ({"buckets": {"3": -1}}, "negative"),
+        ({"count": 5}, "counts 1 values in its buckets but says 5"),
+        ({"min_ns": 1.5}, "'min_ns', a whole number"),
+        ({"sum_s": "a"}, "'sum_s'"),
+        ({"buckets": []}, "'buckets', an object"),
+    ],
+)
+def test_a_damaged_stored_form_is_named_not_misread(
+    change: dict[str, object], problem: str
+) -> None:
+    stored = Histogram.of([5_000]).to_json() | change
+    assert problem in (json_problem(stored) or "")
+    with pytest.raises(ValueError, match=re.escape(problem)):
+        Histogram.from_json(stored)
+
+
+def test_a_store_with_a_damaged_histogram_names_the_field() -> None:
+    from concbench.framework.store.records import RunRecord, SchemaError
+    from support.arrivals import record
+
+    data = record("asyncio", 100, 0.002).to_dict()
+    data["latency"] = dict(data["latency"], count=7)
+    with pytest.raises(SchemaError, match="field 'latency' counts"):
+        RunRecord.from_dict(data)
+    assert RunRecord.from_dict(record("asyncio", 100, 0.002).to_dict()).latency
