@@ -23,7 +23,7 @@ def test_the_html_report_draws_the_saturation_plot_and_names_the_point() -> None
     section = page[page.index("<section id='saturation'>") :]
     section = section[: section.index("</section>")]
     assert "<figure class='plot'><svg" in section
-    assert "asyncio: saturates at 1,000/s (p99 50 ms &gt; 10 ms)" in section
+    assert "asyncio: saturates at 1,000/s (p99 50.00 ms &gt; 10.00 ms)" in section
     assert "<th class='num'>p99.9</th>" in page
 
 
@@ -56,4 +56,4 @@ def test_csv_and_json_carry_the_open_loop_figures() -> None:
     assert "latency_p999_s" in csv_report(RECORDS).splitlines()[0]
     rows = json.loads(JsonExporter().render(Report(RECORDS, {})))["rows"]
     assert rows[1]["arrivals"]["latency_s"]["p99"] == pytest.approx(0.05, rel=0.01)
-    assert rows[1]["arrivals"]["saturated"] == "p99 50 ms > 10 ms"
+    assert rows[1]["arrivals"]["saturated"] == "p99 50.00 ms > 10.00 ms"

@@ -9,7 +9,9 @@ workloads that agree on every other parameter form a family, one line per backen
 A backend is **saturated** at a rate when its p99 latency exceeds
 :data:`SATURATION_FACTOR` times the nominal service time (and at least
 :data:`MIN_THRESHOLD_S`), or when it completes requests more than :data:`SHORTFALL` slower
-than they are offered. Its saturation point is the lowest such rate of the sweep.
+than they are offered. Its saturation point is the lowest rate of the sweep from which it
+is saturated at every higher rate too: on a busy machine one disturbed rate can pass the
+threshold while the next keeps up, and a backend does not recover under more load.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 from ..store.records import RunRecord
 from .latency import Arrivals
 from .summary import Row, group_records
+from .units import fmt_seconds
 
 __all__ = [
     "MIN_THRESHOLD_S",
@@ -48,7 +51,7 @@ def saturated_because(arrivals: Arrivals) -> str | None:
     threshold = max(SATURATION_FACTOR * arrivals.service_s, MIN_THRESHOLD_S)
     p99 = arrivals.latency.percentile_s(99.0)
     if p99 > threshold:
-        return f"p99 {p99 * 1e3:.3g} ms > {threshold * 1e3:.3g} ms"
+        return f"p99 {fmt_seconds(p99)} > {fmt_seconds(threshold)}"
     if arrivals.throughput_ratio < 1 - SHORTFALL:
         return f"achieved {arrivals.throughput_ratio:.0%} of offered"
     return None
@@ -80,8 +83,26 @@ class LoadSeries:
 
     @property
     def saturation(self) -> LoadPoint | None:
-        """The lowest offered rate at which the backend is saturated, or None."""
-        return next((point for point in self.points if point.saturated), None)
+        """The lowest offered rate from which the backend is saturated at every higher
+        rate swept, or None. A backend does not recover under more load, so a rate
+        flagged below one that is not was a disturbance (:attr:`isolated`), not saturation."""
+        found = None
+        for point in reversed(self.points):
+            if not point.saturated:
+                break
+            found = point
+        return found
+
+    @property
+    def isolated(self) -> tuple[LoadPoint, ...]:
+        """Rates flagged as saturated below a rate that is not: noise, not saturation."""
+        saturation = self.saturation
+        return tuple(
+            point
+            for point in self.points
+            if point.saturated
+            and (saturation is None or point.offered_rate < saturation.offered_rate)
+        )
 
 
 def load_series(records: Iterable[RunRecord]) -> list[LoadSeries]:
@@ -140,7 +161,11 @@ def saturation_lines(series: Iterable[LoadSeries]) -> list[str]:
         where = f"{line.title}, {line.label}"
         if point is None:
             top = line.points[-1].offered_rate
-            lines.append(f"{where}: keeps up to {top:,.0f}/s (the highest rate swept)")
+            text = f"{where}: keeps up to {top:,.0f}/s (the highest rate swept)"
         else:
-            lines.append(f"{where}: saturates at {point.offered_rate:,.0f}/s ({point.saturated})")
+            text = f"{where}: saturates at {point.offered_rate:,.0f}/s ({point.saturated})"
+        if line.isolated:
+            rates = ", ".join(f"{p.offered_rate:,.0f}/s ({p.saturated})" for p in line.isolated)
+            text += f"; not counted, since a higher rate kept up: {rates}"
+        lines.append(text)
     return lines
