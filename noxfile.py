@@ -70,19 +70,22 @@ def report_check(session: nox.Session) -> None:
         )
         chromium = shutil.which("chromium") or "/usr/bin/chromium"
     session.install(".[all]")
+    expect: list[str] = []
     if session.posargs:
         report = Path(session.posargs[0])
-    else:
+    else:  # its own report has every plot, the saturation plot included
         report = _small_report(session, Path(session.create_tmp()))
+        expect = ["--expect", "scaling,efficiency,saturation,timelines"]
     screenshot = report.with_suffix(".png")
     session.run(
         "python", "tools/report_check.py", str(report), "--screenshot", str(screenshot),
-        "--chromium", chromium,
+        "--chromium", chromium, *expect,
     )  # fmt: skip
 
 
 def _small_report(session: nox.Session, tmp: Path) -> Path:
-    """A report from short real runs: the seed pair, and a fanout sweep for the scaling plot."""
+    """A report from short real runs: the seed pair, a fanout sweep for the scaling plot and
+    an arrivals sweep for the saturation plot."""
     store = tmp / "report-check.jsonl"
     store.unlink(missing_ok=True)
     settings = ["--repeat", "3", "--warmup", "0", "--out", str(store)]
@@ -90,6 +93,8 @@ def _small_report(session: nox.Session, tmp: Path) -> Path:
     session.run("concbench", "run", "seed-blocking", "-p", "scale=0.2", *settings)
     session.run("concbench", "run", "fanout", "-p", "tasks=10,100,1000", "-p", "seconds=0.05",
                 *settings)  # fmt: skip
+    session.run("concbench", "run", "arrivals", "-p", "rate=200,2000", "-p", "duration=0.3",
+                "-b", "asyncio", "-b", "threads", *settings)  # fmt: skip
     report = store.with_suffix(".html")
     session.run("concbench", "report", str(store), "--html", str(report))
     return report

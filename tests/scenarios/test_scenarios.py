@@ -189,6 +189,7 @@ SMALL: dict[str, dict[str, object]] = {
     "timers": {"sleeps": 20, "seconds": 0.002},
     "mixed": {"requests": 20, "seconds": 0.02, "cpu_tasks": 2, "cpu_seconds": 0.01, "slices": 2},
     "chain": {"stages": 3, "width": 3, "seconds": 0.01, "long": 0.02},
+    "arrivals": {"rate": 200, "duration": 0.1, "kind": "mix", "service": 0.004},
 }
 
 

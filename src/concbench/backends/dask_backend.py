@@ -31,6 +31,7 @@ class DaskBackend(Backend):
     )
     requires = ("distributed",)
     keeps_workers = True  # one cluster for every run of the worker, closed in close()
+    releases = False  # its dispatcher blocks waiting for completions, not on a timer
     supports = frozenset(
         {StepKind.SLEEP, StepKind.BLOCK, StepKind.CPU, StepKind.CHECKPOINT, StepKind.IO}
     )  # io from the workers to the latency server on 127.0.0.1: a LocalCluster, not remote

@@ -62,6 +62,7 @@ class _Pool:
 class ProcessesBackend(Backend):
     name = "processes"
     keeps_workers = True  # one warm pool for every run of the worker, shut down in close()
+    releases = False  # its dispatcher blocks waiting for completions, not on a timer
     supports = frozenset(
         {StepKind.SLEEP, StepKind.BLOCK, StepKind.CPU, StepKind.CHECKPOINT, StepKind.IO}
     )  # no channels: a hand-off between pool processes is not what a channel step measures

@@ -17,6 +17,7 @@ from ..model.parts import Decomposition
 from ..store.records import RunRecord, Status
 from .diagnosis import diagnose, median_parts
 from .disturbance import disturbance_notes, replaced, used_runs
+from .latency import Arrivals, row_arrivals
 from .stats import Comparison, Summary, compare, stability_warnings, summarize
 from .units import fmt_seconds
 
@@ -47,6 +48,9 @@ class Row:
     """The interpreter, when the rows of a report come from more than one."""
     instructions_per_task: float | None = None
     """Median instructions of the counted runs over the tasks (``--measure instructions``)."""
+    arrivals: Arrivals | None = None
+    """Latency percentiles, release lag and throughput of an open-loop workload (tasks with
+    release times), from every used run's histograms merged; None for any other."""
 
     @property
     def ok_runs(self) -> int:
@@ -236,6 +240,7 @@ def _row(key: tuple[str, str], runs: Sequence[RunRecord], keep_disturbed: bool =
         warnings=tuple(stability_warnings(wall)) if wall else (),
         python=python,
         instructions_per_task=_instructions_per_task(runs),
+        arrivals=row_arrivals(_standing(timed, keep_disturbed)),
     )
 
 

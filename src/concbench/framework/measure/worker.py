@@ -22,6 +22,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from ..analysis.decompose import record_fields
+from ..analysis.latency import arrival_fields
 from ..model.backend import Backend
 from ..model.cpuwork import adopt, calibrate, check
 from ..model.errors import PluginError
@@ -262,6 +263,7 @@ def measure(
         "peak_rss_kib": usage_after[2],
         "figures": trace.figures,
         **trace.summary(),
+        **arrival_fields(trace, workload),
         **region.figures(),
         **({} if counted is None else {"instructions": counted}),
     }, trace

@@ -33,7 +33,9 @@ class Backend(ABC):
        under ``workload.limit``, then call ``recorder.start(i)``, run its steps in order
        with the backend's own primitives, calling ``recorder.step_done(i, j)`` as step
        ``j`` returns. The task's end is its last step's end (a task without steps ends as
-       it starts).
+       it starts). With ``workload.releases``, spawn task ``i`` no earlier than
+       ``releases[i]`` seconds after ``begin``, by the backend's own timer (see
+       :attr:`releases`); a late release counts against the backend.
     3. Concurrently with the tasks, run ``workload.main`` in the spawning routine (its
        steps reported as ``recorder.step_done(recorder.main_lane, j)``), then call
        ``recorder.main_done()`` and wait for every task (the gather).
@@ -82,6 +84,10 @@ class Backend(ABC):
     :attr:`Scenario.compare` lists parameter sets): variants such as anyio on asyncio and on
     trio are options, not classes. Empty keeps the backend out of the default matrix; it
     still runs when named with ``-b``."""
+    releases: ClassVar[bool] = True
+    """Whether the backend spawns each task no earlier than its release time
+    (``workload.releases``, seconds after ``begin``; the skeleton does). A backend that
+    cannot sets False, and workloads with release times are skipped on it."""
     own_process: ClassVar[bool] = False
     """True when :meth:`prepare_process` changes process-wide state (gevent's monkey-patching):
     the backend must never share an interpreter. The runner always gives each job fresh
@@ -142,6 +148,8 @@ class Backend(ABC):
         missing = sorted(kind.value for kind in workload.kinds - cls.supports)
         if missing:
             return f"backend {cls.name!r} cannot run {', '.join(missing)} steps"
+        if workload.releases and not cls.releases:
+            return f"backend {cls.name!r} cannot release tasks at set times (arrivals)"
         return None
 
     @classmethod

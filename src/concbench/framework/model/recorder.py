@@ -75,6 +75,11 @@ class Recorder:
     def begin(self) -> None:
         self._begin = perf_counter()
 
+    @property
+    def begun_at(self) -> float:
+        """The ``begin`` stamp (``clock()`` seconds): release times count from it."""
+        return self._begin
+
     def spawn(self, task: int) -> None:
         self.spawn_at[task] = perf_counter()
 

@@ -27,9 +27,10 @@ Every routine takes the same stamps at the same points.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -424,7 +425,14 @@ async def coroutine_run(
     group = primitives.task_group()
     async with group as nursery:
         recorder.begin()
-        if isinstance(group, GatherGroup):
+        if workload.releases:
+            spawn = (
+                (lambda index, arg: group.tasks.append(group.create_task(routine(index, arg))))
+                if isinstance(group, GatherGroup)
+                else functools.partial(nursery.start_soon, routine)
+            )
+            await _release_coroutines(spawn, lanes.args, workload.releases, primitives, recorder)
+        elif isinstance(group, GatherGroup):
             append, create_task = group.tasks.append, group.create_task
             for index, arg in enumerate(lanes.args):
                 spawn_at[index] = clock()
@@ -437,6 +445,46 @@ async def coroutine_run(
         await lanes.main()
         recorder.main_done()
     recorder.finish()
+
+
+async def _release_coroutines(
+    spawn: Callable[[int, Any], object],
+    args: Iterable[Any],
+    releases: Sequence[float],
+    primitives: CoroutinePrimitives,
+    recorder: Recorder,
+) -> None:
+    """Main as the dispatcher of an open-loop run: each task is spawned once its release
+    time has come, by the backend's own sleep (its timer), never before. A task the timer
+    woke too late for is spawned at once, late: the lateness is the backend's, and latency
+    counts from the intended release (no coordinated omission)."""
+    sleep, spawn_at, clock = primitives.sleep, recorder.spawn_at, recorder.clock
+    begin = recorder.begun_at
+    for index, arg in enumerate(args):
+        due = begin + releases[index]
+        while (wait := due - clock()) > 0:  # a timer may fire a hair early: wait again
+            await sleep(wait)
+        spawn_at[index] = clock()
+        spawn(index, arg)
+
+
+def _release_blocking(
+    spawn: Callable[[int, Any], object],
+    args: Iterable[Any],
+    releases: Sequence[float],
+    sleep: Callable[[float], object],
+    recorder: Recorder,
+) -> None:
+    """:func:`_release_coroutines` for blocking routines: main sleeps with the backend's
+    own sleep (a thread's, a greenlet's) until each release."""
+    spawn_at, clock = recorder.spawn_at, recorder.clock
+    begin = recorder.begun_at
+    for index, arg in enumerate(args):
+        due = begin + releases[index]
+        while (wait := due - clock()) > 0:
+            sleep(wait)
+        spawn_at[index] = clock()
+        spawn(index, arg)
 
 
 def run_coroutines(primitives: CoroutinePrimitives, workload: Workload, recorder: Recorder) -> None:
@@ -551,9 +599,18 @@ def run_blocking(
         lanes, all_ended = blocking_lanes(primitives, workload, recorder), None
         routine = lanes.task
         recorder.begin()
-        for index, arg in enumerate(lanes.args):
-            spawn_at[index] = clock()
-            handles.append(spawn(routine, index, arg))
+        if workload.releases:
+            _release_blocking(
+                lambda index, arg: handles.append(spawn(routine, index, arg)),
+                lanes.args,
+                workload.releases,
+                primitives.sleep,
+                recorder,
+            )
+        else:
+            for index, arg in enumerate(lanes.args):
+                spawn_at[index] = clock()
+                handles.append(spawn(routine, index, arg))
     lanes.main()
     recorder.main_done()
     if all_ended is not None:

@@ -12,6 +12,12 @@ from .workload import Workload
 __all__ = ["ContractError", "Trace"]
 
 
+RELEASE_SLACK_NS = 1_000
+"""How far before its release time a task's spawn stamp may lie: the stamps are rounded
+float seconds, so a spawn on time can read a few nanoseconds early; a microsecond is far
+below any timer's resolution, so a backend that releases early is still caught."""
+
+
 class ContractError(PluginError, RuntimeError):
     """A backend's trace that cannot describe a correct run of its workload."""
 
@@ -75,6 +81,8 @@ class Trace:
             self._check_task(index, task.after)
         if workload.limit is not None:
             self._check_limit(workload.limit)
+        if workload.releases:
+            self._check_releases(workload.releases)
         if self.has_steps:
             for lane in range(self.lanes):
                 self._check_steps(lane)
@@ -113,6 +121,15 @@ class Trace:
             if self.end_ns[dep] > start:
                 raise ContractError(
                     f"task {index} started before task {dep}, which it depends on, ended"
+                )
+
+    def _check_releases(self, releases: tuple[float, ...]) -> None:
+        for index, release in enumerate(releases):
+            early = self.begin_ns + round(release * 1e9) - self.spawn_ns[index]
+            if early > RELEASE_SLACK_NS:
+                raise ContractError(
+                    f"task {index} was spawned {early} ns before its release time "
+                    f"({release:.6f} s after begin)"
                 )
 
     def _check_limit(self, limit: int) -> None:

@@ -179,6 +179,9 @@ class Workload:
     stated_ideal_s: float | None = None
     channels: tuple[Channel, ...] = ()
     io_address: tuple[str, int] | None = None
+    releases: tuple[float, ...] = ()
+    """Each task's release time, seconds after ``begin``: it is not spawned before then
+    (open-loop arrivals, docs/scenarios.md). Empty: every task is released at once."""
     _order: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -191,8 +194,33 @@ class Workload:
                 f"`stated_ideal_s` must be finite and >= 0, got {self.stated_ideal_s!r}"
             )
         object.__setattr__(self, "_order", _topological_order(self.tasks))
+        if self.releases:
+            self._check_releases()
         if self.channels or _CHANNEL_KINDS & self.kinds:
             self._check_channels()
+
+    def _check_releases(self) -> None:
+        """One finite, non-negative release per task, in task order, and nothing a release
+        would make ambiguous: main is the dispatcher, so it has no steps of its own, and a
+        release with ``after`` or channels has no ideal defined yet."""
+        if len(self.releases) != len(self.tasks):
+            raise ModelError(
+                f"`releases` must hold one time per task ({len(self.tasks)}), "
+                f"got {len(self.releases)}"
+            )
+        previous = 0.0
+        for index, release in enumerate(self.releases):
+            if not (math.isfinite(release) and release >= previous):
+                raise ModelError(
+                    f"task {index}: release times must be finite, >= 0 and in task order, "
+                    f"got {release!r} after {previous!r}"
+                )
+            previous = release
+        if self.main or self.channels or self.has_dependencies:
+            raise ModelError(
+                "a workload with release times cannot have main steps, channels or `after` "
+                "dependencies (main releases the tasks)"
+            )
 
     def _check_channels(self) -> None:
         """Every channel used is declared once, and the hand-offs can all complete."""
@@ -310,6 +338,7 @@ class Workload:
             stated_ideal_s=None if self.stated_ideal_s is None else self.stated_ideal_s * factor,
             channels=self.channels,
             io_address=self.io_address,
+            releases=tuple(release * factor for release in self.releases),
         )
 
     @cached_property
@@ -399,8 +428,11 @@ class Workload:
         mistaken for scheduler overhead.
         """
         if self.limit is None or self.limit >= len(self.tasks):
-            return _earliest_starts(self.tasks, self._order)
-        return _greedy_starts(self.tasks, self.limit)
+            starts = _earliest_starts(self.tasks, self._order)
+            for index, release in enumerate(self.releases):  # no `after` with releases
+                starts[index] = release
+            return starts
+        return _greedy_starts(self.tasks, self.limit, self.releases)
 
     def starts_within(self, slots: int) -> array[float] | None:
         """:attr:`nominal_starts` if at most ``slots`` tasks could run at once (a pool of
@@ -413,7 +445,7 @@ class Workload:
         bound = min(self.limit or len(self.tasks), slots)
         if self.channels or bound >= min(self.limit or len(self.tasks), len(self.tasks)):
             return None
-        return _greedy_starts(self.tasks, max(bound, 1))
+        return _greedy_starts(self.tasks, max(bound, 1), self.releases)
 
     def machine_bound_s(self, cores: int) -> float:
         """The best any backend could do on ``cores`` cores: CPU work cannot beat cpu/cores."""
@@ -461,23 +493,37 @@ def _earliest_starts(tasks: Sequence[Task], order: Sequence[int]) -> array[float
     return starts
 
 
-def _greedy_starts(tasks: Sequence[Task], limit: int) -> array[float]:
-    """Simulate ``limit`` slots that always take the lowest-index ready task."""
+def _greedy_starts(
+    tasks: Sequence[Task], limit: int, releases: Sequence[float] = ()
+) -> array[float]:
+    """Simulate ``limit`` slots that always take the lowest-index ready task; with
+    ``releases`` (in task order, no dependencies), a task is ready from its release on."""
     waiting = [len(set(task.after)) for task in tasks]
     dependents: dict[int, list[int]] = {}
     for index, task in enumerate(tasks):
         for dep in set(task.after):
             dependents.setdefault(dep, []).append(index)
     ready = [index for index, count in enumerate(waiting) if count == 0]
+    unreleased = deque(ready if releases else ())
+    if releases:
+        ready = []
     heapq.heapify(ready)
     running: list[tuple[float, int]] = []  # (end time, task index)
     starts = array("d", bytes(8 * len(tasks)))
     now = 0.0
-    while ready or running:
+    while ready or running or unreleased:
+        while unreleased and releases[unreleased[0]] <= now:
+            heapq.heappush(ready, unreleased.popleft())
         while ready and len(running) < limit:
             index = heapq.heappop(ready)
             starts[index] = now
             heapq.heappush(running, (now + tasks[index].duration_s, index))
+        if not running:  # every slot free, the next task not yet released
+            now = releases[unreleased[0]]
+            continue
+        if unreleased and releases[unreleased[0]] < running[0][0]:
+            now = releases[unreleased[0]]
+            continue
         now, done = heapq.heappop(running)
         for child in dependents.get(done, ()):
             waiting[child] -= 1

@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ..analysis.latency import Arrivals
+from ..analysis.saturation import saturated_because
 from ..analysis.summary import Group, Row
 from ..analysis.units import fmt_pct, fmt_ratio, fmt_seconds
 from ..model.parts import Part
 
 __all__ = [
+    "ARRIVAL_COLUMNS",
     "COLUMNS",
     "PART_COLUMNS",
     "PYTHON",
@@ -89,6 +92,58 @@ PART_COLUMNS: tuple[Column, ...] = (
 )
 """Where the overhead went (model/parts.py): medians of the parts, which add up to the
 overhead. Rows without an ok run have no parts and are left out."""
+
+
+def _arrival(figure: Callable[[Arrivals], str]) -> Callable[[Row], str]:
+    return lambda row: "-" if row.arrivals is None else figure(row.arrivals)
+
+
+def _percentile(percent: float) -> Callable[[Arrivals], str]:
+    return lambda arrivals: fmt_seconds(arrivals.latency.percentile_s(percent))
+
+
+def _rate(rate: float) -> str:
+    return f"{rate:,.0f}/s"
+
+
+ARRIVAL_COLUMNS: tuple[Column, ...] = (
+    Column("backend", lambda row: row.label, numeric=False),
+    Column(
+        "offered",
+        _arrival(lambda a: _rate(a.offered_rate)),
+        help="requests per second released (first to last release)",
+    ),
+    Column(
+        "achieved",
+        _arrival(lambda a: _rate(a.achieved_rate)),
+        help="requests per second completed (first to last end)",
+    ),
+    *(
+        Column(
+            header,
+            _arrival(_percentile(percent)),
+            help=f"latency at the {header} (intended release to end), within 1%"
+            if header == "p50"
+            else "",
+        )
+        for header, percent in (("p50", 50.0), ("p90", 90.0), ("p99", 99.0), ("p99.9", 99.9))
+    ),
+    Column("max", _arrival(lambda a: fmt_seconds(a.latency.max_ns / 1e9)), help="exact"),
+    Column(
+        "lag p50",
+        _arrival(lambda a: fmt_seconds(a.release_lag.percentile_s(50.0))),
+        help="release lag: intended release to spawn",
+    ),
+    Column("lag p99", _arrival(lambda a: fmt_seconds(a.release_lag.percentile_s(99.0)))),
+    Column(
+        "saturated",
+        _arrival(lambda a: saturated_because(a) or "no"),
+        numeric=False,
+        help="p99 above 10x the service time (at least 1 ms), or 10% short of offered",
+    ),
+)
+"""Latency and throughput of an open-loop workload (analysis/latency.py), every used run's
+histograms merged; rows without release times show none of it."""
 
 
 PYTHON = Column(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .outputs import DirectoryExporter, Exporter, FileExporter, Report, register_exporter
 
 if TYPE_CHECKING:
+    from ..analysis.latency import Arrivals
     from ..analysis.summary import Row
 
 __all__ = ["CsvExporter", "HtmlExporter", "JsonExporter", "MarkdownExporter", "PlotsExporter"]
@@ -69,9 +70,17 @@ class PlotsExporter(DirectoryExporter):
     name = "plots"
     help = "every plot as PNG and SVG"
     what = "plot"
-    planned = ("scaling.png", "scaling.svg", "efficiency.png", "efficiency.svg")
+    planned = (
+        "scaling.png",
+        "scaling.svg",
+        "efficiency.png",
+        "efficiency.svg",
+        "saturation.png",
+        "saturation.svg",
+    )
 
     def files(self, report: Report) -> Iterator[tuple[str, bytes]]:
+        from ..analysis.saturation import load_series
         from ..analysis.summary import group_records
         from . import plots
         from .html import run_with_trace
@@ -84,7 +93,10 @@ class PlotsExporter(DirectoryExporter):
             "scaling", plots.scaling_figure(scaling_series(report.records), colors)
         )
         yield from plots.figure_files("efficiency", plots.efficiency_figure(groups, colors))
-        taken = {"scaling", "efficiency"}
+        yield from plots.figure_files(
+            "saturation", plots.saturation_figure(load_series(report.records), colors)
+        )
+        taken = {"scaling", "efficiency", "saturation"}
         for group in groups:
             timelines = []
             for row in group.rows:
@@ -173,6 +185,27 @@ def _json_row(scenario: str, workload: str, row: Row) -> dict[str, Any]:
         "diagnosis": row.diagnosis,
         "note": row.note,
         "warnings": list(row.warnings),
+        "arrivals": _json_arrivals(row.arrivals),
+    }
+
+
+def _json_arrivals(arrivals: Arrivals | None) -> dict[str, Any] | None:
+    """An open-loop row's figures (every run's histograms merged), or None."""
+    if arrivals is None:
+        return None
+    from ..analysis.latency import PERCENTILES
+    from ..analysis.saturation import saturated_because
+
+    latency, lag = arrivals.latency, arrivals.release_lag
+    return {
+        "offered_rate": _number(arrivals.offered_rate),
+        "achieved_rate": _number(arrivals.achieved_rate),
+        "service_s": _number(arrivals.service_s),
+        "latency_s": {name: _number(latency.percentile_s(percent)) for name, percent in PERCENTILES}
+        | {"max": latency.max_ns / 1e9, "count": latency.count},
+        "release_lag_s": {"p50": lag.percentile_s(50.0), "p99": lag.percentile_s(99.0)}
+        | {"max": lag.max_ns / 1e9},
+        "saturated": saturated_because(arrivals),
     }
 
 

@@ -16,13 +16,28 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from ..analysis.saturation import (
+    MIN_THRESHOLD_S,
+    SATURATION_FACTOR,
+    SHORTFALL,
+    load_series,
+    saturation_lines,
+)
 from ..analysis.stats import stability_warnings
 from ..analysis.summary import Group, Row, group_records
 from ..store.records import RunRecord
 from ..store.sanitize import visible
 from ..store.tracestore import StoredTrace
 from . import plots
-from .columns import COLUMNS, PART_COLUMNS, Column, group_caption, row_name, with_python
+from .columns import (
+    ARRIVAL_COLUMNS,
+    COLUMNS,
+    PART_COLUMNS,
+    Column,
+    group_caption,
+    row_name,
+    with_python,
+)
 from .plots import SHARED_AXIS_RATIO
 from .scaling import scaling_series
 from .timeline import MAX_LANES, Timeline, build_timeline
@@ -70,6 +85,7 @@ def html_report(
         _section("summary", "Summary", "".join(_summary(group) for group in groups)),
         _section("scaling", "Overhead per task as the work grows", _scaling(records, colors)),
         _section("efficiency", "Efficiency", _efficiency(groups, colors)),
+        _section("saturation", "Latency against offered load", _saturation(records, colors)),
         _section("timelines", "Timelines", _timelines(groups, traces)),
         _section("columns", "What the columns mean", _legend()),
     ]
@@ -84,7 +100,8 @@ def html_report(
         f"<title>concbench report</title><style>{_CSS}</style></head><body>"
         f"<h1>concbench report</h1><p class='meta'>{_e(meta)}; generated {_e(generated)}</p>"
         "<nav><a href='#summary'>summary</a><a href='#scaling'>scaling</a>"
-        "<a href='#efficiency'>efficiency</a><a href='#timelines'>timelines</a>"
+        "<a href='#efficiency'>efficiency</a><a href='#saturation'>saturation</a>"
+        "<a href='#timelines'>timelines</a>"
         "<a href='#columns'>columns</a></nav>" + "".join(sections) + "</body></html>\n"
     )
 
@@ -133,9 +150,16 @@ def _summary(group: Group) -> str:
         if advice
         else ""
     )
+    with_arrivals = [row for row in group.rows if row.arrivals is not None]
+    arrivals = (
+        "<p class='caption'>latency from the intended release (every run's histogram merged, "
+        f"within 1%)</p>{_table(with_python(ARRIVAL_COLUMNS, with_arrivals), with_arrivals)}"
+        if with_arrivals
+        else ""
+    )
     return (
         f"<h3>{_e(group.title)}</h3><p class='caption'>{_e(group_caption(group))}</p>"
-        f"{_table(with_python(COLUMNS, group.rows), group.rows)}{parts}{details}"
+        f"{_table(with_python(COLUMNS, group.rows), group.rows)}{parts}{arrivals}{details}"
     )
 
 
@@ -172,6 +196,29 @@ def _efficiency(groups: Sequence[Group], colors: dict[str, object]) -> str:
         "Efficiency (ideal / measured) of every backend on every workload; 1.0 is a backend "
         "that adds nothing to the ideal. A black tick marks the best this machine allows "
         "when CPU work exceeds what its cores can overlap.",
+    )
+
+
+def _saturation(records: Sequence[RunRecord], colors: dict[str, object]) -> str:
+    series = load_series(records)
+    figure = plots.saturation_figure(series, colors)
+    if figure is None:
+        return (
+            "<p>No sweep over an arrival rate in these results. Run one with a list, "
+            "for example <code>concbench run arrivals -p rate=200,1000,5000</code>.</p>"
+        )
+    points = "".join(f"<li>{_e(line)}</li>" for line in saturation_lines(series))
+    return (
+        _plot(
+            figure,
+            "saturation",
+            "Latency from each request's intended release against the offered load, p99 solid "
+            "and p50 dashed, both on log scales; a ring marks where a backend saturates: its "
+            f"p99 above {SATURATION_FACTOR:g}x the nominal service time (at least "
+            f"{MIN_THRESHOLD_S * 1e3:g} ms), or its throughput more than {SHORTFALL:.0%} below "
+            "the offered load.",
+        )
+        + f"<ul class='saturation'>{points}</ul>"
     )
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from ..analysis.saturation import load_series, saturation_lines
 from ..analysis.summary import group_records
 from ..store.records import RunRecord
 from ..store.sanitize import visible
-from .columns import COLUMNS, PART_COLUMNS, group_caption, with_python
+from .columns import ARRIVAL_COLUMNS, COLUMNS, PART_COLUMNS, group_caption, with_python
 
 __all__ = ["escape", "markdown_report", "table"]
 
@@ -42,6 +43,7 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequen
 
 def markdown_report(records: Iterable[RunRecord]) -> str:
     """One heading and one table per workload, as the terminal report shows them."""
+    records = list(records)
     parts = []
     for group in group_records(records):
         columns = with_python(COLUMNS, group.rows)
@@ -59,5 +61,15 @@ def markdown_report(records: Iterable[RunRecord]) -> str:
                 "\n\nWhere the overhead went (median of runs; the parts add up to the "
                 "overhead):\n\n" + table(headers, cells, numeric)
             )
+        with_arrivals = [row for row in group.rows if row.arrivals is not None]
+        if with_arrivals:
+            arrival_columns = with_python(ARRIVAL_COLUMNS, with_arrivals)
+            cells = [[column.cell(row) for column in arrival_columns] for row in with_arrivals]
+            text += "\n\nLatency from the intended release (every run merged):\n\n" + table(
+                [c.header for c in arrival_columns], cells, [c.numeric for c in arrival_columns]
+            )
         parts.append(text)
+    saturation = saturation_lines(load_series(records))
+    if saturation:
+        parts.append("### Saturation\n\n" + "\n".join(f"- {escape(line)}" for line in saturation))
     return "\n\n".join(parts) + "\n"

@@ -1,4 +1,4 @@
-"""The report's figures, drawn with matplotlib: scaling, efficiency, timelines.
+"""The report's figures, drawn with matplotlib: scaling, efficiency, saturation, timelines.
 
 matplotlib's object API is used without pyplot, so no global figure state and no GUI
 backend is involved. Every figure is built inside :func:`_style`, which turns off
@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from ..analysis.saturation import LoadSeries
 from ..analysis.summary import Group
 from ..model.workload import StepKind
 from ..store.sanitize import visible
@@ -31,6 +33,7 @@ __all__ = [
     "KIND_COLORS",
     "efficiency_figure",
     "figure_files",
+    "saturation_figure",
     "scaling_figure",
     "svg_markup",
     "timeline_figure",
@@ -273,6 +276,47 @@ def _legend(figure: Figure, timelines: Sequence[tuple[str, Timeline]]) -> None:
     handles.append(Line2D([], [], color=MAIN_DONE_COLOR, linestyle="-.", label="main done"))
     handles.append(Line2D([], [], color="black", linestyle="--", label="finish"))
     figure.legend(handles=handles, loc="outside lower center", ncols=4, fontsize=7, frameon=False)
+
+
+def saturation_figure(series: Sequence[LoadSeries], colors: dict[str, Any]) -> Figure | None:
+    """Latency against offered load (the hockey stick), one axes per scenario family: p99
+    solid, p50 dashed, log-log; a ring marks each backend's saturation point."""
+    titles = list(dict.fromkeys(line.title for line in series))
+    if not titles:
+        return None
+    with _style("saturation"):
+        from matplotlib.ticker import EngFormatter, FuncFormatter, LogLocator, NullFormatter
+
+        figure = _figure(6.4, 3.2 * len(titles))
+        axes_list = figure.subplots(len(titles), 1, squeeze=False)[:, 0]
+        for axes, title in zip(axes_list, titles, strict=True):
+            for line in (s for s in series if s.title == title):
+                color = colors.get(line.label)
+                x = [p.offered_rate for p in line.points]
+                axes.plot(x, [max(p.p99_s, 1e-7) for p in line.points], marker="o",
+                          color=color, label=f"{_label(line.label)} p99")  # fmt: skip
+                axes.plot(x, [max(p.p50_s, 1e-7) for p in line.points], linestyle="--",
+                          color=color, alpha=0.6)  # fmt: skip
+                point = line.saturation
+                if point is not None:
+                    axes.plot([point.offered_rate], [max(point.p99_s, 1e-7)], marker="o",
+                              markersize=12, fillstyle="none", color=color)  # fmt: skip
+            axes.set_xscale("log")
+            axes.set_yscale("log")
+            rates = sorted({p.offered_rate for s in series if s.title == title for p in s.points})
+            axes.set_xticks(rates)  # the rates swept, each labelled
+            axes.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            axes.yaxis.set_major_formatter(EngFormatter(unit="s"))
+            axes.yaxis.set_minor_formatter(NullFormatter())  # log minor ticks use mathtext
+            axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
+            axes.xaxis.set_minor_formatter(NullFormatter())
+            axes.set_xlabel("offered load (requests per second)")
+            axes.set_ylabel("latency from intended release")
+            wrapped = textwrap.fill(_label(title) + " (p99 solid, p50 dashed)", 75)
+            axes.set_title(wrapped, loc="left")
+            axes.grid(True, which="both", alpha=0.3)
+            axes.legend(fontsize=8)
+    return figure
 
 
 def svg_markup(figure: Figure, salt: str) -> str:

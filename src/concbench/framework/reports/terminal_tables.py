@@ -7,24 +7,28 @@ from collections.abc import Iterable
 from rich.console import Console
 from rich.table import Table
 
+from ..analysis.saturation import load_series, saturation_lines
 from ..analysis.summary import Group, Row, group_records
 from ..analysis.units import fmt_pct, fmt_ratio, fmt_seconds
 from ..model.parts import Part
 from ..store.records import RunRecord
 from ..store.sanitize import for_terminal as escape  # rich markup and control characters
-from .columns import row_name
+from .columns import ARRIVAL_COLUMNS, row_name, with_python
 
-__all__ = ["decomposition_table", "render_records", "table_for"]
+__all__ = ["arrivals_table", "decomposition_table", "render_records", "table_for"]
 
 
 def render_records(records: Iterable[RunRecord], console: Console) -> None:
     """Print each workload's tables. Column meanings: measured is the median wall time,
     with the 95% interval a rerun's median falls in; overhead = measured - ideal;
     eff. = ideal / measured; "vs best" compares with the fastest row (Mann-Whitney U)."""
+    records = list(records)
     for group in group_records(records):
         console.print(table_for(group))
         if any(row.wall is not None for row in group.rows):
             console.print(decomposition_table(group))
+        if any(row.arrivals is not None for row in group.rows):
+            console.print(arrivals_table(group))
         advice: dict[str, list[str]] = {}
         for row in group.rows:
             for warning in row.warnings:
@@ -32,6 +36,29 @@ def render_records(records: Iterable[RunRecord], console: Console) -> None:
         for warning, labels in advice.items():
             console.print(f"  [yellow]![/] {escape(', '.join(labels))}: {escape(warning)}")
         console.print()
+    saturation = saturation_lines(load_series(records))
+    if saturation:
+        console.print("[bold]saturation[/] (p99 above 10x the service time, or 10% short):")
+        for line in saturation:
+            console.print(f"  {escape(line)}")
+
+
+def arrivals_table(group: Group) -> Table:
+    """Latency from the intended release, release lag and throughput (every run merged)."""
+    table = Table(
+        title="  latency from the intended release (every run's histogram merged, within 1%)",
+        title_justify="left",
+        title_style="dim",
+    )
+    rows = [row for row in group.rows if row.arrivals is not None]
+    columns = with_python(ARRIVAL_COLUMNS, rows)
+    for column in columns:
+        table.add_column(
+            column.header, justify="right" if column.numeric else "left", no_wrap=column.numeric
+        )
+    for row in rows:
+        table.add_row(*(escape(column.cell(row)) for column in columns))
+    return table
 
 
 def table_for(group: Group) -> Table:

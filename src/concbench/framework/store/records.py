@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model.errors import ConcbenchError
+from ..model.histogram import json_problem as histogram_problem
 from ..model.parts import Decomposition, json_problem
 
 __all__ = ["SCHEMA", "RunRecord", "SchemaError", "Status", "field_problem"]
@@ -124,6 +125,26 @@ class RunRecord:
     old stores."""
     instructions: int | None = None
     """Instructions the run executed (every thread of the worker), in instruction mode only."""
+    # open-loop runs, whose tasks have release times (analysis/latency.py); absent otherwise
+    latency_p50_s: float | None = None
+    """Latency (intended release to end) at the 50th percentile, within 1%; also p90,
+    p99, p99.9 (``p999``) and the exact max."""
+    latency_p90_s: float | None = None
+    latency_p99_s: float | None = None
+    latency_p999_s: float | None = None
+    latency_max_s: float | None = None
+    release_lag_p50_s: float | None = None
+    """Intended release to spawn: the backend's timer and dispatcher alone."""
+    release_lag_p99_s: float | None = None
+    release_lag_max_s: float | None = None
+    offered_rate: float | None = None
+    """Tasks per second between the first and last release."""
+    achieved_rate: float | None = None
+    """Tasks per second between the first and last end."""
+    latency: Mapping[str, Any] = field(default_factory=dict)
+    """The run's latency histogram (model/histogram.py): merges exactly across runs."""
+    release_lag: Mapping[str, Any] = field(default_factory=dict)
+    """The run's release-lag histogram."""
     schema: int = SCHEMA
 
     def __post_init__(self) -> None:
@@ -230,6 +251,9 @@ def field_problem(name: str, value: Any) -> str | None:
     annotation = _ANNOTATIONS.get(name)
     if annotation is None:
         return None
+    if name in _HISTOGRAMS:
+        problem = histogram_problem(value)
+        return f"field {name!r} {problem}" if problem else None
     if annotation == "Decomposition":
         problem = json_problem(value)
         return f"field {name!r} {problem}" if problem else None
@@ -244,3 +268,4 @@ def field_problem(name: str, value: Any) -> str | None:
 
 
 _ANNOTATIONS = {f.name: str(f.type) for f in dataclasses.fields(RunRecord)}
+_HISTOGRAMS = frozenset({"latency", "release_lag"})

@@ -38,7 +38,8 @@ _PLANNED = frozenset({"serial_s", "ideal_s", "machine_bound_s", "overhead_s"})
 _NON_NEGATIVE = frozenset(
     {"wall_s", "cpu_s", "serial_s", "ideal_s", "machine_bound_s", "spawn_spread_s"}
     | {"start_latency_median_s", "start_latency_max_s", "start_latency_p99_s", "main_done_s"}
-    | {"join_s", "blocked_tasks_s", "blocked_main_s"}
+    | {"join_s", "blocked_tasks_s", "blocked_main_s", "offered_rate", "achieved_rate"}
+    | {"latency_p50_s", "latency_p90_s", "latency_p99_s", "latency_p999_s", "latency_max_s"}
 )
 """Durations that cannot be negative. Overhead, its parts and lateness can: a timer may
 fire early, and the unexplained rest is whatever the parts leave."""
