@@ -18,7 +18,14 @@ from .outputs import DirectoryExporter, Exporter, FileExporter, Report, register
 if TYPE_CHECKING:
     from ..analysis.summary import Row
 
-__all__ = ["CsvExporter", "HtmlExporter", "JsonExporter", "MarkdownExporter", "PlotsExporter"]
+__all__ = [
+    "CsvExporter",
+    "HtmlExporter",
+    "JsonExporter",
+    "MarkdownExporter",
+    "PerfettoExporter",
+    "PlotsExporter",
+]
 
 _E = TypeVar("_E", bound=type[Exporter])
 
@@ -179,3 +186,18 @@ def _json_row(scenario: str, workload: str, row: Row) -> dict[str, Any]:
 def _number(value: float | None) -> float | None:
     """JSON has no NaN or infinity: a number that is not finite is shown as missing."""
     return value if value is not None and math.isfinite(value) else None
+
+
+@_builtin
+class PerfettoExporter(FileExporter):
+    """The kept traces (one run per row, as the timelines draw) as Chrome Trace Event JSON,
+    which Perfetto's UI (ui.perfetto.dev), chrome://tracing and speedscope open."""
+
+    name = "perfetto"
+    help = "the kept traces as Chrome Trace Event JSON, for Perfetto's UI"
+    what = "Perfetto trace"
+
+    def render(self, report: Report) -> str:
+        from .perfetto import chrome_trace
+
+        return chrome_trace(report.records, report.traces, report.sources)
