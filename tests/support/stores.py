@@ -116,7 +116,7 @@ def make_glance_store(path: Path) -> Store:
         backends=backends, scenarios={"tiny": plugins.tiny, "big": plugins.big},
         references=references,
     )  # fmt: skip
-    chosen = [(name, {}) for name in backends]
+    chosen: list[tuple[str, dict[str, object]]] = [(name, {}) for name in backends]
     jobs = plan(registry, "tiny", {"tasks": 2, "seconds": GLANCE_SECONDS}, chosen)
     jobs += plan(registry, "big", {"tasks": 10}, [("threads", {}), ("asyncio", {})])
     # every run counts, disturbed or not: what is tested is the rendering of a row the

@@ -9,22 +9,16 @@ from concbench.framework.analysis.summary import group_records
 from support.stores import Store
 
 
-def _by_title(store: Store) -> dict[str, dict[str, object]]:
-    summary = glance(group_records(store.records))
-    return {
-        line.scenario: dict(zip(summary.backends, line.cells, strict=True))
-        for line in summary.workloads
-    }
-
-
 def test_every_backend_gets_a_cell_that_says_what_happened(glance_store: Store) -> None:
     summary = glance(group_records(glance_store.records))
     assert set(summary.backends) == {"threads", "asyncio", "good", "raising", "missing"}
     tiny = next(line for line in summary.workloads if line.scenario == "tiny")
     cells = dict(zip(summary.backends, tiny.cells, strict=True))
     assert tiny.figure == "efficiency"
-    assert cells["raising"].mark is Mark.FAILED and cells["raising"].text == "failed"
-    assert cells["missing"].mark is Mark.SKIPPED and cells["missing"].text == "skipped"
+    assert cells["raising"].mark is Mark.FAILED
+    assert cells["raising"].text == "failed"
+    assert cells["missing"].mark is Mark.SKIPPED
+    assert cells["missing"].text == "skipped"
     assert "install" in cells["missing"].detail  # the row's note says how to get it
     # the concurrent backends overlap the two sleeps: one is fastest, the other is not
     # called slower than it (within the noise threshold); one after another is 2x the ideal
@@ -43,10 +37,14 @@ def test_an_ideal_of_zero_shows_the_overhead_per_task(glance_store: Store) -> No
     cells = dict(zip(summary.backends, big.cells, strict=True))
     assert big.figure == "overhead per task"
     for name in ("threads", "asyncio"):
-        assert cells[name].text.startswith("+") and cells[name].text.endswith("s")
-        assert cells[name].shade is not None and 0 < cells[name].shade <= 1
+        assert cells[name].text.startswith("+")
+        assert cells[name].text.endswith("s")
+        shade = cells[name].shade
+        assert shade is not None
+        assert 0 < shade <= 1
     for name in ("good", "raising", "missing"):  # never run on big: said, not left blank
-        assert cells[name].mark is Mark.NOT_RUN and cells[name].text == "not run"
+        assert cells[name].mark is Mark.NOT_RUN
+        assert cells[name].text == "not run"
 
 
 def test_the_sentence_names_the_winner_and_what_the_rest_lost_to(glance_store: Store) -> None:
@@ -71,17 +69,28 @@ def test_rows_of_unknown_shapes_get_a_cell_not_a_crash(glance_store: Store) -> N
     """Other plugins add rows with no wall time (counted runs), no ideal and no tasks."""
     groups = group_records(glance_store.records)
     tiny = next(group for group in groups if group.scenario == "tiny")
-    odd = [
-        dataclasses.replace(row, wall=None) if row.label == "good" else row
-        for row in tiny.rows
-    ]
+    odd = [dataclasses.replace(row, wall=None) if row.label == "good" else row for row in tiny.rows]
     odd = [
         dataclasses.replace(row, ideal_s=0.0, tasks=0) if row.label == "threads" else row
         for row in odd
     ]
     summary = glance([dataclasses.replace(tiny, rows=tuple(odd))])
     cells = dict(zip(summary.backends, summary.workloads[0].cells, strict=True))
-    assert cells["good"].mark is Mark.NO_FIGURE and cells["good"].text == "no figure"
+    assert cells["good"].mark is Mark.NO_FIGURE
+    assert cells["good"].text == "no figure"
     assert cells["threads"].text.endswith("s")  # no figure to compare: its measured time
     assert all(cell.text for cell in cells.values())
     assert glance([]).workloads == ()
+
+
+def test_too_few_processes_is_said_not_shown_as_a_tie(store: Store) -> None:
+    """One process a row: the test cannot call any difference, so asyncio's 2.5-fold time on
+    seed-blocking must not read as level with threads."""
+    summary = glance(group_records(store.records))
+    line = next(line for line in summary.workloads if line.scenario == "seed-blocking")
+    cells = dict(zip(summary.backends, line.cells, strict=True))
+    assert cells["threads"].mark is Mark.BEST
+    assert cells["asyncio"].mark is Mark.UNCALLED
+    assert float(cells["asyncio"].text) < 0.5
+    assert "too few processes to compare asyncio with it" in line.sentence
+    assert "tied" not in line.sentence

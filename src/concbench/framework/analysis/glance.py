@@ -12,7 +12,9 @@ It adds no statistics of its own:
 - a row is *tied* with the winner when that comparison is not called a difference by
   the rule ``diff`` uses (:attr:`~.stats.Comparison.direction`: the processes' medians
   differ at p < 0.05 *and* the whole interval of the change lies beyond the 10% noise
-  threshold). A row of too few processes is therefore tied, never "behind" by chance;
+  threshold). Where either side has fewer processes than the test needs to call any
+  difference (:func:`~.stats.min_processes`: 4 at 0.05), the cell is *uncalled*, not
+  tied: a row 2.5 times slower on 2 processes is not shown as level with the winner;
 - the cause is the part of the overhead (model/parts.py) that dominates most of the rows
   behind the winner, worded by the slowest of them's diagnosis (analysis/diagnosis.py).
 
@@ -30,6 +32,7 @@ from dataclasses import dataclass
 
 from ..model.parts import Part
 from ..store.records import Status
+from .stats import min_processes
 from .summary import Group, Row
 from .units import fmt_ratio, fmt_seconds
 
@@ -43,6 +46,8 @@ class Mark(str, enum.Enum):
     TIED = "tied"
     """Not called different from the best (see the module's docstring)."""
     BEHIND = "behind"
+    UNCALLED = "uncalled"
+    """Too few processes on one side for the test to call any difference."""
     SKIPPED = "skipped"
     FAILED = "failed"
     """Failed, timed out or crashed: no run finished."""
@@ -133,9 +138,12 @@ def _mark(row: Row, best: Row | None) -> Mark:
         return Mark.SKIPPED
     if row is best:
         return Mark.BEST
-    if row.vs_best is None or row.vs_best.direction <= 0:
+    comparison = row.vs_best
+    if comparison is None:
         return Mark.TIED
-    return Mark.BEHIND
+    if min(comparison.base_processes, comparison.new_processes) < min_processes(comparison.alpha):
+        return Mark.UNCALLED
+    return Mark.TIED if comparison.direction <= 0 else Mark.BEHIND
 
 
 def _value(row: Row, per_task: bool) -> float | None:
@@ -167,7 +175,7 @@ def _cell(row: Row, best: Row | None, best_value: float | None, per_task: bool) 
 def _status_text(row: Row) -> str:
     for status in (Status.FAILED, Status.TIMEOUT, Status.CRASHED, Status.SKIPPED):
         if row.statuses.get(status):
-            return status.value
+            return str(status.value)
     return "no runs"
 
 
@@ -191,8 +199,13 @@ def _sentence(rows: Sequence[Row], best: Row | None, per_task: bool) -> str:
     tied = [row_key(row) for row in rows if _mark(row, best) is Mark.TIED]
     if tied:
         text += f", tied with {_names(tied)}"
+    uncalled = [row_key(row) for row in rows if _mark(row, best) is Mark.UNCALLED]
+    if uncalled:
+        text += f"; too few processes to compare {_names(uncalled)} with it"
     behind = [row for row in rows if _mark(row, best) is Mark.BEHIND]
     if not behind:
+        if uncalled:
+            return text + "."
         if len([row for row in rows if row.wall is not None]) == 1:
             return text + "; no other backend finished a run."
         return text + "; no backend is called slower."
@@ -228,7 +241,7 @@ def _top_part(row: Row) -> Part | None:
 
 
 def _first(diagnosis: str) -> str:
-    return diagnosis.split("; ")[0]
+    return diagnosis.split("; ", maxsplit=1)[0]
 
 
 def _names(names: Sequence[str]) -> str:

@@ -33,19 +33,26 @@ __all__ = [
 
 TERMINAL_WIDTH = 100
 """The compact table never grows wider than this, whatever the console's width."""
-MARKS = {Mark.BEST: "★", Mark.TIED: "="}
+MARKS = {Mark.BEST: "★", Mark.TIED: "=", Mark.UNCALLED: "?"}
 LEGEND = (
     "efficiency = ideal / measured (1.00 adds nothing to the ideal; where the ideal is 0, "
     "the overhead per task); ★ fastest, = tied with it: not called different by the rule "
-    "diff uses (p < 0.05 and the whole interval beyond 10% noise)"
+    "diff uses (p < 0.05 and the whole interval beyond 10% noise); ? too few processes "
+    "(under 4) to call any difference"
 )
 SHORT_LEGEND = (
     "efficiency = ideal / measured (overhead per task where the ideal is 0); "
-    "★ fastest, = tied with it (as diff calls a change)"
+    "★ fastest, = tied with it (as diff calls a change), ? too few processes to tell"
 )
 _COLUMN_MAX = 14
 """Wider workload titles wrap in their header."""
-_STYLES = {Mark.BEST: "bold green", Mark.TIED: "green", Mark.FAILED: "red", Mark.SKIPPED: "dim"}
+_STYLES = {
+    Mark.BEST: "bold green",
+    Mark.TIED: "green",
+    Mark.UNCALLED: "yellow",
+    Mark.FAILED: "red",
+    Mark.SKIPPED: "dim",
+}
 
 
 def terminal_cell(cell: Cell) -> str:
@@ -133,6 +140,7 @@ table.heatmap td.cell { text-align: center; font-weight: 600; min-width: 5.5rem;
 table.heatmap td.cell small { display: block; font-weight: 400; color: #333; }
 table.heatmap td.none { color: #666; background: #f1f1f1; font-weight: 400; }
 table.heatmap th.workload { font-weight: 600; white-space: nowrap; }
+table.heatmap th.workload span.links { display: block; }
 table.heatmap th.workload a { font-weight: 400; font-size: 0.85em; margin-right: 0.5rem; }
 ul.verdicts { max-width: 80rem; } ul.verdicts li { margin: 0.15rem 0; }
 """
@@ -148,11 +156,10 @@ def heatmap_html(summary: Glance, anchors: Sequence[tuple[str, str | None]]) -> 
         if timeline_id:
             links += f"<a href='#{timeline_id}'>timeline</a>"
         cells = "".join(_html_cell(cell, line.figure) for cell in line.cells)
-        rows.append(
-            f"<tr><th class='workload'>{_e(line.title)}<br>{links}</th>{cells}</tr>"
-        )
+        rows.append(f"<tr><th class='workload'>{_e(line.title)}<br>{links}</th>{cells}</tr>")
     verdicts = "".join(
-        f"<li><b>{_e(line.title)}</b>: {_e(line.sentence)}</li>" for line in summary.workloads
+        f"<li><strong>{_e(line.title)}</strong>: {_e(line.sentence)}</li>"
+        for line in summary.workloads
     )
     table = (
         f"<table class='heatmap'><thead><tr><th>workload</th>{head}</tr></thead>"
@@ -171,7 +178,9 @@ def _html_cell(cell: Cell, figure: str) -> str:
         return f"<td class='cell none' data-mark='{cell.mark.value}'{title}>{_e(cell.text)}</td>"
     # red (0) through yellow to green (1), light enough for dark text
     colour = f"hsl({120 * cell.shade:.0f}, 65%, {78 if cell.mark is Mark.BEHIND else 72}%)"
-    mark = {Mark.BEST: "fastest", Mark.TIED: "tied"}.get(cell.mark, "")
+    mark = {Mark.BEST: "fastest", Mark.TIED: "tied", Mark.UNCALLED: "too few processes"}.get(
+        cell.mark, ""
+    )
     small = f"<small>{mark}</small>" if mark else ""
     return (
         f"<td class='cell' data-mark='{cell.mark.value}' style='background: {colour}'"

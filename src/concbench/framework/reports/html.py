@@ -23,8 +23,8 @@ from ..store.records import RunRecord
 from ..store.sanitize import visible
 from ..store.tracestore import StoredTrace
 from . import plots
-from .glance import HEATMAP_CSS, heatmap_html
 from .columns import COLUMNS, PART_COLUMNS, Column, group_caption, row_name, with_python
+from .glance import HEATMAP_CSS, heatmap_html
 from .plots import SHARED_AXIS_RATIO
 from .scaling import scaling_series
 from .timeline import MAX_LANES, Timeline, build_timeline
@@ -93,7 +93,8 @@ def html_report(
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>concbench report</title><style>{_CSS}{HEATMAP_CSS}</style></head><body>"
         f"<h1>concbench report</h1><p class='meta'>{_e(meta)}; generated {_e(generated)}</p>"
-        "<nav><a href='#glance'>at a glance</a><a href='#summary'>summary</a><a href='#scaling'>scaling</a>"
+        "<nav><a href='#glance'>at a glance</a><a href='#summary'>summary</a>"
+        "<a href='#scaling'>scaling</a>"
         "<a href='#efficiency'>efficiency</a><a href='#timelines'>timelines</a>"
         "<a href='#columns'>columns</a></nav>" + "".join(sections) + "</body></html>\n"
     )

@@ -25,7 +25,7 @@ timelines of one workload do. Times keep the nanoseconds (``ts`` is a float in Â
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from ..analysis.summary import Group, group_records
@@ -100,26 +100,28 @@ def _process(pid: int, name: str, stored: StoredTrace) -> Iterator[Event]:
         flow = {"name": "spawn", "cat": "spawn", "id": pid * 1_000_000_000 + index, "pid": pid}
         yield {**flow, "ph": "s", "ts": spawn, "tid": MAIN_TID}
         yield {**flow, "ph": "f", "bp": "e", "ts": start, "tid": index + 2}
-    for name, ns in (
+    for moment, ns in (
         ("begin", trace.begin_ns),
         ("main done", trace.main_done_ns),
         ("finish", trace.finish_ns),
     ):
-        yield {"name": name, "cat": "run", "ph": "i", "s": "t", "ts": us(ns), "pid": pid,
-               "tid": MAIN_TID}  # fmt: skip
+        instant = {"name": moment, "cat": "run", "ph": "i", "s": "t", "ts": us(ns)}
+        yield {**instant, "pid": pid, "tid": MAIN_TID}
 
 
 def _tid(lane: int, tasks: int) -> int:
     return MAIN_TID if lane == tasks else lane + 2
 
 
-def _steps(pid: int, tid: int, lane: int, stored: StoredTrace, us: Any) -> Iterator[Event]:
+def _steps(
+    pid: int, tid: int, lane: int, stored: StoredTrace, us: Callable[[int], float]
+) -> Iterator[Event]:
     trace = stored.trace
     first, last = trace.lane_bounds(lane)
     if not trace.has_steps:
-        name = "main" if tid == MAIN_TID else f"task {lane}"
-        yield {"name": f"{name} (no step ends recorded)", "cat": "lane", "ph": "X",
-               "ts": us(first), "dur": round((last - first) / 1e3, 3), "pid": pid, "tid": tid}  # fmt: skip
+        who = "main" if tid == MAIN_TID else f"task {lane}"
+        span = {"ts": us(first), "dur": round((last - first) / 1e3, 3), "pid": pid, "tid": tid}
+        yield {"name": f"{who} (no step ends recorded)", "cat": "lane", "ph": "X", **span}
         return
     edge = first
     for slot in range(trace.step_offsets[lane], trace.step_offsets[lane + 1]):
