@@ -35,7 +35,11 @@ def _events(store: Store) -> list[dict[str, Any]]:
 
 
 def test_every_event_has_the_documented_fields(store: Store) -> None:
-    for event in _events(store):
+    _check_fields(_events(store))
+
+
+def _check_fields(events: list[dict[str, Any]]) -> None:
+    for event in events:
         assert event["ph"] in PHASES
         assert isinstance(event["name"], str)
         assert event["name"]
@@ -127,6 +131,30 @@ def test_slices_of_a_thread_nest_and_never_cross(store: Store) -> None:
         spans.sort(key=lambda span: (span[0], -span[1]))
         for (_low, high), (next_low, next_high) in itertools.pairwise(spans):
             assert next_low >= high - 1e-3 or next_high <= high + 1e-3
+
+
+def test_compare_writes_a_valid_trace_of_its_store(tmp_path: Path) -> None:
+    """A real `compare` store, every backend installed here on the seed pair: a process
+    per row with a kept trace, each with main and two tasks, and a flow per spawn."""
+    out = tmp_path / "compare.json"
+    store = tmp_path / "compare.jsonl"
+    argv = ["compare", "-s", "seed", "-s", "seed-blocking", "--out", str(store)]
+    settings = ["--repeat", "1", "--warmup", "0", "--processes", "1", "--perfetto", str(out)]
+    assert main([*argv, *settings]) == 0
+    events = json.loads(out.read_text())["traceEvents"]
+    _check_fields(events)
+    names = [e["args"]["name"] for e in events if e["name"] == "process_name"]
+    assert any(name.startswith("asyncio · seed-blocking") for name in names)
+    assert any(name.startswith("threads · seed (") for name in names)
+    for pid in range(1, len(names) + 1):
+        mine = [e for e in events if e["pid"] == pid]
+        threads = sorted(e["args"]["name"] for e in mine if e["name"] == "thread_name")
+        assert threads == ["main", "task 0", "task 1"]
+        assert sum(e["ph"] == "s" for e in mine) == sum(e["ph"] == "f" for e in mine) == 2
+        steps = [e for e in mine if e["ph"] == "X" and e["cat"] != "spawn"]
+        assert {e["name"].split()[0] for e in steps} <= {"sleep", "block"}
+        assert len(steps) == 3  # main's wait and one per task
+        assert sorted(e["name"] for e in mine if e["ph"] == "i") == ["begin", "finish", "main done"]
 
 
 def test_report_writes_the_file_and_never_over_its_store(store: Store, tmp_path: Path) -> None:
