@@ -12,7 +12,10 @@ Debian's ``chromium``, and opens no port. The check fails (exit 1) unless:
   logged as an error);
 - every request the page makes stays on ``file:`` or ``data:`` (the report is offline);
 - every plot (``figure.plot``) holds an ``<svg>`` drawn with a non-zero width and height,
-  and the summary table and the expected plot sections are present.
+  and the summary table and the expected plot sections are present;
+- the heatmap (``table.heatmap`` in ``#glance``) is there, is the first section of the
+  page, has a cell for every backend in every workload row, and no cell is empty
+  (a cell with no figure says why: ``skipped``, ``failed``, ``not run``).
 
 It then saves a full-page screenshot.
 """
@@ -56,7 +59,14 @@ MEASURE = """
     const svg = figure.querySelector('svg');
     return {section: figure.closest('section')?.id ?? '', size: svg ? box(svg) : null};
   });
+  const heatmap = document.querySelector('#glance table.heatmap');
+  const heads = heatmap ? heatmap.querySelectorAll('thead th').length - 1 : 0;
+  const rows = heatmap ? [...heatmap.querySelectorAll('tbody tr')].map(
+    (tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent.trim())) : [];
+  const first = document.querySelector('section');
   return {
+    heatmap: heatmap ? {backends: heads, rows, first: first?.id ?? '',
+                        size: box(heatmap)} : null,
     title: document.title,
     tables: document.querySelectorAll('#summary table tbody tr').length,
     plots,
@@ -196,6 +206,7 @@ def _inspect(tools: DevTools, report: Path, screenshot: Path, expect: list[str])
     for section in expect:
         if not any(plot["section"] == section for plot in plots):
             problems.append(f"no plot in section {section!r}")
+    problems += _heatmap_problems(measured["heatmap"])
     if problems:
         raise CheckFailed("; ".join(problems))
 
@@ -212,13 +223,39 @@ def _inspect(tools: DevTools, report: Path, screenshot: Path, expect: list[str])
     by_section: dict[str, int] = {}
     for plot in plots:
         by_section[plot["section"]] = by_section.get(plot["section"], 0) + 1
+    heatmap = measured["heatmap"]
     return [
         f"title {measured['title']!r}, {measured['tables']} table rows, page {WIDTH}x{height} px",
+        f"heatmap first on the page: {len(heatmap['rows'])} workloads x {heatmap['backends']} "
+        "backends, every cell filled",
         "plots: "
         + ", ".join(f"{count} in #{section}" for section, count in by_section.items())
         + "; every one drawn with a size",
         f"{_requests(tools.events)} request(s), all file: or data:; no errors",
     ]
+
+
+def _heatmap_problems(heatmap: dict[str, Any] | None) -> list[str]:
+    """The summary at a glance must be there, first, and whole."""
+    if heatmap is None:
+        return ["the heatmap (#glance table.heatmap) is missing"]
+    problems = []
+    if heatmap["first"] != "glance":
+        problems.append(f"the heatmap is not the first section (first: {heatmap['first']!r})")
+    width, height = heatmap["size"]
+    if width <= 0 or height <= 0:
+        problems.append(f"the heatmap is not drawn: {width}x{height} px")
+    if not heatmap["rows"]:
+        problems.append("the heatmap has no workload rows")
+    for number, cells in enumerate(heatmap["rows"], 1):
+        if len(cells) != heatmap["backends"]:
+            problems.append(
+                f"heatmap row {number} has {len(cells)} cells for {heatmap['backends']} backends"
+            )
+        empty = [index + 1 for index, text in enumerate(cells) if not text]
+        if empty:
+            problems.append(f"heatmap row {number} has empty cells (columns {empty})")
+    return problems
 
 
 def _problems(events: list[dict[str, Any]]) -> list[str]:

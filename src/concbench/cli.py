@@ -492,6 +492,7 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
     render_records(records, console)
     _print_sweep_notes(args.files, console)
     _report_files(records, args.files, outputs, args.timeline, console)
+    _print_glance(records, console)
     return 0
 
 
@@ -713,6 +714,7 @@ def _sweep(
     console.print(summary)
     _print_sweep_notes([out], console)
     _report_files(records, [out], outputs, args.timeline, console)
+    _print_glance(records, console)
     return 0
 
 
@@ -736,6 +738,16 @@ def _report_files(
         print_timelines(records, traces, console)
     for what, path in outputs.write(records, traces, [str(store) for store in stores]):
         console.print(f"{what}: [bold]{escape(str(path))}[/]")
+
+
+def _print_glance(records: list[RunRecord], console: Console) -> None:
+    """The compact summary, last: the answer most people came for, where the eye lands."""
+    from .framework.analysis.glance import glance
+    from .framework.analysis.summary import group_records
+    from .framework.reports.glance import print_glance
+
+    console.print()
+    print_glance(glance(group_records(records)), console)
 
 
 def _left_to_do(jobs: list[Job], stored: Stored, earlier: int, todo: int) -> str:

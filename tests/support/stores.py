@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from concbench.backends.asyncio_backend import AsyncioBackend
+from concbench.backends.threads_backend import ThreadsBackend
+from concbench.framework import Backend
 from concbench.framework.measure.registry import (
     BACKENDS_GROUP,
     SCENARIOS_GROUP,
@@ -80,6 +83,49 @@ def make_hostile_store(path: Path) -> Store:
     return load(path)
 
 
+GLANCE_SECONDS = 0.05
+GLANCE_PROCESSES = 5
+"""One more than the fewest a side for a difference to be called at all (``min_processes``)."""
+
+
+def make_glance_store(path: Path) -> Store:
+    """Every kind of cell the summary at a glance shows, from real runs: on ``tiny`` (two
+    tasks of one sleep), threads and asyncio overlap the sleeps (one of them is fastest,
+    the other tied with it), ``good`` runs them one after another (twice the ideal: behind,
+    with 5 processes a side), ``raising`` fails and ``missing`` is skipped; on ``big``
+    (instant tasks, an ideal of 0) the figure is the overhead per task."""
+    backends: dict[str, type[Backend]] = {
+        "threads": ThreadsBackend,
+        "asyncio": AsyncioBackend,
+        "good": plugins.GoodBackend,
+        "raising": plugins.RaisingBackend,
+        "missing": plugins.MissingLibraryBackend,
+    }
+    references = {
+        (BACKENDS_GROUP, "threads"): "concbench.backends.threads_backend:ThreadsBackend",
+        (BACKENDS_GROUP, "asyncio"): "concbench.backends.asyncio_backend:AsyncioBackend",
+        (SCENARIOS_GROUP, "tiny"): "support.plugins:tiny",
+        (SCENARIOS_GROUP, "big"): "support.plugins:big",
+    }
+    references |= {
+        (BACKENDS_GROUP, name): f"support.plugins:{cls.__name__}"
+        for name, cls in backends.items()
+        if (BACKENDS_GROUP, name) not in references
+    }
+    registry = Registry(
+        backends=backends, scenarios={"tiny": plugins.tiny, "big": plugins.big},
+        references=references,
+    )  # fmt: skip
+    chosen: list[tuple[str, dict[str, object]]] = [(name, {}) for name in backends]
+    jobs = plan(registry, "tiny", {"tasks": 2, "seconds": GLANCE_SECONDS}, chosen)
+    jobs += plan(registry, "big", {"tasks": 10}, [("threads", {}), ("asyncio", {})])
+    # every run counts, disturbed or not: what is tested is the rendering of a row the
+    # statistics call slower, and on a loaded machine disturbed runs would leave rows short
+    settings = RunSettings(repeat=1, warmup=0, processes=GLANCE_PROCESSES, keep_disturbed=True)
+    Runner(ResultStore(path), settings).run(jobs)
+    return load(path)
+
+
 DIFF_SCALE = 0.1
 SLOWDOWN = 1.3
 
@@ -130,3 +176,8 @@ def hostile_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
 @pytest.fixture(scope="session")
 def diff_stores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return make_diff_stores(tmp_path_factory.mktemp("diff"))
+
+
+@pytest.fixture(scope="session")
+def glance_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    return make_glance_store(tmp_path_factory.mktemp("glance") / "runs.jsonl")

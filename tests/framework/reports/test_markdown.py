@@ -53,8 +53,9 @@ def test_one_table_per_workload_one_row_per_backend(store: Store) -> None:
     groups = group_records(store.records)
     parsed = render(markdown_report(store.records))
     assert len(groups) == 4
-    assert len(parsed.tables) == 2 * len(groups)  # results, then where the overhead went
-    results, decompositions = parsed.tables[::2], parsed.tables[1::2]
+    # the table at a glance, then per workload: results, then where the overhead went
+    assert len(parsed.tables) == 1 + 2 * len(groups)
+    results, decompositions = parsed.tables[1::2], parsed.tables[2::2]
     for table, parts, group in zip(results, decompositions, groups, strict=True):
         header, *rows = table
         assert header == [column.header for column in COLUMNS]
@@ -70,10 +71,14 @@ def test_one_table_per_workload_one_row_per_backend(store: Store) -> None:
 def test_hostile_names_and_errors_print_as_themselves(hostile_store: Store) -> None:
     markdown = markdown_report(hostile_store.records)
     parsed = render(markdown)
-    # only the structure we wrote: headings, paragraphs, one table; no link, emphasis,
-    # code, strikethrough, image or raw HTML from the plugin's text
-    assert parsed.tags <= {"h3", "p", "table", "thead", "tbody", "tr", "th", "td"}
-    table, parts = parsed.tables  # the failed row has no parts, so only the ok row follows
+    # only the structure we wrote: headings, paragraphs, the tables, the list of verdicts
+    # (titles in bold); no link, emphasis, code, strikethrough, image or raw HTML from the
+    # plugin's text
+    allowed = {"h2", "h3", "p", "table", "thead", "tbody", "tr", "th", "td", "ul", "li"}
+    assert parsed.tags <= allowed | {"strong"}
+    glance, table, parts = parsed.tables  # the failed row has no parts: only the ok row
+    assert [row[0] for row in glance[1:]] == [HOSTILE, "failing " + HOSTILE]
+    assert glance[2][1] == "failed"
     assert [row[0] for row in parts[1:]] == [HOSTILE]
     header, ok_row, failed_row = table
     assert len(ok_row) == len(failed_row) == len(header) == len(COLUMNS)

@@ -155,7 +155,7 @@ def test_a_file_overwritten_keeps_its_mode(store: Store, tmp_path: Path) -> None
     old.write_text("old\n")
     old.chmod(0o640)
     Outputs(markdown=old).write(store.records, store.traces)
-    assert old.read_text().startswith("###")
+    assert old.read_text().startswith("## At a glance")
     assert old.stat().st_mode & 0o777 == 0o640
 
 

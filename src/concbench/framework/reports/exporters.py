@@ -19,7 +19,14 @@ if TYPE_CHECKING:
     from ..analysis.latency import Arrivals
     from ..analysis.summary import Row
 
-__all__ = ["CsvExporter", "HtmlExporter", "JsonExporter", "MarkdownExporter", "PlotsExporter"]
+__all__ = [
+    "CsvExporter",
+    "HtmlExporter",
+    "JsonExporter",
+    "MarkdownExporter",
+    "PerfettoExporter",
+    "PlotsExporter",
+]
 
 _E = TypeVar("_E", bound=type[Exporter])
 
@@ -212,3 +219,18 @@ def _json_arrivals(arrivals: Arrivals | None) -> dict[str, Any] | None:
 def _number(value: float | None) -> float | None:
     """JSON has no NaN or infinity: a number that is not finite is shown as missing."""
     return value if value is not None and math.isfinite(value) else None
+
+
+@_builtin
+class PerfettoExporter(FileExporter):
+    """The kept traces (one run per row, as the timelines draw) as Chrome Trace Event JSON,
+    which Perfetto's UI (ui.perfetto.dev), chrome://tracing and speedscope open."""
+
+    name = "perfetto"
+    help = "the kept traces as Chrome Trace Event JSON, for Perfetto's UI"
+    what = "Perfetto trace"
+
+    def render(self, report: Report) -> str:
+        from .perfetto import chrome_trace
+
+        return chrome_trace(report.records, report.traces, report.sources)

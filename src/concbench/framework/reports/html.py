@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
+from ..analysis.glance import glance
 from ..analysis.saturation import (
     MIN_THRESHOLD_S,
     SATURATION_FACTOR,
@@ -38,6 +39,7 @@ from .columns import (
     row_name,
     with_python,
 )
+from .glance import HEATMAP_CSS, heatmap_html
 from .plots import SHARED_AXIS_RATIO
 from .scaling import scaling_series
 from .timeline import MAX_LANES, Timeline, build_timeline
@@ -81,12 +83,20 @@ def html_report(
 ) -> str:
     groups = group_records(records)
     colors = plots.backend_colors([row.label for group in groups for row in group.rows])
+    anchors = _anchors(groups, traces)
     sections = [
-        _section("summary", "Summary", "".join(_summary(group) for group in groups)),
+        _section("glance", "At a glance", heatmap_html(glance(groups), anchors)),
+        _section(
+            "summary",
+            "Summary",
+            "".join(
+                _summary(group, anchor) for group, (anchor, _) in zip(groups, anchors, strict=True)
+            ),
+        ),
         _section("scaling", "Overhead per task as the work grows", _scaling(records, colors)),
         _section("efficiency", "Efficiency", _efficiency(groups, colors)),
         _section("saturation", "Latency against offered load", _saturation(records, colors)),
-        _section("timelines", "Timelines", _timelines(groups, traces)),
+        _section("timelines", "Timelines", _timelines(groups, traces, anchors)),
         _section("columns", "What the columns mean", _legend()),
     ]
     generated = page.generated_at or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -97,11 +107,11 @@ def html_report(
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
         f"<meta http-equiv='Content-Security-Policy' content=\"{_CSP}\">"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>concbench report</title><style>{_CSS}</style></head><body>"
+        f"<title>concbench report</title><style>{_CSS}{HEATMAP_CSS}</style></head><body>"
         f"<h1>concbench report</h1><p class='meta'>{_e(meta)}; generated {_e(generated)}</p>"
-        "<nav><a href='#summary'>summary</a><a href='#scaling'>scaling</a>"
-        "<a href='#efficiency'>efficiency</a><a href='#saturation'>saturation</a>"
-        "<a href='#timelines'>timelines</a>"
+        "<nav><a href='#glance'>at a glance</a><a href='#summary'>summary</a>"
+        "<a href='#scaling'>scaling</a><a href='#efficiency'>efficiency</a>"
+        "<a href='#saturation'>saturation</a><a href='#timelines'>timelines</a>"
         "<a href='#columns'>columns</a></nav>" + "".join(sections) + "</body></html>\n"
     )
 
@@ -130,7 +140,23 @@ def _table(columns: Sequence[Column], rows: Sequence[Row]) -> str:
     return f"<div class='scroll'>{table}</div>"  # a wide table scrolls, the page does not
 
 
-def _summary(group: Group) -> str:
+def _anchors(
+    groups: Sequence[Group], traces: Mapping[str, StoredTrace]
+) -> list[tuple[str, str | None]]:
+    """Each workload's ids on the page, in group order: its tables, and its timeline when
+    a trace was kept; the heatmap links down to them."""
+    return [
+        (
+            f"workload-{index}",
+            f"timeline-{index}"
+            if any(run_with_trace(row, traces) is not None for row in group.rows)
+            else None,
+        )
+        for index, group in enumerate(groups, 1)
+    ]
+
+
+def _summary(group: Group, anchor: str) -> str:
     measured = [row for row in group.rows if row.wall is not None]
     parts = (
         "<p class='caption'>where the overhead went (median of runs; the parts add up to the "
@@ -158,7 +184,8 @@ def _summary(group: Group) -> str:
         else ""
     )
     return (
-        f"<h3>{_e(group.title)}</h3><p class='caption'>{_e(group_caption(group))}</p>"
+        f"<h3 id='{anchor}'>{_e(group.title)}</h3>"
+        f"<p class='caption'>{_e(group_caption(group))}</p>"
         f"{_table(with_python(COLUMNS, group.rows), group.rows)}{parts}{arrivals}{details}"
     )
 
@@ -230,9 +257,13 @@ def run_with_trace(row: Row, traces: Mapping[str, StoredTrace]) -> StoredTrace |
     return None
 
 
-def _timelines(groups: Sequence[Group], traces: Mapping[str, StoredTrace]) -> str:
+def _timelines(
+    groups: Sequence[Group],
+    traces: Mapping[str, StoredTrace],
+    anchors: Sequence[tuple[str, str | None]],
+) -> str:
     parts = []
-    for group in groups:
+    for group, (_, anchor) in zip(groups, anchors, strict=True):
         timelines: list[tuple[str, Timeline]] = []
         for row in group.rows:
             stored = run_with_trace(row, traces)
@@ -241,7 +272,7 @@ def _timelines(groups: Sequence[Group], traces: Mapping[str, StoredTrace]) -> st
         if not timelines:
             continue
         figure = plots.timeline_figure(group.title, timelines, titled=False)
-        parts.append(f"<h3>{_e(group.title)}</h3>" + _plot(figure, group.title))
+        parts.append(f"<h3 id='{anchor or ''}'>{_e(group.title)}</h3>" + _plot(figure, group.title))
     if not parts:
         return "<p>No stored traces for these runs (traces live beside the result store).</p>"
     return f"<p class='caption'>{_e(_TIMELINE_NOTE)}</p>" + "".join(parts)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from ..analysis.glance import glance
 from ..analysis.saturation import load_series, saturation_lines
 from ..analysis.summary import group_records
 from ..store.records import RunRecord
@@ -42,10 +43,14 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequen
 
 
 def markdown_report(records: Iterable[RunRecord]) -> str:
-    """One heading and one table per workload, as the terminal report shows them."""
+    """The summary at a glance first, then one heading and one table per workload, as the
+    terminal report shows them."""
+    from .glance import markdown_glance
+
     records = list(records)
-    parts = []
-    for group in group_records(records):
+    groups = group_records(records)
+    parts = [markdown_glance(glance(groups)).rstrip("\n")] if groups else []
+    for group in groups:
         columns = with_python(COLUMNS, group.rows)
         rows = [[column.cell(row) for column in columns] for row in group.rows]
         text = f"### {escape(group.title)}\n\n{escape(group_caption(group))}\n\n" + table(
