@@ -58,3 +58,15 @@ def test_a_second_sweep_reuses_the_first_ones_calibration_and_reports_its_drift(
     assert [(r["attempt"], r["counted"]) for r in records] == [(0, True)]  # kept, not re-run
     assert main(["report", str(second)]) == 0
     assert "during the sweep (canary" in capsys.readouterr().out
+
+
+def test_the_sweeps_drift_line_is_in_every_report_file(tmp_path: Path) -> None:
+    store = tmp_path / "s.jsonl"
+    assert main([*CPU, "--repeat", "1", "--out", str(store)]) == 0
+    html, md, summary = tmp_path / "r.html", tmp_path / "r.md", tmp_path / "r.json"
+    argv = ["report", str(store), "--html", str(html), "--markdown", str(md)]
+    assert main([*argv, "--json", str(summary)]) == 0
+    assert "during the sweep (canary" in html.read_text()
+    assert "during the sweep (canary" in md.read_text()
+    [note] = json.loads(summary.read_text())["notes"]
+    assert "during the sweep (canary" in note

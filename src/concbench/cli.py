@@ -736,7 +736,8 @@ def _report_files(
         from .framework.reports.terminal_timeline import print_timelines
 
         print_timelines(records, traces, console)
-    for what, path in outputs.write(records, traces, [str(store) for store in stores]):
+    notes = [note for store in stores for note in sweep_notes(read_sweeps(store))]
+    for what, path in outputs.write(records, traces, [str(store) for store in stores], notes):
         console.print(f"{what}: [bold]{escape(str(path))}[/]")
 
 

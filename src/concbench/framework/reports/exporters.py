@@ -45,7 +45,8 @@ class HtmlExporter(FileExporter):
     def render(self, report: Report) -> str:
         from .html import Page, html_report
 
-        return html_report(report.records, report.traces, Page(sources=report.sources))
+        page = Page(sources=report.sources, notes=report.notes)
+        return html_report(report.records, report.traces, page)
 
 
 @_builtin
@@ -57,7 +58,7 @@ class MarkdownExporter(FileExporter):
     def render(self, report: Report) -> str:
         from .markdown import markdown_report
 
-        return markdown_report(report.records)
+        return markdown_report(report.records, report.notes)
 
 
 @_builtin
@@ -135,7 +136,12 @@ class JsonExporter(FileExporter):
             for group in group_records(report.records)
             for row in group.rows
         ]
-        data = {"format": "concbench-summary", "version": 1, "sources": list(report.sources)}
+        data = {
+            "format": "concbench-summary",
+            "version": 1,
+            "sources": list(report.sources),
+            "notes": list(report.notes),
+        }
         return json.dumps({**data, "rows": rows}, indent=1, allow_nan=False) + "\n"
 
 

@@ -74,6 +74,8 @@ class Page:
 
     sources: Sequence[str] = ()
     generated_at: str = ""
+    notes: Sequence[str] = ()
+    """The sweeps' own notes (drift), shown under the title."""
 
 
 def html_report(
@@ -109,7 +111,8 @@ def html_report(
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>concbench report</title><style>{_CSS}{HEATMAP_CSS}</style></head><body>"
         f"<h1>concbench report</h1><p class='meta'>{_e(meta)}; generated {_e(generated)}</p>"
-        "<nav><a href='#glance'>at a glance</a><a href='#summary'>summary</a>"
+        + "".join(f"<p class='meta sweep-note'>{_e(note)}</p>" for note in page.notes)
+        + "<nav><a href='#glance'>at a glance</a><a href='#summary'>summary</a>"
         "<a href='#scaling'>scaling</a><a href='#efficiency'>efficiency</a>"
         "<a href='#saturation'>saturation</a><a href='#timelines'>timelines</a>"
         "<a href='#columns'>columns</a></nav>" + "".join(sections) + "</body></html>\n"

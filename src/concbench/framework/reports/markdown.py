@@ -42,7 +42,7 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequen
     return "\n".join(lines)
 
 
-def markdown_report(records: Iterable[RunRecord]) -> str:
+def markdown_report(records: Iterable[RunRecord], notes: Sequence[str] = ()) -> str:
     """The summary at a glance first, then one heading and one table per workload, as the
     terminal report shows them."""
     from .glance import markdown_glance
@@ -50,6 +50,8 @@ def markdown_report(records: Iterable[RunRecord]) -> str:
     records = list(records)
     groups = group_records(records)
     parts = [markdown_glance(glance(groups)).rstrip("\n")] if groups else []
+    if notes:
+        parts.append("\n".join(f"- {escape(note)}" for note in notes))
     for group in groups:
         columns = with_python(COLUMNS, group.rows)
         rows = [[column.cell(row) for column in columns] for row in group.rows]

@@ -55,6 +55,9 @@ class Report:
     records: Sequence[RunRecord]
     traces: Mapping[str, StoredTrace]
     sources: Sequence[str] = ()
+    notes: Sequence[str] = ()
+    """What the sweeps measured of the machine itself (the canary's drift line, one a
+    sweep), which every format prints above the tables, as the terminal does."""
 
 
 class Exporter(ABC):
@@ -223,9 +226,10 @@ class Outputs:
         records: Sequence[RunRecord],
         traces: Mapping[str, StoredTrace],
         sources: Sequence[str] = (),
+        notes: Sequence[str] = (),
     ) -> list[tuple[str, Path]]:
         """Write every requested format; returns (what, path) for each file written."""
-        report = Report(records, traces, sources)
+        report = Report(records, traces, sources, notes)
         written: list[tuple[str, Path]] = []
         for exporter, path in self.requested:
             written += [(exporter.what, file) for file in exporter.write(report, path, self.kept)]
