@@ -133,3 +133,19 @@ def test_an_interrupted_sweep_keeps_its_runs_and_resumes_to_the_full_set(
     assert again.returncode == 0, again.stderr
     assert "nothing left to do" in again.stdout
     assert stored(out) == records
+
+
+def test_an_interrupt_wrapped_by_class_creation_is_still_an_interrupt() -> None:
+    """Python 3.11 wraps what ``__set_name__`` raises (dataclasses use it) in a RuntimeError:
+    a Ctrl-C that lands there during concbench's imports is still a Ctrl-C."""
+    from concbench.__main__ import _interrupted
+
+    class Interrupting:
+        def __set_name__(self, owner: type, name: str) -> None:
+            raise KeyboardInterrupt
+
+    with pytest.raises(BaseException) as raised:  # whatever class creation turns it into
+        type("Made", (), {"field": Interrupting()})
+    assert _interrupted(raised.value)
+    assert not _interrupted(RuntimeError("not an interrupt"))
+    assert not _interrupted(ValueError("x"))
