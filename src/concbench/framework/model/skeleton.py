@@ -82,6 +82,13 @@ def _wall_sleep() -> Callable[[float], object]:
     return time.sleep
 
 
+async def _no_offload(seconds: float) -> None:
+    raise NotImplementedError(
+        "this backend's CoroutinePrimitives give no `offload`: pass the loop's own hand-off "
+        "to a thread, e.g. offload=functools.partial(asyncio.to_thread, time.sleep)"
+    )
+
+
 class AsyncEvent(Protocol):
     """``asyncio.Event``, ``trio.Event``, ``anyio.Event``."""
 
@@ -152,6 +159,10 @@ class CoroutinePrimitives:
     the recorder, a ``sleeper(index, seconds)`` and a ``starter(index, None)`` that stamp
     as the skeleton's own do and return what :attr:`GatherGroup.create_task` takes.
     ``None``: the skeleton's coroutines."""
+    offload: Callable[[float], Awaitable[object]] = _no_offload
+    """An ``offload`` step: ``time.sleep(seconds)`` handed to a thread by the loop's own
+    primitive and awaited (``functools.partial(asyncio.to_thread, time.sleep)``,
+    ``functools.partial(trio.to_thread.run_sync, time.sleep)``)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -183,6 +194,9 @@ class BlockingPrimitives(Generic[H]):
     (which gevent's patching makes cooperative)."""
     cpu: Callable[[float], object] = burn
     """Calibrated pure-Python work."""
+    offload: Callable[[float], object] = field(default_factory=_wall_sleep)
+    """An ``offload`` step: on a thread (or in a pool process) the blocking call itself;
+    gevent hands an unpatched ``time.sleep`` to its hub's thread pool."""
     spawn_when_ready: bool = False
     """Spawn a task only once its dependencies have ended, instead of up front to wait
     for them: for a pool of a few workers, where a waiting task would hold a worker."""
