@@ -24,6 +24,7 @@ from typing import Any
 from ..analysis.decompose import record_fields
 from ..analysis.latency import arrival_fields
 from ..model.backend import Backend
+from ..model.calls import bind, inline_sync
 from ..model.cpuwork import adopt, calibrate, check
 from ..model.errors import PluginError
 from ..model.recorder import Recorder
@@ -37,6 +38,7 @@ from .isolation import check_leftovers, contain, exit_if_stuck, running
 from .protocol import send
 from .registry import BACKENDS_GROUP, SCENARIOS_GROUP, check_backend, check_scenario
 from .schedstat import Region, ThreadExits
+from .solo import nominal_fields, solo_times
 
 try:
     import resource
@@ -139,6 +141,14 @@ def _runs(
                 "measurement": measurement,
             },
         )
+    if StepKind.CALL in workload.kinds:  # after the warm-ups: imports and caches are warm
+        try:
+            solo = solo_times(backend, workload)
+        except BaseException:
+            error = "while measuring the calls alone (solo times): " + _error_text()
+            return {"event": "failed", "run": 0, "warmup": False, "error": error}
+        workload, nominal = nominal_fields(workload, solo)
+        common = common | nominal
     for run in range(request.repeat):
         attempt = 0
         while True:
@@ -209,6 +219,8 @@ def _prepare(request: WorkerRequest) -> tuple[Backend, Workload]:
         workload = dataclasses.replace(workload, io_address=request.io_address)
     backend_cls.prepare_process()  # a fresh process of its own, as own_process backends need
     backend: Backend = backend_cls(**request.options)
+    if StepKind.CALL in workload.kinds:  # each call's variant for this backend (as planned)
+        workload = bind(workload, backend_cls.call_variants(backend.config))
     return backend, workload
 
 
@@ -252,7 +264,10 @@ def measure(
         check_leftovers(alive_before)
     return {
         **record_fields(
-            trace, workload, type(backend).blocks_scheduler, backend.concurrency(backend.config)
+            trace,
+            workload,
+            blocks_scheduler(backend, workload),
+            backend.concurrency(backend.config),
         ),
         "cores": os.cpu_count(),
         "started_at": started_at,
@@ -267,6 +282,15 @@ def measure(
         **region.figures(),
         **({} if counted is None else {"instructions": counted}),
     }, trace
+
+
+def blocks_scheduler(backend: Backend, workload: Workload) -> frozenset[StepKind]:
+    """The step kinds that stop the scheduler in this run: the backend's, plus ``call``
+    where a sync function runs inline on a loop that a ``block`` step stops."""
+    kinds = type(backend).blocks_scheduler
+    if StepKind.CALL in workload.kinds and StepKind.BLOCK in kinds and inline_sync(workload):
+        return kinds | {StepKind.CALL}
+    return kinds
 
 
 def _usage() -> tuple[int, int, int]:

@@ -31,14 +31,15 @@ import functools
 import itertools
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, ExitStack
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar
 
+from .calls import CallContext, Held, Invoker, invokers, open_async, open_sync, workload_needs
 from .cpuwork import burn
 from .recorder import Recorder
-from .workload import StepKind, Task, Workload
+from .workload import Step, StepKind, Task, Workload
 
 __all__ = [
     "AsyncEvent",
@@ -65,6 +66,7 @@ _SLEEP, _BLOCK, _CPU, _CHECKPOINT = (
     StepKind.CHECKPOINT,
 )
 _IO, _PUT, _GET = StepKind.IO, StepKind.PUT, StepKind.GET
+_CALL, _OFFLOAD = StepKind.CALL, StepKind.OFFLOAD
 _NOWHERE = ("", 0)
 """The address of a workload without io steps: never connected to."""
 
@@ -310,11 +312,14 @@ class _Parts:
     __slots__ = (
         "address",
         "block",
+        "calls",
         "checkpoint",
         "cpu",
         "ended",
         "errors",
         "gets",
+        "main_lane",
+        "offload",
         "on_end",
         "puts",
         "request",
@@ -329,6 +334,7 @@ class _Parts:
         events: bool = True,
         limit: bool = True,
         on_end: Callable[[int], object] | None = None,
+        resources: Held | None = None,
     ) -> None:
         self.block: Callable[[float], object] = primitives.block
         self.cpu: Callable[[float], object] = primitives.cpu
@@ -344,6 +350,33 @@ class _Parts:
         self.slots: Any = primitives.limiter(workload.limit) if limit and workload.limit else None
         self.on_end = on_end
         self.errors: list[BaseException] = []
+        self.offload: Callable[[float], Any] = primitives.offload  # awaitable, or blocking
+        self.calls: dict[Any, Invoker] = (
+            invokers(
+                (*(task.steps for task in workload.tasks), workload.main),
+                resources or {},
+                coroutines=isinstance(primitives, CoroutinePrimitives),
+            )
+            if _CALL in workload.kinds
+            else {}
+        )
+        self.main_lane = len(workload.tasks)
+
+    def call(self, step: Step, index: int, position: int) -> None:
+        """A ``call`` step in a blocking routine (its own frame: a name in the lane's frame
+        would cost every task of every run, a call step's only its own)."""
+        function, _, held, arg = self.calls[step.target]
+        function(CallContext(None if index == self.main_lane else index, position, held, arg))
+
+    async def call_awaiting(self, step: Step, index: int, position: int) -> None:
+        """A ``call`` step in a coroutine: awaited, or a sync function called inline, which
+        blocks the scheduler like a ``block`` step."""
+        function, awaited, held, arg = self.calls[step.target]
+        context = CallContext(None if index == self.main_lane else index, position, held, arg)
+        if awaited:
+            await function(context)
+        else:
+            function(context)
 
     @property
     def gated(self) -> bool:
@@ -352,11 +385,15 @@ class _Parts:
 
 
 def coroutine_lanes(
-    primitives: CoroutinePrimitives, workload: Workload, recorder: Recorder
+    primitives: CoroutinePrimitives,
+    workload: Workload,
+    recorder: Recorder,
+    resources: Held | None = None,
 ) -> Lanes[Coroutine[Any, Any, None]]:
     """The coroutines of one run; channels, events and the limiter are made here, so call
-    it inside the running scheduler, before ``recorder.begin()``."""
-    sleep, parts = primitives.sleep, _Parts(primitives, workload)
+    it inside the running scheduler, before ``recorder.begin()``. ``resources`` are the
+    run's entered resources, for its ``call`` steps (:func:`coroutine_run` enters them)."""
+    sleep, parts = primitives.sleep, _Parts(primitives, workload, resources=resources)
     gated = parts.gated
     start_at, stamps, offsets = recorder.start_at, recorder.step_end_at, recorder.step_offsets
     clock, main_lane = recorder.clock, recorder.main_lane
@@ -389,6 +426,10 @@ def coroutine_lanes(
                     await parts.puts[step.channel]()
                 elif kind is _GET:
                     await parts.gets[step.channel]()
+                elif kind is _CALL:
+                    await parts.call_awaiting(step, index, slot - offsets[index])
+                elif kind is _OFFLOAD:
+                    await parts.offload(step.seconds)
                 else:
                     raise NotImplementedError(kind)
                 stamps[slot] = clock()
@@ -433,8 +474,51 @@ async def coroutine_run(
     primitives: CoroutinePrimitives, workload: Workload, recorder: Recorder
 ) -> None:
     """One run inside a running scheduler: ``begin``, spawn every task, main,
-    ``main_done``, the join, ``finish``."""
-    lanes = coroutine_lanes(primitives, workload, recorder)
+    ``main_done``, the join, ``finish``. The resources of its ``call`` steps are entered
+    before ``begin`` and exited after ``finish``: neither is measured. So are the threads
+    its ``offload`` steps hand work to (:func:`_warm_offload`)."""
+    if _OFFLOAD in workload.kinds:
+        await _warm_offload(primitives, workload)
+    if _CALL in workload.kinds:
+        async with AsyncExitStack() as stack:
+            wanted = workload_needs(workload)
+            held = await open_async(stack, wanted, len(workload.tasks), workload.io_address)
+            await _coroutine_run(primitives, workload, recorder, held)
+    else:
+        await _coroutine_run(primitives, workload, recorder, None)
+
+
+_WARM_OFFLOAD_S = 0.002
+"""How long each warming hand-off blocks its thread: long enough that the next hand-off
+finds every thread started so far busy, so the pool starts one more."""
+_WARM_OFFLOAD_MAX = 64
+
+
+async def _warm_offload(primitives: CoroutinePrimitives, workload: Workload) -> None:
+    """Start, before ``begin``, the threads the run's ``offload`` steps will be handed to:
+    one per lane that offloads (at most ``limit`` tasks, plus main; up to
+    :data:`_WARM_OFFLOAD_MAX`), so that a run measures the hand-off and not the start of
+    a thread. trio's thread cache outlives a run, but asyncio's default executor and
+    anyio's worker threads belong to one event loop, and each run has a fresh loop."""
+    offloads: dict[int, bool] = {}
+    lanes = 0
+    for task in workload.tasks:
+        key = id(task.steps)  # scenarios share one steps tuple between tasks
+        if key not in offloads:
+            offloads[key] = any(step.kind is _OFFLOAD for step in task.steps)
+        lanes += offloads[key]
+    if workload.limit is not None:
+        lanes = min(lanes, workload.limit)
+    lanes += any(step.kind is _OFFLOAD for step in workload.main)
+    async with primitives.task_group() as group:
+        for _ in range(min(lanes, _WARM_OFFLOAD_MAX)):
+            group.start_soon(primitives.offload, _WARM_OFFLOAD_S)
+
+
+async def _coroutine_run(
+    primitives: CoroutinePrimitives, workload: Workload, recorder: Recorder, held: Held | None
+) -> None:
+    lanes = coroutine_lanes(primitives, workload, recorder, held)
     routine, spawn_at, clock = lanes.task, recorder.spawn_at, recorder.clock
     group = primitives.task_group()
     async with group as nursery:
@@ -514,6 +598,7 @@ def blocking_lanes(  # noqa: PLR0915 - its routine is one flat function, on purp
     *,
     gate: bool = True,
     on_end: Callable[[int], object] | None = None,
+    resources: Held | None = None,
 ) -> Lanes[None]:
     """The blocking routines of one run, mirroring :func:`coroutine_lanes`.
 
@@ -521,9 +606,17 @@ def blocking_lanes(  # noqa: PLR0915 - its routine is one flat function, on purp
     task; main's propagates. ``gate=False`` leaves ``after`` and ``limit`` to the caller
     (a dispatcher that submits a task only when it may run). ``on_end(index)``, when
     given, is called as each task ends, instead of setting an event per task.
+    ``resources`` are the entered resources of the ``call`` steps (:func:`open_sync`).
     """
     sleep = primitives.sleep
-    parts = _Parts(primitives, workload, events=gate and on_end is None, limit=gate, on_end=on_end)
+    parts = _Parts(
+        primitives,
+        workload,
+        events=gate and on_end is None,
+        limit=gate,
+        on_end=on_end,
+        resources=resources,
+    )
     gated, ends = parts.gated, parts.gated or on_end is not None
     start_at, stamps, offsets = recorder.start_at, recorder.step_end_at, recorder.step_offsets
     clock, main_lane = recorder.clock, recorder.main_lane
@@ -557,6 +650,10 @@ def blocking_lanes(  # noqa: PLR0915 - its routine is one flat function, on purp
                         parts.puts[step.channel]()
                     elif kind is _GET:
                         parts.gets[step.channel]()
+                    elif kind is _CALL:
+                        parts.call(step, index, slot - offsets[index])
+                    elif kind is _OFFLOAD:
+                        parts.offload(step.seconds)
                     else:
                         raise NotImplementedError(kind)
                     stamps[slot] = clock()
@@ -604,13 +701,26 @@ def run_blocking(
     primitives: BlockingPrimitives[Any], workload: Workload, recorder: Recorder
 ) -> None:
     """One run of blocking routines, mirroring :func:`coroutine_run`; re-raises the first
-    error a task raised, after the join."""
+    error a task raised, after the join. The resources of its ``call`` steps are entered
+    before ``begin`` and exited after ``finish``."""
+    if _CALL not in workload.kinds:
+        _run_blocking(primitives, workload, recorder, None)
+        return
+    with ExitStack() as stack:
+        wanted = workload_needs(workload)
+        held = open_sync(stack, wanted, len(workload.tasks), workload.io_address)
+        _run_blocking(primitives, workload, recorder, held)
+
+
+def _run_blocking(
+    primitives: BlockingPrimitives[Any], workload: Workload, recorder: Recorder, held: Held | None
+) -> None:
     spawn, spawn_at, clock = primitives.spawn, recorder.spawn_at, recorder.clock
     handles: list[Any] = []
     if primitives.spawn_when_ready and workload.has_dependencies:
-        lanes, all_ended = _when_ready(primitives, workload, recorder, handles)
+        lanes, all_ended = _when_ready(primitives, workload, recorder, handles, held)
     else:
-        lanes, all_ended = blocking_lanes(primitives, workload, recorder), None
+        lanes, all_ended = blocking_lanes(primitives, workload, recorder, resources=held), None
         routine = lanes.task
         recorder.begin()
         if workload.releases:
@@ -636,7 +746,11 @@ def run_blocking(
 
 
 def _when_ready(
-    primitives: BlockingPrimitives[Any], workload: Workload, recorder: Recorder, handles: list[Any]
+    primitives: BlockingPrimitives[Any],
+    workload: Workload,
+    recorder: Recorder,
+    handles: list[Any],
+    held: Held | None = None,
 ) -> tuple[Lanes[None], Event]:
     """Begin the run, spawning each task once its dependencies have ended (from the
     routine that ended the last of them); the event is set once every task has ended, or
@@ -673,7 +787,7 @@ def _when_ready(
             for child in ready:
                 start(child)
 
-    lanes = blocking_lanes(primitives, workload, recorder, on_end=ended)
+    lanes = blocking_lanes(primitives, workload, recorder, on_end=ended, resources=held)
     # the free tasks are listed before the first starts: once one runs, its end may bring a
     # dependent's count to 0 (and start it) while this loop is still going, and a loop that
     # read the counts as it went would start that dependent a second time; the doubled end
