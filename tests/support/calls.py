@@ -89,7 +89,7 @@ def digest(ctx: CallContext) -> str:
     data = b"x" * ctx.arg["size"]
     for _ in range(ctx.arg["rounds"]):
         data = hashlib.sha256(data).digest() * (ctx.arg["size"] // 32)
-    return data[:8].hex()
+    return str(data[:8].hex())
 
 
 def boom(ctx: CallContext) -> None:
@@ -170,8 +170,11 @@ call_naps = Scenario(
 
 
 def _build_raising(where: str) -> Workload:
-    functions = {"sync": {"sync": boom}, "async": {"anyio": boom_async, "sync": boom}}
-    functions["stubborn"] = {"sync": stubborn}
+    functions: dict[str, dict[str, Any]] = {
+        "sync": {"sync": boom},
+        "async": {"anyio": boom_async, "sync": boom},
+        "stubborn": {"sync": stubborn},
+    }
     step = call("boom", **functions[where])
     return Workload(tasks=(Task((sleep(0.001), step)),) * 2)
 

@@ -79,7 +79,7 @@ class Session:
                 recorder.spawn(index)
                 deps = [futures[dep] for dep in task.after]
                 futures[index] = self.client.submit(
-                    _task, task.steps, slots, address, *deps, pure=False
+                    _task, task.steps, slots, address, index, *deps, pure=False
                 )
             main.main()
             recorder.main_done()
@@ -101,14 +101,15 @@ def _task(
     steps: tuple[Step, ...],
     slots: Semaphore | None,
     address: tuple[str, int] | None,
+    index: int,
     *after: object,
 ) -> Stamps:
     """A task on a dask worker; ``after`` holds its dependencies' results, unused: dask
     starts it only once they exist. ``address`` is the latency server's, for io steps."""
     if slots is None:
-        return run_task(steps, True, address)
+        return run_task(steps, True, address, index)
     with slots:
-        return run_task(steps, True, address)
+        return run_task(steps, True, address, index)
 
 
 def _submission_order(workload: Workload) -> list[int]:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from typing import Protocol, Union
 
-from concbench.framework import Recorder, Step, Task, Workload, blocking_lanes
+from concbench.framework import ConcbenchError, Recorder, Step, Task, Workload, blocking_lanes
 from concbench.framework.model.calls import Held, Need, needs, open_sync, workload_needs
 
 from .threads_backend import thread_primitives
@@ -42,18 +42,24 @@ Stamps = tuple[int, list[int]]
 
 
 def run_task(
-    steps: tuple[Step, ...], wall_clock: bool, address: tuple[str, int] | None = None
+    steps: tuple[Step, ...],
+    wall_clock: bool,
+    address: tuple[str, int] | None = None,
+    index: int = 0,
 ) -> Stamps:
     """Run one task's steps in this process, through the skeleton's blocking routine (a
     task owns its thread here: blocking is waiting); ``wall_clock`` returns the stamps in
     ``time.time_ns`` (comparable across machines, roughly) instead of ``perf_counter_ns``
-    (this machine). ``address`` is the latency server's, for ``io`` steps."""
+    (this machine). ``address`` is the latency server's, for ``io`` steps; ``index`` the
+    task's in its workload, for the context of its ``call`` steps."""
     workload = _alone(steps, address)
     held = open_resources(needs((steps,)), 1, address)  # made when the pool started, if known
     recorder = Recorder(workload)
-    lanes = blocking_lanes(thread_primitives(), workload, recorder, gate=False, resources=held)
-    for index, arg in enumerate(lanes.args):
-        lanes.task(index, arg)
+    lanes = blocking_lanes(
+        thread_primitives(), workload, recorder, gate=False, resources=held, task_index=index
+    )
+    for lane, arg in enumerate(lanes.args):
+        lanes.task(lane, arg)
     if lanes.errors:
         raise _portable(lanes.errors[0])
     shift = time.time_ns() - time.perf_counter_ns() if wall_clock else 0
@@ -66,7 +72,7 @@ def _alone(steps: tuple[Step, ...], address: tuple[str, int] | None) -> Workload
     return Workload(tasks=(Task(steps),), io_address=address)
 
 
-class TaskError(RuntimeError):
+class TaskError(ConcbenchError, RuntimeError):
     """What a task in another process raised, as text: the exception itself could not
     make the way back (a class the parent cannot rebuild from its pickle)."""
 

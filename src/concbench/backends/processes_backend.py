@@ -58,7 +58,7 @@ class _Pool:
         self.done: queue.SimpleQueue[tuple[int, Future[Stamps]]] = queue.SimpleQueue()
 
     def submit(self, index: int, steps: tuple[Step, ...]) -> None:
-        future = self.pool.submit(run_task, steps, False, self.address)
+        future = self.pool.submit(run_task, steps, False, self.address, index)
         future.add_done_callback(lambda future: self.done.put((index, future)))
 
     def completed(self) -> tuple[int, Union[Stamps, BaseException]]:  # noqa: UP007

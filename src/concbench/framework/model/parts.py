@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
 
-__all__ = ["Decomposition", "Part"]
+__all__ = ["SITUATIONAL", "Decomposition", "Part"]
 
 
 class Part(str, enum.Enum):
@@ -87,6 +87,11 @@ class Part(str, enum.Enum):
     STEPS = "steps", "steps", "steps overran their nominal time by {part}"
     JOIN = "join", "join", "gathering took {part} after the last task ended"
     REST = "rest", "unexplained", "{part} not explained by the trace"
+
+
+SITUATIONAL = frozenset({Part.HANDOFF, Part.CALL})
+"""Parts only some step kinds produce (``offload``, ``call``), 0 in every other run: the
+terminal's narrow table leaves their column out where no row has any."""
 
 
 class Decomposition(Mapping[Part, float]):

@@ -324,6 +324,7 @@ class _Parts:
         "puts",
         "request",
         "slots",
+        "task_index",
     )
 
     def __init__(
@@ -335,6 +336,7 @@ class _Parts:
         limit: bool = True,
         on_end: Callable[[int], object] | None = None,
         resources: Held | None = None,
+        task_index: int | None = None,
     ) -> None:
         self.block: Callable[[float], object] = primitives.block
         self.cpu: Callable[[float], object] = primitives.cpu
@@ -361,18 +363,25 @@ class _Parts:
             else {}
         )
         self.main_lane = len(workload.tasks)
+        self.task_index = task_index
+        """The task's index in its whole workload, for a task run alone (in a pool process)."""
+
+    def _task(self, index: int) -> int | None:
+        if index == self.main_lane:
+            return None
+        return index if self.task_index is None else self.task_index
 
     def call(self, step: Step, index: int, position: int) -> None:
         """A ``call`` step in a blocking routine (its own frame: a name in the lane's frame
         would cost every task of every run, a call step's only its own)."""
         function, _, held, arg = self.calls[step.target]
-        function(CallContext(None if index == self.main_lane else index, position, held, arg))
+        function(CallContext(self._task(index), position, held, arg))
 
     async def call_awaiting(self, step: Step, index: int, position: int) -> None:
         """A ``call`` step in a coroutine: awaited, or a sync function called inline, which
         blocks the scheduler like a ``block`` step."""
         function, awaited, held, arg = self.calls[step.target]
-        context = CallContext(None if index == self.main_lane else index, position, held, arg)
+        context = CallContext(self._task(index), position, held, arg)
         if awaited:
             await function(context)
         else:
@@ -599,6 +608,7 @@ def blocking_lanes(  # noqa: PLR0915 - its routine is one flat function, on purp
     gate: bool = True,
     on_end: Callable[[int], object] | None = None,
     resources: Held | None = None,
+    task_index: int | None = None,
 ) -> Lanes[None]:
     """The blocking routines of one run, mirroring :func:`coroutine_lanes`.
 
@@ -606,7 +616,9 @@ def blocking_lanes(  # noqa: PLR0915 - its routine is one flat function, on purp
     task; main's propagates. ``gate=False`` leaves ``after`` and ``limit`` to the caller
     (a dispatcher that submits a task only when it may run). ``on_end(index)``, when
     given, is called as each task ends, instead of setting an event per task.
-    ``resources`` are the entered resources of the ``call`` steps (:func:`open_sync`).
+    ``resources`` are the entered resources of the ``call`` steps (:func:`open_sync`);
+    ``task_index`` is what a call's context says for task 0 of a workload made of one task
+    of a larger one (a task run alone in a pool process).
     """
     sleep = primitives.sleep
     parts = _Parts(
@@ -616,6 +628,7 @@ def blocking_lanes(  # noqa: PLR0915 - its routine is one flat function, on purp
         limit=gate,
         on_end=on_end,
         resources=resources,
+        task_index=task_index,
     )
     gated, ends = parts.gated, parts.gated or on_end is not None
     start_at, stamps, offsets = recorder.start_at, recorder.step_end_at, recorder.step_offsets
