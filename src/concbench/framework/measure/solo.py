@@ -18,11 +18,13 @@ from __future__ import annotations
 import math
 import os
 import statistics
+from collections.abc import Callable
 from typing import Any
 
 from ..model.backend import Backend
 from ..model.calls import calls_in, solo_workload, with_solo
 from ..model.recorder import Recorder
+from ..model.trace import Trace
 from ..model.workload import Step, StepKind, Workload
 
 __all__ = ["SOLO_MAX", "SOLO_MIN", "SOLO_TARGET_S", "nominal_fields", "solo_times"]
@@ -35,15 +37,23 @@ SOLO_MIN = 3
 SOLO_MAX = 25
 
 
-def solo_times(backend: Backend, workload: Workload) -> dict[str, float]:
-    """Each call's solo time on ``backend``, by call name (``workload`` is bound to it)."""
+def solo_times(
+    backend: Backend, workload: Workload, run: Callable[[Workload], Trace] | None = None
+) -> dict[str, float]:
+    """Each call's solo time on ``backend``, by call name (``workload`` is bound to it).
+
+    ``run`` executes one solo workload and returns its checked trace; the worker's runs
+    each again while other programs disturb it, as it does a counted run (a solo time
+    taken while another program held the core would inflate the ideal of every run).
+    """
+    execute = run or (lambda alone: _execute(backend, alone))
     solo: dict[str, float] = {}
     for target in calls_in(workload):
         step = Step(StepKind.CALL, 0.0, target=target)
-        [probe] = _durations(backend, solo_workload(step, 1, workload))
+        [probe] = _durations(execute(solo_workload(step, 1, workload)))
         repeats = max(SOLO_MIN, min(SOLO_MAX, math.ceil(SOLO_TARGET_S / max(probe, 1e-6))))
         solo[target.name] = statistics.median(
-            _durations(backend, solo_workload(step, repeats, workload))
+            _durations(execute(solo_workload(step, repeats, workload)))
         )
     return solo
 
@@ -61,13 +71,17 @@ def nominal_fields(workload: Workload, solo: dict[str, float]) -> tuple[Workload
     }
 
 
-def _durations(backend: Backend, workload: Workload) -> list[float]:
-    """Each step's duration in one run of ``workload``'s single task, in seconds."""
+def _execute(backend: Backend, workload: Workload) -> Trace:
     recorder = Recorder(workload)
     backend.execute(workload, recorder)
     trace = recorder.trace()
     trace.check(workload)
-    steps = len(workload.tasks[0].steps)
+    return trace
+
+
+def _durations(trace: Trace) -> list[float]:
+    """Each step's duration in a run of one task, in seconds."""
+    steps = trace.step_offsets[1]
     if not trace.has_steps:  # a backend that records no step ends: the task's mean
         return [trace.wall_s / steps] * steps
     return [ns / 1e9 for ns in trace.step_durations_ns(0)]

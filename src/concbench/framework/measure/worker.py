@@ -142,8 +142,16 @@ def _runs(
             },
         )
     if StepKind.CALL in workload.kinds:  # after the warm-ups: imports and caches are warm
+
+        def alone(solo_workload: Workload) -> Trace:
+            for _ in range(request.retries_disturbed + 1):
+                measurement, trace = measure(backend, solo_workload, helpers, None)
+                if not measurement.get("disturbed"):
+                    break
+            return trace
+
         try:
-            solo = solo_times(backend, workload)
+            solo = solo_times(backend, workload, alone)
         except BaseException:
             error = "while measuring the calls alone (solo times): " + _error_text()
             return {"event": "failed", "run": 0, "warmup": False, "error": error}
