@@ -144,11 +144,14 @@ def _runs(
     if StepKind.CALL in workload.kinds:  # after the warm-ups: imports and caches are warm
 
         def alone(solo_workload: Workload) -> Trace:
+            """The solo run, again while disturbed; if every attempt was, the least one."""
+            attempts: list[tuple[float, int, Trace]] = []
             for _ in range(request.retries_disturbed + 1):
                 measurement, trace = measure(backend, solo_workload, helpers, None)
                 if not measurement.get("disturbed"):
-                    break
-            return trace
+                    return trace
+                attempts.append((measurement.get("others_wait_s") or 0.0, len(attempts), trace))
+            return min(attempts)[2]
 
         try:
             solo = solo_times(backend, workload, alone)
