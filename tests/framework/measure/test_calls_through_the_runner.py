@@ -19,7 +19,10 @@ from concbench.framework.measure.registry import (
 )
 from concbench.framework.measure.runner import Job, Runner, RunSettings, plan
 from concbench.framework.model.parts import Part
-from concbench.framework.model.workload import ModelError
+from concbench.framework.model.workload import ModelError, StepKind
+from concbench.framework.reports.outputs import Outputs, load_traces
+from concbench.framework.reports.plots import KIND_COLORS
+from concbench.framework.reports.terminal_timeline import KIND_STYLES
 from concbench.framework.store.records import RunRecord, Status
 from concbench.framework.store.resultstore import ResultStore, read_records
 from support import calls
@@ -188,3 +191,26 @@ def test_records_with_solo_times_round_trip_and_old_records_have_none() -> None:
     old = {key: value for key, value in record.to_dict().items() if key != "solo_s"}
     assert RunRecord.from_dict(old).solo_s == {}
     assert dataclasses.replace(record, solo_s={}).to_dict()["solo_s"] == {}
+
+
+def test_every_report_format_shows_a_stored_call_run_with_its_timeline(
+    registry: Registry, tmp_path: Path
+) -> None:
+    # call steps and a sleep in main: the timeline draws a call step
+    run(registry, tmp_path, "call-naps", {"tasks": 2}, "trio", "threads")
+    store = tmp_path / "r.jsonl"
+    outputs = {name: tmp_path / f"report.{name}" for name in ("html", "markdown", "csv", "json")}
+    Outputs(**outputs, plots=tmp_path / "plots").write(read_records(store), load_traces([store]))
+    page = outputs["html"].read_text()
+    assert "Timelines" in page
+    assert "solo: nap" in page
+    assert "solo_s" in outputs["csv"].read_text()
+    markdown = outputs["markdown"].read_text()
+    assert "solo\\: nap" in markdown  # escaped: a colon may start inline markup
+    assert "solo times" in markdown  # the caption says where serial and ideal come from
+
+
+def test_every_step_kind_has_a_colour_and_a_terminal_style() -> None:
+    # a kind without one broke every timeline with a KeyError (io, put and get did)
+    assert set(StepKind) <= set(KIND_COLORS)
+    assert set(StepKind) <= set(KIND_STYLES)
