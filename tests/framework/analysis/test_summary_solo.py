@@ -61,3 +61,11 @@ def test_workloads_without_calls_keep_the_planned_reference() -> None:
     [group] = group_records([plain])
     assert group.reference == "serial 200.00 ms, ideal 100.00 ms"
     assert group.rows[0].note == ""
+
+
+def test_a_row_with_offloaded_calls_gives_the_hand_off_per_call() -> None:
+    offloads = dataclasses.replace(
+        BASE, offload_steps=10, handoff_mean_s=0.0001, handoff_p99_s=0.0003, ideal_s=0.05
+    )
+    [group] = group_records([offloads])
+    assert "hand-off 100.00 µs per offloaded call (p99 300.00 µs)" in group.rows[0].note

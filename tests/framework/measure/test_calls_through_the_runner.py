@@ -200,7 +200,9 @@ def test_every_report_format_shows_a_stored_call_run_with_its_timeline(
     run(registry, tmp_path, "call-naps", {"tasks": 2}, "trio", "threads")
     store = tmp_path / "r.jsonl"
     outputs = {name: tmp_path / f"report.{name}" for name in ("html", "markdown", "csv", "json")}
-    Outputs(**outputs, plots=tmp_path / "plots").write(read_records(store), load_traces([store]))
+    Outputs(dict(outputs), plots=tmp_path / "plots").write(
+        read_records(store), load_traces([store])
+    )
     page = outputs["html"].read_text()
     assert "Timelines" in page
     assert "solo: nap" in page

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ..model.parts import Decomposition
+from ..model.parts import Decomposition, Part
 from ..store.records import RunRecord, Status
 from .diagnosis import diagnose, median_parts
 from .disturbance import disturbance_notes, replaced, used_runs
@@ -259,8 +259,8 @@ def _row(key: tuple[str, str], runs: Sequence[RunRecord], keep_disturbed: bool =
         steps=first.steps,
         wall=wall,
         statuses=dict(statuses),
-        note=_note(runs, statuses),
-        diagnosis=diagnose(used_runs(timed)),
+        note=_note(runs, statuses, diagnosis := diagnose(used_runs(timed))),
+        diagnosis=diagnosis,
         parts=median_parts(used_runs(timed)),
         warnings=tuple(stability_warnings(wall)) if wall else (),
         python=python,
@@ -302,6 +302,19 @@ def _solo(runs: Sequence[RunRecord]) -> list[str]:
     return [f"solo: {each} (each call alone on this backend: its nominal time)"]
 
 
+def _handoff(runs: Sequence[RunRecord]) -> list[str]:
+    """What handing a blocking call to a thread cost per call: the median over the ok runs
+    of each run's mean (and p99) of offload steps' time beyond the call itself."""
+    means = [
+        r.handoff_mean_s for r in runs if r.status is Status.OK and r.handoff_mean_s is not None
+    ]
+    p99s = [r.handoff_p99_s for r in runs if r.status is Status.OK and r.handoff_p99_s is not None]
+    if not means:
+        return []
+    p99 = f" (p99 {fmt_seconds(statistics.median(p99s))})" if p99s else ""
+    return [f"hand-off {fmt_seconds(statistics.median(means))} per offloaded call{p99}"]
+
+
 def _instructions_per_task(runs: Sequence[RunRecord]) -> float | None:
     counts = _counts(runs)
     return statistics.median(counts) / max(runs[0].tasks, 1) if counts else None
@@ -330,7 +343,7 @@ def _instructions(runs: Sequence[RunRecord]) -> list[str]:
     ]
 
 
-def _note(runs: Sequence[RunRecord], statuses: Counter[Status]) -> str:
+def _note(runs: Sequence[RunRecord], statuses: Counter[Status], diagnosis: str = "") -> str:
     """Why a row has no number, or what else happened to its runs."""
     notes = []
     for status in (Status.SKIPPED, Status.FAILED, Status.TIMEOUT, Status.CRASHED):
@@ -348,6 +361,8 @@ def _note(runs: Sequence[RunRecord], statuses: Counter[Status]) -> str:
     if bound_s > ideal_s * 1.001:
         notes.append(f"machine bound {bound_s:.3g} s (cpu work / cores)")
     notes += _solo(runs)
+    if Part.HANDOFF.cause.split("{", 1)[0] not in diagnosis:  # else the diagnosis says it
+        notes += _handoff(runs)
     if first.note:
         notes.append(first.note)
     notes += disturbance_notes(runs)
