@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from concbench.framework.analysis.summary import group_records
 from concbench.framework.measure.registry import (
     BACKENDS_GROUP,
     SCENARIOS_GROUP,
@@ -143,6 +144,8 @@ def test_a_raising_call_makes_the_run_failed_with_its_text(
     assert record.status is Status.FAILED
     assert "ValueError" in (record.error or "")
     assert "boom in task" in (record.error or "")
+    [group] = group_records(records)
+    assert "failed: ValueError: " in group.rows[0].note  # the row says what was raised
 
 
 def test_an_exception_that_cannot_come_back_from_a_pool_process_comes_back_as_text(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import os
+import sys
 import time
 import traceback
 import uuid
@@ -312,5 +313,17 @@ def _usage() -> tuple[int, int, int]:
 
 
 def _error_text() -> str:
-    """The exception with the innermost frames: enough to find the bug, short enough to show."""
-    return "".join(traceback.format_exc(limit=-3)).strip()
+    """The exception with the innermost frames: enough to find the bug, short enough to show.
+
+    A group (trio's nursery and anyio's task group wrap a task's error in one) ends its
+    text with the box it draws; the first exception inside it is added as the last line,
+    which is the line a report shows.
+    """
+    text = "".join(traceback.format_exc(limit=-3)).strip()
+    raised = sys.exc_info()[1]
+    inner = raised
+    while isinstance(getattr(inner, "exceptions", None), tuple) and inner.exceptions:  # type: ignore[union-attr]
+        inner = inner.exceptions[0]  # type: ignore[union-attr]
+    if inner is not raised and inner is not None:
+        text += f"\n{type(inner).__name__}: {inner}"
+    return text
