@@ -19,7 +19,7 @@ from concbench.framework import (
     blocking_lanes,
     calibrate,
 )
-from concbench.framework.model.calls import open_sync, workload_needs
+from concbench.framework.model.callrun import open_sync, workload_needs
 
 from ._elsewhere import Stamps, close_resources, open_resources, run_task
 from .threads_backend import thread_primitives

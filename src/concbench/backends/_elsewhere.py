@@ -23,7 +23,7 @@ from contextlib import ExitStack
 from typing import Protocol, Union
 
 from concbench.framework import ConcbenchError, Recorder, Step, Task, Workload, blocking_lanes
-from concbench.framework.model.calls import Held, Need, needs, open_sync, workload_needs
+from concbench.framework.model.callrun import Held, Need, needs, open_sync, workload_needs
 
 from .threads_backend import thread_primitives
 

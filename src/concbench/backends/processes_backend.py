@@ -17,7 +17,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, Union
 
 from concbench.framework import Backend, Param, Recorder, Step, StepKind, Workload, adopt, calibrate
-from concbench.framework.model.calls import Need, workload_needs
+from concbench.framework.model.callrun import Need, workload_needs
 
 from ._elsewhere import Stamps, dispatch, open_resources, run_task
 

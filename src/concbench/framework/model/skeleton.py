@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar
 
-from .calls import CallContext, Held, Invoker, invokers, open_async, open_sync, workload_needs
+from .callrun import Held, Invoker, invokers, open_async, open_sync, workload_needs
+from .calls import CallContext
 from .cpuwork import burn
 from .recorder import Recorder
 from .workload import Step, StepKind, Task, Workload
