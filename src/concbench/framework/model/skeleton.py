@@ -520,9 +520,14 @@ async def _warm_offload(primitives: CoroutinePrimitives, workload: Workload) -> 
     if workload.limit is not None:
         lanes = min(lanes, workload.limit)
     lanes += any(step.kind is _OFFLOAD for step in workload.main)
+    offload = primitives.offload
+
+    async def hand_off() -> None:  # a coroutine, whatever awaitable the primitive returns
+        await offload(_WARM_OFFLOAD_S)
+
     async with primitives.task_group() as group:
         for _ in range(min(lanes, _WARM_OFFLOAD_MAX)):
-            group.start_soon(primitives.offload, _WARM_OFFLOAD_S)
+            group.start_soon(hand_off)
 
 
 async def _coroutine_run(
