@@ -17,6 +17,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from .framework import Backend, ConcbenchError, Recorder, StepKind, Trace, Workload, calibrate
+from .framework.model.calls import bind
 
 __all__ = ["IsolatedRunError", "run"]
 
@@ -43,6 +44,9 @@ def _here(backend_cls: type[Backend], workload: Workload, options: Mapping[str, 
     if StepKind.CPU in workload.kinds:
         calibrate()  # as the worker does: never inside the timed run
     backend = backend_cls(**options)
+    # each call's variant for this backend, as the worker chooses it (a call's nominal
+    # duration stays as built: solo times are the runner's, measure/solo.py)
+    workload = bind(workload, backend_cls.call_variants(backend.config))
     try:
         recorder = Recorder(workload)
         backend.execute(workload, recorder)

@@ -10,6 +10,7 @@ from concbench.framework.model.cpuwork import calibrate
 from concbench.scenarios.bounded import bounded_ideal
 from concbench.scenarios.chain import chain_ideal
 from concbench.scenarios.mixed import mixed_ideal
+from concbench.scenarios.offload import offload_ideal
 from concbench.scenarios.pipeline import pipeline_ideal
 from concbench.scenarios.requests import requests_ideal
 from concbench.scenarios.timers import timers_ideal
@@ -177,6 +178,18 @@ def test_chain_long_task_wins_when_it_is_longer_than_the_stages() -> None:
     assert w.ideal_s == pytest.approx(0.3) == chain_ideal(2, 0.05, 0.3)
 
 
+@pytest.mark.parametrize(
+    ("how", "kind"), [("offload", StepKind.OFFLOAD), ("block", StepKind.BLOCK)]
+)
+def test_offload_is_the_same_blocking_calls_handed_to_threads_or_made_on_the_loop(
+    how: str, kind: StepKind
+) -> None:
+    w = workload("offload", tasks=4, calls=5, seconds=0.01, how=how)
+    assert w.kinds == {kind}
+    assert w.ideal_s == pytest.approx(0.05) == pytest.approx(offload_ideal(5, 0.01))
+    assert w.serial_s == pytest.approx(0.2)
+
+
 SMALL: dict[str, dict[str, object]] = {
     "seed": {"scale": 0.05},
     "seed-blocking": {"scale": 0.05},
@@ -190,6 +203,7 @@ SMALL: dict[str, dict[str, object]] = {
     "mixed": {"requests": 20, "seconds": 0.02, "cpu_tasks": 2, "cpu_seconds": 0.01, "slices": 2},
     "chain": {"stages": 3, "width": 3, "seconds": 0.01, "long": 0.02},
     "arrivals": {"rate": 200, "duration": 0.1, "kind": "mix", "service": 0.004},
+    "offload": {"tasks": 3, "calls": 2, "seconds": 0.01},
 }
 
 

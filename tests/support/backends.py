@@ -10,6 +10,8 @@ import pytest
 from concbench import testing
 from concbench.framework import Backend, Recorder, StepKind, Trace, Workload
 from concbench.framework.measure.registry import default_registry
+from concbench.framework.model.calls import bind, skip_reason
+from concbench.framework.model.params import resolve
 
 __all__ = ["BACKEND_NAMES", "COROUTINE_BACKENDS", "PARALLEL_BACKENDS", "TEST_OPTIONS", "execute"]
 
@@ -47,6 +49,9 @@ def execute(
     """
     cls = backend if isinstance(backend, type) else type(backend)
     reason = cls.unsupported_reason(workload) if check_support else None
+    if check_support and not reason and StepKind.CALL in workload.kinds:
+        config = resolve(cls.options, TEST_OPTIONS.get(cls.name, {}) | options, owner=cls.name)
+        reason = skip_reason(workload, cls.call_variants(config), cls.name)
     if reason:
         pytest.skip(reason)  # as the runner records such a job: skipped, with the reason
     if StepKind.IO in workload.kinds and not no_address:
@@ -54,6 +59,7 @@ def execute(
         workload = dataclasses.replace(workload, io_address=io_address)
     if isinstance(backend, type):
         return testing.run(backend, workload, **(TEST_OPTIONS.get(backend.name, {}) | options))
+    workload = bind(workload, cls.call_variants(backend.config))
     recorder = Recorder(workload)
     backend.execute(workload, recorder)
     trace = recorder.trace()

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import functools
 import math
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 import anyio
 import anyio.lowlevel
+import anyio.to_thread
 
 from concbench.framework import CoroutinePrimitives, check_reply, encode_request
 
@@ -27,6 +29,11 @@ def _channel(capacity: int | None) -> tuple[Callable[[], Any], Callable[[], Any]
     return functools.partial(send.send, None), receive.receive
 
 
+async def _offload(seconds: float) -> None:
+    """A blocking call handed to one of anyio's worker threads."""
+    await anyio.to_thread.run_sync(time.sleep, seconds)
+
+
 def primitives(backend: str) -> CoroutinePrimitives:
     """anyio's primitives, run on ``backend`` (``asyncio`` or ``trio``)."""
 
@@ -42,4 +49,5 @@ def primitives(backend: str) -> CoroutinePrimitives:
         channel=_channel,
         event=anyio.Event,
         limiter=anyio.CapacityLimiter,
+        offload=_offload,
     )

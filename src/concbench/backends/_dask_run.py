@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,8 +19,9 @@ from concbench.framework import (
     blocking_lanes,
     calibrate,
 )
+from concbench.framework.model.callrun import open_sync, workload_needs
 
-from ._elsewhere import Stamps, run_task
+from ._elsewhere import Stamps, close_resources, open_resources, run_task
 from .threads_backend import thread_primitives
 
 
@@ -48,6 +50,9 @@ class Session:
                 dashboard_address=None,
             )
             client = Client(cluster)
+        wanted = workload_needs(workload)
+        if wanted:  # call steps' resources: one per dask worker, made before any run
+            client.run(open_resources, wanted, len(workload.tasks), workload.io_address)
         if StepKind.CPU in workload.kinds:
             if cluster is not None:
                 client.run(adopt, calibrate())  # this machine: the worker's own calibration
@@ -62,25 +67,31 @@ class Session:
         slots = Semaphore(max_leases=workload.limit) if workload.limit else None
         futures: dict[int, Future[Stamps]] = {}
         address = workload.io_target() if StepKind.IO in workload.kinds else None
-        main = blocking_lanes(thread_primitives(), workload, recorder, gate=False)
-        recorder.begin()
-        for index in _submission_order(workload):
-            task = workload.tasks[index]
-            recorder.spawn(index)
-            deps = [futures[dep] for dep in task.after]
-            futures[index] = self.client.submit(
-                _task, task.steps, slots, address, *deps, pure=False
+        with ExitStack() as stack:  # the resources of main's calls: main runs here
+            wanted = workload_needs(workload, main_only=True)
+            held = open_sync(stack, wanted, len(workload.tasks), workload.io_address)
+            main = blocking_lanes(
+                thread_primitives(), workload, recorder, gate=False, resources=held
             )
-        main.main()
-        recorder.main_done()
-        results: list[Stamps] = self.client.gather([futures[i] for i in range(len(futures))])
-        recorder.finish()
+            recorder.begin()
+            for index in _submission_order(workload):
+                task = workload.tasks[index]
+                recorder.spawn(index)
+                deps = [futures[dep] for dep in task.after]
+                futures[index] = self.client.submit(
+                    _task, task.steps, slots, address, index, *deps, pure=False
+                )
+            main.main()
+            recorder.main_done()
+            results: list[Stamps] = self.client.gather([futures[i] for i in range(len(futures))])
+            recorder.finish()
         if slots is not None:
             slots.close()  # its leases live on the scheduler, which outlives this run
         for index, (start, ends) in enumerate(results):
             recorder.task_ran(index, start - offset, [e - offset for e in ends])
 
     def close(self) -> None:
+        self.client.run(close_resources)  # the tear-down of call steps' resources
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
@@ -90,14 +101,15 @@ def _task(
     steps: tuple[Step, ...],
     slots: Semaphore | None,
     address: tuple[str, int] | None,
+    index: int,
     *after: object,
 ) -> Stamps:
     """A task on a dask worker; ``after`` holds its dependencies' results, unused: dask
     starts it only once they exist. ``address`` is the latency server's, for io steps."""
     if slots is None:
-        return run_task(steps, True, address)
+        return run_task(steps, True, address, index)
     with slots:
-        return run_task(steps, True, address)
+        return run_task(steps, True, address, index)
 
 
 def _submission_order(workload: Workload) -> list[int]:

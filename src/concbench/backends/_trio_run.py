@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import functools
 import math
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 import trio
 import trio.lowlevel
+import trio.to_thread
 
 from concbench.framework import CoroutinePrimitives, check_reply, encode_request
 
@@ -25,6 +27,11 @@ def _channel(capacity: int | None) -> tuple[Callable[[], Any], Callable[[], Any]
     return functools.partial(send.send, None), receive.receive
 
 
+async def _offload(seconds: float) -> None:
+    """A blocking call handed to a thread of trio's cache."""
+    await trio.to_thread.run_sync(time.sleep, seconds)
+
+
 def _run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
     trio.run(main)
 
@@ -38,4 +45,5 @@ PRIMITIVES = CoroutinePrimitives(
     channel=_channel,
     event=trio.Event,
     limiter=trio.CapacityLimiter,
+    offload=_offload,
 )

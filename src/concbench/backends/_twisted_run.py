@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import functools
 import importlib
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from twisted.internet import defer, task
+from twisted.internet import defer, task, threads
 from twisted.internet.defer import Deferred, DeferredQueue, DeferredSemaphore
 from twisted.internet.interfaces import IAddress
 from twisted.internet.protocol import ClientFactory, Protocol, connectionDone
@@ -216,6 +217,10 @@ def primitives(name: str, *, callbacks: bool = False) -> CoroutinePrimitives:
         reactor.connectTCP(address[0], address[1], asking)
         return asking.done
 
+    def offload(seconds: float) -> Deferred[None]:
+        """A blocking call handed to the reactor's own thread pool (deferToThread's)."""
+        return threads.deferToThreadPool(reactor, reactor.getThreadPool(), time.sleep, seconds)
+
     create_task = defer.ensureDeferred if callbacks else Deferred.fromCoroutine
     sleep = functools.partial(task.deferLater, reactor)
     return CoroutinePrimitives(
@@ -228,4 +233,5 @@ def primitives(name: str, *, callbacks: bool = False) -> CoroutinePrimitives:
         event=_Event,
         limiter=DeferredSemaphore,
         plain=_callbacks(reactor) if callbacks else None,
+        offload=offload,
     )

@@ -11,7 +11,15 @@ import importlib.util
 from collections.abc import Mapping
 from typing import Any
 
-from concbench.framework import Backend, Param, Recorder, StepKind, Workload, run_coroutines
+from concbench.framework import (
+    Backend,
+    CallVariant,
+    Param,
+    Recorder,
+    StepKind,
+    Workload,
+    run_coroutines,
+)
 
 __all__ = ["AnyioBackend"]
 
@@ -39,6 +47,12 @@ class AnyioBackend(Backend):
         if reason is None and wants_trio and importlib.util.find_spec("trio") is None:
             return "trio is not installed: install concbench[trio]"
         return reason
+
+    @classmethod
+    def call_variants(cls, options: Mapping[str, Any]) -> tuple[CallVariant, ...]:
+        if options.get("backend") == "trio":
+            return (CallVariant.ANYIO, CallVariant.SYNC)
+        return (CallVariant.ANYIO, CallVariant.ASYNCIO, CallVariant.SYNC)
 
     def execute(self, workload: Workload, recorder: Recorder) -> None:
         from ._anyio_run import primitives  # anyio is imported only where it is known to exist

@@ -10,11 +10,13 @@ import asyncio
 import functools
 import platform
 import sys
+import time
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from concbench.framework import (
     Backend,
+    CallVariant,
     CoroutinePrimitives,
     GatherGroup,
     Recorder,
@@ -39,6 +41,11 @@ async def request(address: tuple[str, int], seconds: float) -> None:
         await writer.wait_closed()
 
 
+async def _offload(seconds: float) -> None:
+    """A blocking call handed to the loop's default executor, as asyncio.to_thread does."""
+    await asyncio.to_thread(time.sleep, seconds)
+
+
 def _queue(capacity: int | None) -> tuple[Callable[[], Any], Callable[[], Any]]:
     queue: asyncio.Queue[None] = asyncio.Queue(capacity or 0)  # maxsize 0 is unbounded
     return functools.partial(queue.put, None), queue.get
@@ -54,8 +61,11 @@ def primitives(new_loop: Callable[[], asyncio.AbstractEventLoop]) -> CoroutinePr
         try:
             loop.run_until_complete(main())
         finally:
-            asyncio.set_event_loop(None)
-            loop.close()
+            try:  # as asyncio.run does: offload's threads are joined, not left running
+                loop.run_until_complete(loop.shutdown_default_executor())
+            finally:
+                asyncio.set_event_loop(None)
+                loop.close()
 
     return CoroutinePrimitives(
         run=run,
@@ -66,6 +76,7 @@ def primitives(new_loop: Callable[[], asyncio.AbstractEventLoop]) -> CoroutinePr
         channel=_queue,
         event=asyncio.Event,
         limiter=asyncio.Semaphore,
+        offload=_offload,
     )
 
 
@@ -73,6 +84,10 @@ class AsyncioBackend(Backend):
     name = "asyncio"
     description = "asyncio.create_task per task, then asyncio.gather, on the default event loop"
     blocks_scheduler = frozenset({StepKind.BLOCK, StepKind.CPU})
+
+    @classmethod
+    def call_variants(cls, options: Mapping[str, Any]) -> tuple[CallVariant, ...]:
+        return (CallVariant.ASYNCIO, CallVariant.ANYIO, CallVariant.SYNC)
 
     def new_loop(self) -> asyncio.AbstractEventLoop:
         """The loop to measure on; created before ``recorder.begin()``, so not timed."""

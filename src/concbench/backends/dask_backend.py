@@ -34,6 +34,7 @@ class DaskBackend(Backend):
     releases = False  # its dispatcher blocks waiting for completions, not on a timer
     supports = frozenset(
         {StepKind.SLEEP, StepKind.BLOCK, StepKind.CPU, StepKind.CHECKPOINT, StepKind.IO}
+        | {StepKind.CALL, StepKind.OFFLOAD}
     )  # io from the workers to the latency server on 127.0.0.1: a LocalCluster, not remote
     extra = "dask"
     options = (

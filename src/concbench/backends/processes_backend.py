@@ -17,8 +17,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, Union
 
 from concbench.framework import Backend, Param, Recorder, Step, StepKind, Workload, adopt, calibrate
+from concbench.framework.model.callrun import Need, workload_needs
 
-from ._elsewhere import Stamps, dispatch, run_task
+from ._elsewhere import Stamps, dispatch, open_resources, run_task
 
 __all__ = ["ProcessesBackend"]
 
@@ -28,11 +29,18 @@ _COMPARE_BUDGET_S = 2.0
 _barrier: Any = None
 
 
-def _initialise(rate: float | None, barrier: Any) -> None:
+def _initialise(
+    rate: float | None,
+    barrier: Any,
+    wanted: tuple[Need, ...] = (),
+    tasks: int = 0,
+    address: tuple[str, int] | None = None,
+) -> None:
     global _barrier  # noqa: PLW0603 - one per pool process, set once as it starts
     _barrier = barrier
     if rate is not None:
         adopt(rate)  # the worker's calibration: the same work per step in every process
+    open_resources(wanted, tasks, address)  # call steps' resources: one per pool process
 
 
 def _wait_for_all() -> None:
@@ -50,7 +58,7 @@ class _Pool:
         self.done: queue.SimpleQueue[tuple[int, Future[Stamps]]] = queue.SimpleQueue()
 
     def submit(self, index: int, steps: tuple[Step, ...]) -> None:
-        future = self.pool.submit(run_task, steps, False, self.address)
+        future = self.pool.submit(run_task, steps, False, self.address, index)
         future.add_done_callback(lambda future: self.done.put((index, future)))
 
     def completed(self) -> tuple[int, Union[Stamps, BaseException]]:  # noqa: UP007
@@ -65,6 +73,7 @@ class ProcessesBackend(Backend):
     releases = False  # its dispatcher blocks waiting for completions, not on a timer
     supports = frozenset(
         {StepKind.SLEEP, StepKind.BLOCK, StepKind.CPU, StepKind.CHECKPOINT, StepKind.IO}
+        | {StepKind.CALL, StepKind.OFFLOAD}
     )  # no channels: a hand-off between pool processes is not what a channel step measures
     description = (
         "concurrent.futures.ProcessPoolExecutor (spawn or forkserver), started and warmed "
@@ -136,7 +145,13 @@ def _start_pool(config: Mapping[str, Any], workload: Workload) -> tuple[ProcessP
         workers,
         mp_context=context,
         initializer=_initialise,
-        initargs=(rate, context.Barrier(workers)),
+        initargs=(
+            rate,
+            context.Barrier(workers),
+            tuple(workload_needs(workload)),
+            len(workload.tasks),
+            workload.io_address,
+        ),
     )
     for future in [pool.submit(_wait_for_all) for _ in range(workers)]:
         future.result()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from concbench.framework import Backend, Recorder, StepKind, Workload, run_coroutines
+from collections.abc import Mapping
+from typing import Any
+
+from concbench.framework import Backend, CallVariant, Recorder, StepKind, Workload, run_coroutines
 
 __all__ = ["TrioBackend"]
 
@@ -13,6 +16,10 @@ class TrioBackend(Backend):
     requires = ("trio",)
     extra = "trio"
     blocks_scheduler = frozenset({StepKind.BLOCK, StepKind.CPU})
+
+    @classmethod
+    def call_variants(cls, options: Mapping[str, Any]) -> tuple[CallVariant, ...]:
+        return (CallVariant.ANYIO, CallVariant.SYNC)  # an asyncio-only call cannot run on trio
 
     def execute(self, workload: Workload, recorder: Recorder) -> None:
         from ._trio_run import PRIMITIVES  # trio is imported only where it is known to exist

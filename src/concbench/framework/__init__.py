@@ -7,6 +7,16 @@ here, not from a wing, so the wings can move without breaking it.
 """
 
 from .model.backend import Backend
+from .model.calls import (
+    Call,
+    CallContext,
+    CallVariant,
+    Resource,
+    ResourceContext,
+    call,
+    offload,
+    resource,
+)
 from .model.cpuwork import adopt, burn, calibrate
 from .model.errors import ConcbenchError, PluginError, UserError
 from .model.params import Param, ParameterError
@@ -48,6 +58,9 @@ __all__ = [
     "SCHEMA",
     "Backend",
     "BlockingPrimitives",
+    "Call",
+    "CallContext",
+    "CallVariant",
     "Channel",
     "ConcbenchError",
     "ContractError",
@@ -61,6 +74,8 @@ __all__ = [
     "Part",
     "PluginError",
     "Recorder",
+    "Resource",
+    "ResourceContext",
     "RunRecord",
     "Scenario",
     "Status",
@@ -75,6 +90,7 @@ __all__ = [
     "blocking_lanes",
     "burn",
     "calibrate",
+    "call",
     "check_reply",
     "checkpoint",
     "coroutine_lanes",
@@ -83,7 +99,9 @@ __all__ = [
     "encode_request",
     "get",
     "io",
+    "offload",
     "put",
+    "resource",
     "run_blocking",
     "run_coroutines",
     "sleep",

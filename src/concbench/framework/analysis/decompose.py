@@ -18,8 +18,11 @@ the main routine) that ended last, since the run could not finish before it. Its
                time past its nominal end, again split into ``blocked`` and
                ``sleep_late`` (timer rounding, slack, a busy loop); for an io request
                likewise into ``blocked`` and ``io_late`` (connecting, the syscalls,
-               the wake-up when the answer arrives);
-               for CPU work, ``cpu`` (the GIL, or more work than cores); anything else
+               the wake-up when the answer arrives); for an offloaded call
+               likewise into ``blocked`` and ``handoff`` (handing it to a thread and
+               waking up when it returns);
+               for CPU work, ``cpu`` (the GIL, or more work than cores); for a call
+               of the scenario's own code, ``call`` (beyond its solo time); anything else
                (a checkpoint's yields, a channel hand-off's wait beyond the wait the
                ideal schedule has in it, ``Workload.handoff_waits``) ``steps``; a step
                that itself holds the scheduler (``block`` or ``cpu`` in a coroutine)
@@ -54,6 +57,15 @@ __all__ = ["decompose", "record_fields"]
 
 _WAITS = frozenset({StepKind.SLEEP})
 """Steps that end on a timer: their lateness is the scheduler's, not the work's."""
+
+_DUE = dict.fromkeys(_WAITS, Part.SLEEP_LATE) | {
+    StepKind.IO: Part.IO_LATE,
+    StepKind.OFFLOAD: Part.HANDOFF,
+}
+"""Steps due at their nominal end whatever else runs (a timer, a server, a thread): past
+it, first the time another lane held the scheduler, then the part each names."""
+_EXCESS = {StepKind.CPU: Part.CPU, StepKind.CALL: Part.CALL}
+"""Steps whose excess over their nominal time is a part of its own (else ``steps``)."""
 
 _HANDOFFS = frozenset({StepKind.PUT, StepKind.GET})
 """Steps whose nominal duration is the wait the ideal schedule has in them
@@ -171,18 +183,18 @@ def _attribute_steps(
         nominal = waits.get(slot, 0.0) if step.kind in _HANDOFFS else step.seconds
         excess = (duration - nominal * 1e9) / 1e9
         slot += 1
-        if step.kind in _WAITS or step.kind is StepKind.IO:
+        if step.kind in _DUE:
             due = begin + round(step.seconds * 1e9)
             blocked = others.overlap(due, end) / 1e9 if end > due else 0.0
             parts[Part.BLOCKED] += blocked
-            parts[Part.SLEEP_LATE if step.kind in _WAITS else Part.IO_LATE] += excess - blocked
+            parts[_DUE[step.kind]] += excess - blocked
         else:
             # a step that itself holds the scheduler cannot run while another lane's does:
             # the overlap is time it waited (main's first step waits out every eager task)
             held = others.overlap(begin, end) / 1e9 if step.kind in holding else 0.0
             blocked = min(max(excess, 0.0), held)
             parts[Part.BLOCKED] += blocked
-            parts[Part.CPU if step.kind is StepKind.CPU else Part.STEPS] += excess - blocked
+            parts[_EXCESS.get(step.kind, Part.STEPS)] += excess - blocked
         begin = end
 
 
@@ -239,6 +251,7 @@ def _whole_run(
     latencies = trace.start_latencies_s()
     lateness = list(_lateness(trace, workload, StepKind.SLEEP)) if trace.has_steps else []
     io_late = list(_lateness(trace, workload, StepKind.IO)) if trace.has_steps else []
+    handoffs = list(_lateness(trace, workload, StepKind.OFFLOAD)) if trace.has_steps else []
     main_lane = len(workload.tasks)
     main_spans = [(start, end) for lane, start, end in blocking if lane == main_lane]
     in_tasks = _Intervals((start, end) for lane, start, end in blocking if lane != main_lane)
@@ -254,6 +267,15 @@ def _whole_run(
         "io_steps": len(io_late),
         "io_late_mean_s": statistics.fmean(io_late) if io_late else None,
         "io_late_p99_s": _quantile(io_late, 0.99),
+        **(
+            {
+                "offload_steps": len(handoffs),
+                "handoff_mean_s": statistics.fmean(handoffs),
+                "handoff_p99_s": _quantile(handoffs, 0.99),
+            }
+            if handoffs
+            else {}
+        ),
         "blocked_steps": len(blocking),
         "blocked_tasks_s": sum(end - start for lane, start, end in blocking if lane != main_lane)
         / 1e9,

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ..model.parts import Decomposition
+from ..model.parts import Decomposition, Part
 from ..store.records import RunRecord, Status
 from .diagnosis import diagnose, median_parts
 from .disturbance import disturbance_notes, replaced, used_runs
@@ -108,6 +108,32 @@ class Group:
     @property
     def title(self) -> str:
         return f"{self.scenario} ({self.params_label})" if self.params_label else self.scenario
+
+    @property
+    def reference(self) -> str:
+        """ "serial S, ideal I" for the table's caption; for ``call`` steps, whose nominal
+        times are each backend's solo times, the range of the rows' figures, saying that
+        the ideal is per row wherever it varies within the table."""
+        first = self.rows[0]
+        solo = [row for row in self.rows if any(record.solo_s for record in row.records)]
+        if not solo:
+            return f"serial {fmt_seconds(first.serial_s)}, ideal {fmt_seconds(first.ideal_s)}"
+        ideals = [row.ideal_s for row in solo]
+        serials = [row.serial_s for row in solo]
+        if max(ideals) <= min(ideals) * (1 + _SAME_REFERENCE):
+            return (
+                f"serial {fmt_seconds(statistics.median(serials))}, "
+                f"ideal {fmt_seconds(statistics.median(ideals))} (from solo times)"
+            )
+        return (
+            f"serial {fmt_seconds(min(serials))}-{fmt_seconds(max(serials))}, ideal "
+            f"{fmt_seconds(min(ideals))}-{fmt_seconds(max(ideals))}: ideal per row (the calls' "
+            "solo times differ per backend)"
+        )
+
+
+_SAME_REFERENCE = 0.01
+"""Rows whose ideals differ by less than this fraction share one ideal in the caption."""
 
 
 def group_records(records: Iterable[RunRecord], *, keep_disturbed: bool = False) -> list[Group]:
@@ -222,26 +248,71 @@ def _row(key: tuple[str, str], runs: Sequence[RunRecord], keep_disturbed: bool =
     samples = process_samples(timed, keep_disturbed=keep_disturbed)
     statuses = Counter(run.status for run in runs)
     wall = summarize(samples) if samples else None
+    serial_s, ideal_s, machine_bound_s = _reference(runs)
     return Row(
         label=label,
         records=tuple(runs),
-        serial_s=first.serial_s,
-        ideal_s=first.ideal_s,
-        machine_bound_s=first.machine_bound_s
-        if first.machine_bound_s is not None
-        else first.ideal_s,
+        serial_s=serial_s,
+        ideal_s=ideal_s,
+        machine_bound_s=machine_bound_s,
         tasks=first.tasks,
         steps=first.steps,
         wall=wall,
         statuses=dict(statuses),
-        note=_note(runs, statuses),
-        diagnosis=diagnose(used_runs(timed)),
+        note=_note(runs, statuses, diagnosis := diagnose(used_runs(timed))),
+        diagnosis=diagnosis,
         parts=median_parts(used_runs(timed)),
         warnings=tuple(stability_warnings(wall)) if wall else (),
         python=python,
         instructions_per_task=_instructions_per_task(runs),
         arrivals=row_arrivals(_standing(timed, keep_disturbed)),
     )
+
+
+def _reference(runs: Sequence[RunRecord]) -> tuple[float, float, float]:
+    """Serial, ideal and machine bound of a row: the plan's, or, for a workload of
+    ``call`` steps, the medians over the ok runs of what each worker derived from its
+    solo times (they differ per backend, and a little per process)."""
+    solo = [run for run in runs if run.status is Status.OK and run.solo_s]
+    if not solo:
+        first = runs[0]
+        bound = first.machine_bound_s if first.machine_bound_s is not None else first.ideal_s
+        return first.serial_s, first.ideal_s, bound
+    return (
+        statistics.median(run.serial_s for run in solo),
+        statistics.median(run.ideal_s for run in solo),
+        statistics.median(
+            run.machine_bound_s if run.machine_bound_s is not None else run.ideal_s for run in solo
+        ),
+    )
+
+
+def _solo(runs: Sequence[RunRecord]) -> list[str]:
+    """Each call's solo time (its nominal duration), the median over the ok runs."""
+    values: dict[str, list[float]] = {}
+    for run in runs:
+        if run.status is Status.OK:
+            for name, seconds in run.solo_s.items():
+                values.setdefault(name, []).append(seconds)
+    if not values:
+        return []
+    each = ", ".join(
+        f"{name} {fmt_seconds(statistics.median(seconds))}" for name, seconds in values.items()
+    )
+    return [f"solo: {each} (each call alone on this backend: its nominal time)"]
+
+
+def _handoff(runs: Sequence[RunRecord]) -> list[str]:
+    """What handing a blocking call to a thread cost per call: the median over the ok runs
+    of each run's mean (and p99) of offload steps' time beyond the call itself."""
+    means = [
+        r.handoff_mean_s for r in runs if r.status is Status.OK and r.handoff_mean_s is not None
+    ]
+    p99s = [r.handoff_p99_s for r in runs if r.status is Status.OK and r.handoff_p99_s is not None]
+    if not means:
+        return []
+    p99 = f" (p99 {fmt_seconds(statistics.median(p99s))})" if p99s else ""
+    return [f"hand-off {fmt_seconds(statistics.median(means))} per offloaded call{p99}"]
 
 
 def _instructions_per_task(runs: Sequence[RunRecord]) -> float | None:
@@ -272,7 +343,7 @@ def _instructions(runs: Sequence[RunRecord]) -> list[str]:
     ]
 
 
-def _note(runs: Sequence[RunRecord], statuses: Counter[Status]) -> str:
+def _note(runs: Sequence[RunRecord], statuses: Counter[Status], diagnosis: str = "") -> str:
     """Why a row has no number, or what else happened to its runs."""
     notes = []
     for status in (Status.SKIPPED, Status.FAILED, Status.TIMEOUT, Status.CRASHED):
@@ -286,8 +357,12 @@ def _note(runs: Sequence[RunRecord], statuses: Counter[Status]) -> str:
             prefix = status.value if count == 1 else f"{count} {status.value}"
             notes.append(f"{prefix}: {last_line}" if last_line else prefix)
     first = runs[0]
-    if first.machine_bound_s is not None and first.machine_bound_s > first.ideal_s * 1.001:
-        notes.append(f"machine bound {first.machine_bound_s:.3g} s (cpu work / cores)")
+    _, ideal_s, bound_s = _reference(runs)
+    if bound_s > ideal_s * 1.001:
+        notes.append(f"machine bound {bound_s:.3g} s (cpu work / cores)")
+    notes += _solo(runs)
+    if Part.HANDOFF.cause.split("{", 1)[0] not in diagnosis:  # else the diagnosis says it
+        notes += _handoff(runs)
     if first.note:
         notes.append(first.note)
     notes += disturbance_notes(runs)

@@ -27,9 +27,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
+from ..model.calls import CallVariant, calls_in, check_calls, choose
+from ..model.calls import skip_reason as call_skip_reason
 from ..model.cpuwork import measure_rate
 from ..model.params import ParameterError
-from ..model.workload import StepKind
+from ..model.workload import StepKind, Workload
 from ..store.records import RunRecord, SchemaError, Status, field_problem
 from ..store.resultstore import ResultStore
 from ..store.sweeps import append_sweep
@@ -70,6 +72,9 @@ _PARENT_FIELDS = frozenset(
     | {"counted", "seq", "calibration_rate"}
 )
 """Record fields the parent fills from the plan; a worker's measurement may not set them."""
+_SOLO_FIELDS = frozenset({"serial_s", "ideal_s", "machine_bound_s"})
+"""Of those, the ones a worker sets for a job with ``call`` steps: they follow from the
+solo times it measured (measure/solo.py), which the plan could not know."""
 RETRIES_DISTURBED = 2
 """The CLI's default for ``--retries-disturbed``: two re-runs get past a brief burst of
 other load (a package install's compile step, a test run) and at most triple the cost of
@@ -169,6 +174,9 @@ class Job:
     """Requests the workload can have open at once; > 0 means it needs a latency server."""
     uses_cpu: bool = False
     """The workload has ``cpu`` steps: the sweep must calibrate before running it."""
+    uses_calls: bool = False
+    """The workload has ``call`` steps: serial and ideal come from each worker's solo
+    times, so they are per row (and per process), not the plan's."""
 
     @property
     def workload_key(self) -> tuple[str, str]:
@@ -181,6 +189,13 @@ class Job:
         return job_key(self.scenario, self.params, self.backend, self.options, _implementation())
 
     def record(self, status: Status, **fields: Any) -> RunRecord:
+        """A record of this job; ``fields`` may replace the planned serial, ideal and
+        machine bound (a worker's, from its solo times)."""
+        planned = {
+            "serial_s": self.serial_s,
+            "ideal_s": self.ideal_s,
+            "machine_bound_s": self.machine_bound_s,
+        }
         return RunRecord(
             scenario=self.scenario,
             params=dict(self.params),
@@ -188,14 +203,11 @@ class Job:
             options=dict(self.options),
             status=status,
             tasks=self.tasks,
-            serial_s=self.serial_s,
-            ideal_s=self.ideal_s,
-            machine_bound_s=self.machine_bound_s,
             python=platform.python_version(),
             implementation=_implementation(),
             steps=self.steps,
             note=self.note,
-            **({"started_at": _now(), "id": uuid.uuid4().hex} | fields),
+            **(planned | {"started_at": _now(), "id": uuid.uuid4().hex} | fields),
         )
 
 
@@ -216,6 +228,9 @@ def plan(
     recipe = registry.scenario(scenario)
     resolved = recipe.resolve(params)
     workload = recipe.build(**resolved)
+    uses_calls = StepKind.CALL in workload.kinds
+    if uses_calls:
+        check_calls(workload)  # every function importable by name, as a worker will need
     if workload.io_connections:
         given = ", ".join(f"{name}={value}" for name, value in resolved.items())
         check_open_files(
@@ -227,9 +242,11 @@ def plan(
         backend = registry.backend(name)
         options = backend.resolve_options(given_options)
         config = {option.name: option.default for option in backend.options} | options
+        variants = backend.call_variants(config)
         reason = (
             backend.unavailable_reason(config)
             or backend.unsupported_reason(workload)
+            or (call_skip_reason(workload, variants, name) if uses_calls else None)
             or backend.check_resources(workload, config)
         )
         if matrix and not reason:
@@ -250,10 +267,28 @@ def plan(
                 steps=workload.task_steps,
                 io_connections=workload.io_connections,
                 uses_cpu=StepKind.CPU in workload.kinds,
-                note=backend.note(workload, config) or "",
+                uses_calls=uses_calls,
+                note=_joined(
+                    backend.note(workload, config), _inline_note(workload, variants, backend)
+                ),
             )
         )
     return jobs
+
+
+def _inline_note(workload: Workload, variants: Sequence[Any], backend: Any) -> str | None:
+    """Says which calls run their sync function inline on a loop, blocking it."""
+    if StepKind.CALL not in workload.kinds or StepKind.BLOCK not in backend.blocks_scheduler:
+        return None
+    inline = [t.name for t in calls_in(workload) if choose(t, variants) is CallVariant.SYNC]
+    if not inline:
+        return None
+    names = ", ".join(inline)
+    return f"sync call {names} runs inline and blocks the loop (like block)"
+
+
+def _joined(*notes: str | None) -> str:
+    return "; ".join(note for note in notes if note)
 
 
 def plan_sweep(
@@ -665,13 +700,13 @@ class Runner:
         unless the sweep keeps them, when it was disturbed.
         """
         for name, value in measured.items():
-            owned = name in _PARENT_FIELDS
+            owned = name in _PARENT_FIELDS and not (job.uses_calls and name in _SOLO_FIELDS)
             problem = f"{name!r} is not a measured field" if owned else field_problem(name, value)
             if problem:
                 raise SchemaError(problem)
         if problem := value_problem(measured):  # NaN would stop the store, not just the run
             raise SchemaError(problem)
-        overhead_s = measured["wall_s"] - job.ideal_s
+        overhead_s = measured["wall_s"] - measured.get("ideal_s", job.ideal_s)
         disturbed = bool(measured.get("disturbed"))
         counted = not retry and (self.settings.keep_disturbed or not disturbed)
         return job.record(

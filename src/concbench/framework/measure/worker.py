@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import os
+import sys
 import time
 import traceback
 import uuid
@@ -24,6 +25,7 @@ from typing import Any
 from ..analysis.decompose import record_fields
 from ..analysis.latency import arrival_fields
 from ..model.backend import Backend
+from ..model.calls import bind, inline_sync
 from ..model.cpuwork import adopt, calibrate, check
 from ..model.errors import PluginError
 from ..model.recorder import Recorder
@@ -37,6 +39,7 @@ from .isolation import check_leftovers, contain, exit_if_stuck, running
 from .protocol import send
 from .registry import BACKENDS_GROUP, SCENARIOS_GROUP, check_backend, check_scenario
 from .schedstat import Region, ThreadExits
+from .solo import nominal_fields, solo_times
 
 try:
     import resource
@@ -139,6 +142,25 @@ def _runs(
                 "measurement": measurement,
             },
         )
+    if StepKind.CALL in workload.kinds:  # after the warm-ups: imports and caches are warm
+
+        def alone(solo_workload: Workload) -> Trace:
+            """The solo run, again while disturbed; if every attempt was, the least one."""
+            attempts: list[tuple[float, int, Trace]] = []
+            for _ in range(request.retries_disturbed + 1):
+                measurement, trace = measure(backend, solo_workload, helpers, None)
+                if not measurement.get("disturbed"):
+                    return trace
+                attempts.append((measurement.get("others_wait_s") or 0.0, len(attempts), trace))
+            return min(attempts)[2]
+
+        try:
+            solo = solo_times(backend, workload, alone)
+        except BaseException:
+            error = "while measuring the calls alone (solo times): " + _error_text()
+            return {"event": "failed", "run": 0, "warmup": False, "error": error}
+        workload, nominal = nominal_fields(workload, solo)
+        common = common | nominal
     for run in range(request.repeat):
         attempt = 0
         while True:
@@ -209,6 +231,8 @@ def _prepare(request: WorkerRequest) -> tuple[Backend, Workload]:
         workload = dataclasses.replace(workload, io_address=request.io_address)
     backend_cls.prepare_process()  # a fresh process of its own, as own_process backends need
     backend: Backend = backend_cls(**request.options)
+    if StepKind.CALL in workload.kinds:  # each call's variant for this backend (as planned)
+        workload = bind(workload, backend_cls.call_variants(backend.config))
     return backend, workload
 
 
@@ -252,7 +276,10 @@ def measure(
         check_leftovers(alive_before)
     return {
         **record_fields(
-            trace, workload, type(backend).blocks_scheduler, backend.concurrency(backend.config)
+            trace,
+            workload,
+            blocks_scheduler(backend, workload),
+            backend.concurrency(backend.config),
         ),
         "cores": os.cpu_count(),
         "started_at": started_at,
@@ -269,6 +296,15 @@ def measure(
     }, trace
 
 
+def blocks_scheduler(backend: Backend, workload: Workload) -> frozenset[StepKind]:
+    """The step kinds that stop the scheduler in this run: the backend's, plus ``call``
+    where a sync function runs inline on a loop that a ``block`` step stops."""
+    kinds = type(backend).blocks_scheduler
+    if StepKind.CALL in workload.kinds and StepKind.BLOCK in kinds and inline_sync(workload):
+        return kinds | {StepKind.CALL}
+    return kinds
+
+
 def _usage() -> tuple[int, int, int]:
     if resource is None:  # pragma: no cover
         return (0, 0, 0)
@@ -277,5 +313,17 @@ def _usage() -> tuple[int, int, int]:
 
 
 def _error_text() -> str:
-    """The exception with the innermost frames: enough to find the bug, short enough to show."""
-    return "".join(traceback.format_exc(limit=-3)).strip()
+    """The exception with the innermost frames: enough to find the bug, short enough to show.
+
+    A group (trio's nursery and anyio's task group wrap a task's error in one) ends its
+    text with the box it draws; the first exception inside it is added as the last line,
+    which is the line a report shows.
+    """
+    text = "".join(traceback.format_exc(limit=-3)).strip()
+    raised = sys.exc_info()[1]
+    inner = raised
+    while isinstance(getattr(inner, "exceptions", None), tuple) and inner.exceptions:  # type: ignore[union-attr]
+        inner = inner.exceptions[0]  # type: ignore[union-attr]
+    if inner is not raised and inner is not None:
+        text += f"\n{type(inner).__name__}: {inner}"
+    return text

@@ -13,6 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from .calls import CallVariant
 from .params import Param, resolve
 from .recorder import Recorder
 from .workload import StepKind, Workload
@@ -128,6 +129,17 @@ class Backend(ABC):
         "pool" instead of to a busy scheduler: waiting there is the configuration's cost.
         """
         return None
+
+    @classmethod
+    def call_variants(cls, options: Mapping[str, Any]) -> tuple[CallVariant, ...]:
+        """Which variants of a ``call`` step's function this backend runs with ``options``,
+        preferred first (model/calls.py): a coroutine backend lists the async variants its
+        loop runs, then ``sync`` (called inline: it blocks the loop, like ``block``).
+
+        The default runs ``sync`` functions only, as a backend of threads or processes
+        does. A call with none of these variants makes the job ``skipped``, with the reason.
+        """
+        return (CallVariant.SYNC,)
 
     @classmethod
     def note(cls, workload: Workload, options: Mapping[str, Any]) -> str | None:

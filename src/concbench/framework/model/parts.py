@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any
 
-__all__ = ["Decomposition", "Part"]
+__all__ = ["SITUATIONAL", "Decomposition", "Part"]
 
 
 class Part(str, enum.Enum):
@@ -71,10 +71,27 @@ class Part(str, enum.Enum):
         "each request took {io_late_mean_s} longer than the server's latency on average "
         "(p99 {io_late_p99_s}: connecting, syscalls, waking up to the answer)",
     )
+    HANDOFF = (
+        "handoff",
+        "hand-off",
+        "each offloaded call took {handoff_mean_s} longer than the blocking call itself on "
+        "average (p99 {handoff_p99_s}: handing it to a thread and back)",
+    )
     CPU = "cpu", "cpu", "CPU work {cpu_verdict}"
+    CALL = (
+        "call",
+        "call",
+        "calls ran {part} longer than each ran alone (its solo time): contention for the "
+        "CPU, the GIL or what the calls share",
+    )
     STEPS = "steps", "steps", "steps overran their nominal time by {part}"
     JOIN = "join", "join", "gathering took {part} after the last task ended"
     REST = "rest", "unexplained", "{part} not explained by the trace"
+
+
+SITUATIONAL = frozenset({Part.HANDOFF, Part.CALL})
+"""Parts only some step kinds produce (``offload``, ``call``), 0 in every other run: the
+terminal's narrow table leaves their column out where no row has any."""
 
 
 class Decomposition(Mapping[Part, float]):

@@ -31,14 +31,16 @@ import functools
 import itertools
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, ExitStack
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar
 
+from .callrun import Held, Invoker, invokers, open_async, open_sync, workload_needs
+from .calls import CallContext
 from .cpuwork import burn
 from .recorder import Recorder
-from .workload import StepKind, Task, Workload
+from .workload import Step, StepKind, Task, Workload
 
 __all__ = [
     "AsyncEvent",
@@ -65,6 +67,7 @@ _SLEEP, _BLOCK, _CPU, _CHECKPOINT = (
     StepKind.CHECKPOINT,
 )
 _IO, _PUT, _GET = StepKind.IO, StepKind.PUT, StepKind.GET
+_CALL, _OFFLOAD = StepKind.CALL, StepKind.OFFLOAD
 _NOWHERE = ("", 0)
 """The address of a workload without io steps: never connected to."""
 
@@ -80,6 +83,13 @@ def _wall_sleep() -> Callable[[float], object]:
     # looked up when the primitives are made, not at import: gevent patches time.sleep in
     # a process that imported the framework before
     return time.sleep
+
+
+async def _no_offload(seconds: float) -> None:
+    raise NotImplementedError(
+        "this backend's CoroutinePrimitives give no `offload`: pass the loop's own hand-off "
+        "to a thread, e.g. offload=functools.partial(asyncio.to_thread, time.sleep)"
+    )
 
 
 class AsyncEvent(Protocol):
@@ -152,6 +162,10 @@ class CoroutinePrimitives:
     the recorder, a ``sleeper(index, seconds)`` and a ``starter(index, None)`` that stamp
     as the skeleton's own do and return what :attr:`GatherGroup.create_task` takes.
     ``None``: the skeleton's coroutines."""
+    offload: Callable[[float], Awaitable[object]] = _no_offload
+    """An ``offload`` step: ``time.sleep(seconds)`` handed to a thread by the loop's own
+    primitive and awaited (``functools.partial(asyncio.to_thread, time.sleep)``,
+    ``functools.partial(trio.to_thread.run_sync, time.sleep)``)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -183,6 +197,9 @@ class BlockingPrimitives(Generic[H]):
     (which gevent's patching makes cooperative)."""
     cpu: Callable[[float], object] = burn
     """Calibrated pure-Python work."""
+    offload: Callable[[float], object] = field(default_factory=_wall_sleep)
+    """An ``offload`` step: on a thread (or in a pool process) the blocking call itself;
+    gevent hands an unpatched ``time.sleep`` to its hub's thread pool."""
     spawn_when_ready: bool = False
     """Spawn a task only once its dependencies have ended, instead of up front to wait
     for them: for a pool of a few workers, where a waiting task would hold a worker."""
@@ -296,15 +313,19 @@ class _Parts:
     __slots__ = (
         "address",
         "block",
+        "calls",
         "checkpoint",
         "cpu",
         "ended",
         "errors",
         "gets",
+        "main_lane",
+        "offload",
         "on_end",
         "puts",
         "request",
         "slots",
+        "task_index",
     )
 
     def __init__(
@@ -315,6 +336,8 @@ class _Parts:
         events: bool = True,
         limit: bool = True,
         on_end: Callable[[int], object] | None = None,
+        resources: Held | None = None,
+        task_index: int | None = None,
     ) -> None:
         self.block: Callable[[float], object] = primitives.block
         self.cpu: Callable[[float], object] = primitives.cpu
@@ -330,6 +353,40 @@ class _Parts:
         self.slots: Any = primitives.limiter(workload.limit) if limit and workload.limit else None
         self.on_end = on_end
         self.errors: list[BaseException] = []
+        self.offload: Callable[[float], Any] = primitives.offload  # awaitable, or blocking
+        self.calls: dict[Any, Invoker] = (
+            invokers(
+                (*(task.steps for task in workload.tasks), workload.main),
+                resources or {},
+                coroutines=isinstance(primitives, CoroutinePrimitives),
+            )
+            if _CALL in workload.kinds
+            else {}
+        )
+        self.main_lane = len(workload.tasks)
+        self.task_index = task_index
+        """The task's index in its whole workload, for a task run alone (in a pool process)."""
+
+    def _task(self, index: int) -> int | None:
+        if index == self.main_lane:
+            return None
+        return index if self.task_index is None else self.task_index
+
+    def call(self, step: Step, index: int, position: int) -> None:
+        """A ``call`` step in a blocking routine (its own frame: a name in the lane's frame
+        would cost every task of every run, a call step's only its own)."""
+        function, _, held, arg = self.calls[step.target]
+        function(CallContext(self._task(index), position, held, arg))
+
+    async def call_awaiting(self, step: Step, index: int, position: int) -> None:
+        """A ``call`` step in a coroutine: awaited, or a sync function called inline, which
+        blocks the scheduler like a ``block`` step."""
+        function, awaited, held, arg = self.calls[step.target]
+        context = CallContext(self._task(index), position, held, arg)
+        if awaited:
+            await function(context)
+        else:
+            function(context)
 
     @property
     def gated(self) -> bool:
@@ -338,11 +395,15 @@ class _Parts:
 
 
 def coroutine_lanes(
-    primitives: CoroutinePrimitives, workload: Workload, recorder: Recorder
+    primitives: CoroutinePrimitives,
+    workload: Workload,
+    recorder: Recorder,
+    resources: Held | None = None,
 ) -> Lanes[Coroutine[Any, Any, None]]:
     """The coroutines of one run; channels, events and the limiter are made here, so call
-    it inside the running scheduler, before ``recorder.begin()``."""
-    sleep, parts = primitives.sleep, _Parts(primitives, workload)
+    it inside the running scheduler, before ``recorder.begin()``. ``resources`` are the
+    run's entered resources, for its ``call`` steps (:func:`coroutine_run` enters them)."""
+    sleep, parts = primitives.sleep, _Parts(primitives, workload, resources=resources)
     gated = parts.gated
     start_at, stamps, offsets = recorder.start_at, recorder.step_end_at, recorder.step_offsets
     clock, main_lane = recorder.clock, recorder.main_lane
@@ -375,6 +436,10 @@ def coroutine_lanes(
                     await parts.puts[step.channel]()
                 elif kind is _GET:
                     await parts.gets[step.channel]()
+                elif kind is _CALL:
+                    await parts.call_awaiting(step, index, slot - offsets[index])
+                elif kind is _OFFLOAD:
+                    await parts.offload(step.seconds)
                 else:
                     raise NotImplementedError(kind)
                 stamps[slot] = clock()
@@ -419,8 +484,56 @@ async def coroutine_run(
     primitives: CoroutinePrimitives, workload: Workload, recorder: Recorder
 ) -> None:
     """One run inside a running scheduler: ``begin``, spawn every task, main,
-    ``main_done``, the join, ``finish``."""
-    lanes = coroutine_lanes(primitives, workload, recorder)
+    ``main_done``, the join, ``finish``. The resources of its ``call`` steps are entered
+    before ``begin`` and exited after ``finish``: neither is measured. So are the threads
+    its ``offload`` steps hand work to (:func:`_warm_offload`)."""
+    if _OFFLOAD in workload.kinds:
+        await _warm_offload(primitives, workload)
+    if _CALL in workload.kinds:
+        async with AsyncExitStack() as stack:
+            wanted = workload_needs(workload)
+            held = await open_async(stack, wanted, len(workload.tasks), workload.io_address)
+            await _coroutine_run(primitives, workload, recorder, held)
+    else:
+        await _coroutine_run(primitives, workload, recorder, None)
+
+
+_WARM_OFFLOAD_S = 0.002
+"""How long each warming hand-off blocks its thread: long enough that the next hand-off
+finds every thread started so far busy, so the pool starts one more."""
+_WARM_OFFLOAD_MAX = 64
+
+
+async def _warm_offload(primitives: CoroutinePrimitives, workload: Workload) -> None:
+    """Start, before ``begin``, the threads the run's ``offload`` steps will be handed to:
+    one per lane that offloads (at most ``limit`` tasks, plus main; up to
+    :data:`_WARM_OFFLOAD_MAX`), so that a run measures the hand-off and not the start of
+    a thread. trio's thread cache outlives a run, but asyncio's default executor and
+    anyio's worker threads belong to one event loop, and each run has a fresh loop."""
+    offloads: dict[int, bool] = {}
+    lanes = 0
+    for task in workload.tasks:
+        key = id(task.steps)  # scenarios share one steps tuple between tasks
+        if key not in offloads:
+            offloads[key] = any(step.kind is _OFFLOAD for step in task.steps)
+        lanes += offloads[key]
+    if workload.limit is not None:
+        lanes = min(lanes, workload.limit)
+    lanes += any(step.kind is _OFFLOAD for step in workload.main)
+    offload = primitives.offload
+
+    async def hand_off() -> None:  # a coroutine, whatever awaitable the primitive returns
+        await offload(_WARM_OFFLOAD_S)
+
+    async with primitives.task_group() as group:
+        for _ in range(min(lanes, _WARM_OFFLOAD_MAX)):
+            group.start_soon(hand_off)
+
+
+async def _coroutine_run(
+    primitives: CoroutinePrimitives, workload: Workload, recorder: Recorder, held: Held | None
+) -> None:
+    lanes = coroutine_lanes(primitives, workload, recorder, held)
     routine, spawn_at, clock = lanes.task, recorder.spawn_at, recorder.clock
     group = primitives.task_group()
     async with group as nursery:
@@ -500,6 +613,8 @@ def blocking_lanes(  # noqa: PLR0915 - its routine is one flat function, on purp
     *,
     gate: bool = True,
     on_end: Callable[[int], object] | None = None,
+    resources: Held | None = None,
+    task_index: int | None = None,
 ) -> Lanes[None]:
     """The blocking routines of one run, mirroring :func:`coroutine_lanes`.
 
@@ -507,9 +622,20 @@ def blocking_lanes(  # noqa: PLR0915 - its routine is one flat function, on purp
     task; main's propagates. ``gate=False`` leaves ``after`` and ``limit`` to the caller
     (a dispatcher that submits a task only when it may run). ``on_end(index)``, when
     given, is called as each task ends, instead of setting an event per task.
+    ``resources`` are the entered resources of the ``call`` steps (:func:`open_sync`);
+    ``task_index`` is what a call's context says for task 0 of a workload made of one task
+    of a larger one (a task run alone in a pool process).
     """
     sleep = primitives.sleep
-    parts = _Parts(primitives, workload, events=gate and on_end is None, limit=gate, on_end=on_end)
+    parts = _Parts(
+        primitives,
+        workload,
+        events=gate and on_end is None,
+        limit=gate,
+        on_end=on_end,
+        resources=resources,
+        task_index=task_index,
+    )
     gated, ends = parts.gated, parts.gated or on_end is not None
     start_at, stamps, offsets = recorder.start_at, recorder.step_end_at, recorder.step_offsets
     clock, main_lane = recorder.clock, recorder.main_lane
@@ -543,6 +669,10 @@ def blocking_lanes(  # noqa: PLR0915 - its routine is one flat function, on purp
                         parts.puts[step.channel]()
                     elif kind is _GET:
                         parts.gets[step.channel]()
+                    elif kind is _CALL:
+                        parts.call(step, index, slot - offsets[index])
+                    elif kind is _OFFLOAD:
+                        parts.offload(step.seconds)
                     else:
                         raise NotImplementedError(kind)
                     stamps[slot] = clock()
@@ -590,13 +720,26 @@ def run_blocking(
     primitives: BlockingPrimitives[Any], workload: Workload, recorder: Recorder
 ) -> None:
     """One run of blocking routines, mirroring :func:`coroutine_run`; re-raises the first
-    error a task raised, after the join."""
+    error a task raised, after the join. The resources of its ``call`` steps are entered
+    before ``begin`` and exited after ``finish``."""
+    if _CALL not in workload.kinds:
+        _run_blocking(primitives, workload, recorder, None)
+        return
+    with ExitStack() as stack:
+        wanted = workload_needs(workload)
+        held = open_sync(stack, wanted, len(workload.tasks), workload.io_address)
+        _run_blocking(primitives, workload, recorder, held)
+
+
+def _run_blocking(
+    primitives: BlockingPrimitives[Any], workload: Workload, recorder: Recorder, held: Held | None
+) -> None:
     spawn, spawn_at, clock = primitives.spawn, recorder.spawn_at, recorder.clock
     handles: list[Any] = []
     if primitives.spawn_when_ready and workload.has_dependencies:
-        lanes, all_ended = _when_ready(primitives, workload, recorder, handles)
+        lanes, all_ended = _when_ready(primitives, workload, recorder, handles, held)
     else:
-        lanes, all_ended = blocking_lanes(primitives, workload, recorder), None
+        lanes, all_ended = blocking_lanes(primitives, workload, recorder, resources=held), None
         routine = lanes.task
         recorder.begin()
         if workload.releases:
@@ -622,7 +765,11 @@ def run_blocking(
 
 
 def _when_ready(
-    primitives: BlockingPrimitives[Any], workload: Workload, recorder: Recorder, handles: list[Any]
+    primitives: BlockingPrimitives[Any],
+    workload: Workload,
+    recorder: Recorder,
+    handles: list[Any],
+    held: Held | None = None,
 ) -> tuple[Lanes[None], Event]:
     """Begin the run, spawning each task once its dependencies have ended (from the
     routine that ended the last of them); the event is set once every task has ended, or
@@ -659,7 +806,7 @@ def _when_ready(
             for child in ready:
                 start(child)
 
-    lanes = blocking_lanes(primitives, workload, recorder, on_end=ended)
+    lanes = blocking_lanes(primitives, workload, recorder, on_end=ended, resources=held)
     # the free tasks are listed before the first starts: once one runs, its end may bring a
     # dependent's count to 0 (and start it) while this loop is still going, and a loop that
     # read the counts as it went would start that dependent a second time; the doubled end

@@ -16,8 +16,12 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from .errors import UserError
+
+if TYPE_CHECKING:
+    from .calls import Call
 
 __all__ = [
     "Channel",
@@ -59,6 +63,12 @@ class StepKind(str, enum.Enum):
     full. Nominally free: only the waiting it causes is on the critical path."""
     GET = "get"
     """Take one item from ``channel``; waits while it is empty. Nominally free."""
+    CALL = "call"
+    """The scenario's own function (``target``, model/calls.py); its nominal duration is
+    its solo time, measured alone on the backend before the counted runs."""
+    OFFLOAD = "offload"
+    """A blocking call of ``seconds`` handed to a thread by the backend's own primitive
+    (``asyncio.to_thread``, ``trio.to_thread.run_sync``); on threads, the call itself."""
 
 
 _CHANNEL_KINDS = frozenset({StepKind.PUT, StepKind.GET})
@@ -73,6 +83,8 @@ class Step:
     count: int = 1
     channel: str = ""
     """The channel a ``put`` or ``get`` step uses (declared in :attr:`Workload.channels`)."""
+    target: Call | None = None
+    """The function a ``call`` step runs (model/calls.py); ``None`` for every other kind."""
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.seconds) or self.seconds < 0:
@@ -85,6 +97,11 @@ class Step:
             raise ModelError(
                 f"{self.kind.value} step: `channel` is required for put and get steps and "
                 f"allowed for no others, got {self.channel!r}"
+            )
+        if (self.kind is StepKind.CALL) != (self.target is not None):
+            raise ModelError(
+                f"{self.kind.value} step: `target` is required for call steps and allowed "
+                "for no others (build a call step with concbench.framework.call)"
             )
 
 
@@ -326,7 +343,7 @@ class Workload:
         def scale(steps: tuple[Step, ...]) -> tuple[Step, ...]:
             if id(steps) not in copies:
                 copies[id(steps)] = tuple(
-                    Step(step.kind, step.seconds * factor, step.count, step.channel)
+                    Step(step.kind, step.seconds * factor, step.count, step.channel, step.target)
                     for step in steps
                 )
             return copies[id(steps)]

@@ -169,7 +169,4 @@ def row_name(row: Row) -> str:
 
 def group_caption(group: Group) -> str:
     first = group.rows[0]
-    return (
-        f"{first.tasks} tasks, serial {fmt_seconds(first.serial_s)}, "
-        f"ideal {fmt_seconds(first.ideal_s)}"
-    )
+    return f"{first.tasks} tasks, {group.reference}"

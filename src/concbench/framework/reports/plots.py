@@ -44,6 +44,11 @@ KIND_COLORS: dict[StepKind | None, str] = {
     StepKind.BLOCK: "#d1495b",
     StepKind.CPU: "#edae49",
     StepKind.CHECKPOINT: "#00798c",
+    StepKind.IO: "#8f2d56",
+    StepKind.PUT: "#6a994e",
+    StepKind.GET: "#a7c957",
+    StepKind.CALL: "#f26419",
+    StepKind.OFFLOAD: "#86bbd8",
     None: "#30638e",
 }
 """Step kinds keep one colour in every figure; None is a lane without step stamps."""

@@ -10,7 +10,7 @@ from rich.table import Table
 from ..analysis.saturation import load_series, saturation_lines
 from ..analysis.summary import Group, Row, group_records
 from ..analysis.units import fmt_pct, fmt_ratio, fmt_seconds
-from ..model.parts import Part
+from ..model.parts import SITUATIONAL, Part
 from ..store.records import RunRecord
 from ..store.sanitize import for_terminal as escape  # rich markup and control characters
 from .columns import ARRIVAL_COLUMNS, row_name, with_python
@@ -65,10 +65,7 @@ def table_for(group: Group) -> Table:
     first = group.rows[0]
     per_step = _shows_steps(group)
     table = Table(
-        title=escape(
-            f"{group.title}: {first.tasks} tasks, serial {fmt_seconds(first.serial_s)}, "
-            f"ideal {fmt_seconds(first.ideal_s)}"
-        ),
+        title=escape(f"{group.title}: {first.tasks} tasks, {group.reference}"),
         title_justify="left",
     )
     table.add_column("backend", style="bold", no_wrap=True)
@@ -108,12 +105,17 @@ def decomposition_table(group: Group) -> Table:
     if several:
         table.add_column("python", no_wrap=True)
     table.add_column("overhead", justify="right", no_wrap=True)
-    for part in Part:
+    parts = [
+        part
+        for part in Part
+        if part not in SITUATIONAL or any(row.parts.get(part) for row in group.rows)
+    ]
+    for part in parts:
         table.add_column(part.label, justify="right", no_wrap=True)
     for row in group.rows:
         if row.wall is None:
             continue
-        cells = [fmt_seconds(row.parts.get(part), signed=True) for part in Part]
+        cells = [fmt_seconds(row.parts.get(part), signed=True) for part in parts]
         python = [escape(row.python)] if several else []
         table.add_row(escape(row.label), *python, fmt_seconds(row.overhead_s, signed=True), *cells)
     return table

@@ -30,6 +30,11 @@ KIND_STYLES: dict[StepKind | None, str] = {
     StepKind.BLOCK: "red",
     StepKind.CPU: "yellow",
     StepKind.CHECKPOINT: "cyan",
+    StepKind.IO: "magenta",
+    StepKind.PUT: "bright_green",
+    StepKind.GET: "bright_cyan",
+    StepKind.CALL: "bright_yellow",
+    StepKind.OFFLOAD: "bright_blue",
     None: "blue",
 }
 _WAIT, _GATHER, _IDLE, _SPAWN, _DONE = "wait", "gather", "idle", "▸", "◂"

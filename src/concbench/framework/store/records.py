@@ -145,6 +145,15 @@ class RunRecord:
     """The run's latency histogram (model/histogram.py): merges exactly across runs."""
     release_lag: Mapping[str, Any] = field(default_factory=dict)
     """The run's release-lag histogram."""
+    solo_s: Mapping[str, float] = field(default_factory=dict)
+    """Each ``call`` step's solo time by call name: the median of the call run alone on
+    this backend before the counted runs, its nominal duration. Empty without calls and
+    in old stores."""
+    offload_steps: int | None = None
+    """Number of ``offload`` steps in the run; absent in old stores."""
+    handoff_mean_s: float | None = None
+    """Mean of each offload step's measured duration minus its blocking call's."""
+    handoff_p99_s: float | None = None
     schema: int = SCHEMA
 
     def __post_init__(self) -> None:
@@ -169,6 +178,7 @@ class RunRecord:
         data["params"] = dict(self.params)
         data["options"] = dict(self.options)
         data["figures"] = dict(self.figures)
+        data["solo_s"] = dict(self.solo_s)
         data["parts"] = self.parts.to_json()
         return data
 

@@ -41,11 +41,14 @@ _NON_NEGATIVE = frozenset(
     | {"join_s", "blocked_tasks_s", "blocked_main_s", "offered_rate", "achieved_rate"}
     | {"latency_p50_s", "latency_p90_s", "latency_p99_s", "latency_p999_s", "latency_max_s"}
 )
+_NON_NEGATIVE_GROUPS = frozenset({"solo_s"})
+"""Objects of durations by a name of the user's: each must be >= 0."""
 """Durations that cannot be negative. Overhead, its parts and lateness can: a timer may
 fire early, and the unexplained rest is whatever the parts leave."""
 _COUNTS = frozenset(
     {"tasks", "steps", "run", "process", "cores", "voluntary_switches"}
     | {"involuntary_switches", "peak_rss_kib", "sleep_steps", "io_steps", "blocked_steps"}
+    | {"offload_steps"}
 )
 _CHOSEN = frozenset({"params", "options"})
 """Values the user chose: only finiteness is checked, their names mean nothing here."""
@@ -54,8 +57,8 @@ _CHOSEN = frozenset({"params", "options"})
 def value_problem(data: Mapping[str, Any]) -> str | None:
     """Why a record's (or a worker measurement's) values are impossible, or ``None``."""
     for name, value in data.items():
-        if name == "figures":
-            problem = _figures(value)
+        if name in {"figures", "solo_s"}:
+            problem = _figures(value, name)
         elif name in _CHOSEN:
             problem = _finite_inside(name, value)
         else:
@@ -65,14 +68,17 @@ def value_problem(data: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _figures(figures: Any) -> str | None:
+def _figures(figures: Any, field: str = "figures") -> str | None:
+    """An object of seconds by name: ``figures``, ``solo_s``."""
     if not isinstance(figures, dict):
-        return f"field 'figures' must be an object of numbers, got {type(figures).__name__}"
+        return f"field {field!r} must be an object of numbers, got {type(figures).__name__}"
     for name, value in figures.items():
-        path = f"figures.{name}"
+        path = f"{field}.{name}"
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return f"field {path!r} must be a number, got {_shown(value)}"
-        problem = _number(path, str(name), value)
+        if field in _NON_NEGATIVE_GROUPS and value < 0:
+            return f"field {path!r} must be >= 0, got {_shown(value)}"
+        problem = _number(path, field if field in _NON_NEGATIVE_GROUPS else str(name), value)
         if problem:
             return problem
     return None

@@ -1,0 +1,1 @@
+"""A concbench scenario plugin whose `call` step hashes a file (docs/own-code.md)."""
