@@ -35,6 +35,10 @@ class DaskBackend(Backend):
     supports = frozenset(
         {StepKind.SLEEP, StepKind.BLOCK, StepKind.CPU, StepKind.CHECKPOINT, StepKind.IO}
     )  # io from the workers to the latency server on 127.0.0.1: a LocalCluster, not remote
+    trees_unsupported = (
+        "a dask task would submit its children through worker_client(), seceding from its "
+        "worker's thread pool, which concbench does not build yet"
+    )
     extra = "dask"
     options = (
         Param(

@@ -66,6 +66,10 @@ class ProcessesBackend(Backend):
     supports = frozenset(
         {StepKind.SLEEP, StepKind.BLOCK, StepKind.CPU, StepKind.CHECKPOINT, StepKind.IO}
     )  # no channels: a hand-off between pool processes is not what a channel step measures
+    trees_unsupported = (
+        "a task in a pool process has no handle on the pool to submit its children to, and "
+        "a parent waiting there would hold one of a few workers"
+    )
     description = (
         "concurrent.futures.ProcessPoolExecutor (spawn or forkserver), started and warmed "
         "before the run; main runs in the parent"

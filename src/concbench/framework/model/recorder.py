@@ -91,7 +91,8 @@ class Recorder:
         self.step_end_at[self.step_offsets[lane] + step] = perf_counter()
 
     def end(self, task: int) -> None:
-        """For a backend that records no step ends: task ``task`` has finished its steps."""
+        """For a backend that records no step ends: task ``task`` has finished its steps;
+        and for a parent in a task tree, whatever it records: its children have ended."""
         self._end_at[task] = perf_counter()
 
     def task_ran(self, task: int, start_ns: int, step_ends_ns: Sequence[int]) -> None:
@@ -126,7 +127,8 @@ class Recorder:
         for task in range(self.main_lane):
             first, last = offsets[task], offsets[task + 1]
             if last > first and step_end_ns[last - 1]:
-                end_ns[task] = step_end_ns[last - 1]
+                # a parent in a task tree calls end() once its children have ended
+                end_ns[task] = max(end_ns[task], step_end_ns[last - 1])
             elif last == first and not end_ns[task]:
                 end_ns[task] = start_ns[task]
         return Trace(
