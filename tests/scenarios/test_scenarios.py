@@ -190,6 +190,7 @@ SMALL: dict[str, dict[str, object]] = {
     "mixed": {"requests": 20, "seconds": 0.02, "cpu_tasks": 2, "cpu_seconds": 0.01, "slices": 2},
     "chain": {"stages": 3, "width": 3, "seconds": 0.01, "long": 0.02},
     "arrivals": {"rate": 200, "duration": 0.1, "kind": "mix", "service": 0.004},
+    "tree": {"levels": 3, "branches": 3, "kind": "cpu_io_mixed", "seconds": 0.02},
 }
 
 

@@ -82,7 +82,7 @@ def _leaves(kind: str, count: int, seconds: float, cpu_s: float, seed: int) -> l
     return leaves
 
 
-def build_tree(  # noqa: PLR0913, PLR0917 - one argument per scenario parameter
+def build_tree(  # noqa: PLR0917 - one argument per scenario parameter
     levels: int, branches: int, kind: str, seconds: float, cpu: float, seed: int, nodes: str
 ) -> Workload:
     total = tree_tasks(levels, branches)
@@ -101,7 +101,10 @@ def build_tree(  # noqa: PLR0913, PLR0917 - one argument per scenario parameter
         width = branches**level
         after_level = first + width  # the next level's first index
         tasks.extend(
-            Task(own, children=tuple(range(after_level + i * branches, after_level + (i + 1) * branches)))
+            Task(
+                own,
+                children=tuple(range(after_level + i * branches, after_level + (i + 1) * branches)),
+            )
             for i in range(width)
         )
         first = after_level

@@ -140,7 +140,7 @@ def _critical_path(trace: Trace, workload: Workload, root: int) -> list[int]:
     return path
 
 
-def _attribute_tree(  # noqa: PLR0913 - one call site, each argument distinct
+def _attribute_tree(
     parts: dict[Part, float],
     trace: Trace,
     workload: Workload,

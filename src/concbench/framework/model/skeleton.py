@@ -420,7 +420,9 @@ def _coroutine_tree(
                 append, create_task = group.tasks.append, group.create_task
                 for child in task.children:
                     spawn_at[child] = clock()
-                    append(create_task((node if tasks[child].children else lane)(child, tasks[child])))
+                    append(
+                        create_task((node if tasks[child].children else lane)(child, tasks[child]))
+                    )
             else:
                 start_soon = nursery.start_soon
                 for child in task.children:

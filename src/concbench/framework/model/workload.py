@@ -511,7 +511,11 @@ class Workload:
         the backend's configuration, not of its scheduler.
         """
         bound = min(self.limit or len(self.tasks), slots)
-        if self.channels or self.has_children or bound >= min(self.limit or len(self.tasks), len(self.tasks)):
+        if (
+            self.channels
+            or self.has_children
+            or bound >= min(self.limit or len(self.tasks), len(self.tasks))
+        ):
             return None
         return _greedy_starts(self.tasks, max(bound, 1), self.releases)
 
