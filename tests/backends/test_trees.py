@@ -8,6 +8,8 @@ from typing import cast
 import pytest
 
 from concbench.framework import Backend, Step, StepKind, Task, Workload, sleep
+from concbench.framework.measure.registry import default_registry
+from concbench.framework.measure.runner import plan
 from concbench.scenarios.tree import tree
 from support.backends import execute
 
@@ -83,3 +85,19 @@ def test_a_thread_pool_runs_a_tree_with_a_worker_beyond_its_parents() -> None:
     assert ThreadsBackend.check_resources(w, {"workers": 13}) is None
     trace = execute(ThreadsBackend(workers=13), w)  # 12 parents hold 12 workers; one runs leaves
     assert trace.wall_s >= 0.99 * w.ideal_s
+
+
+def test_planning_a_tree_on_every_backend_records_the_ones_that_cannot_as_skipped() -> None:
+    # the process pool's note and compare check once built a limited copy of the workload,
+    # which a tree refuses: `concbench compare -s tree` stopped with that error
+    registry = default_registry()
+    backends = [(name, {}) for name in ("asyncio", "processes")]
+    jobs = plan(registry, "tree", {"levels": 2, "branches": 2}, backends)
+    skips = {job.backend: job.skip_reason for job in jobs}
+    assert skips["asyncio"] is None
+    assert skips["processes"] is not None
+    assert "cannot run task trees" in skips["processes"]
+    workload = registry.scenario("tree").workload({"levels": 2, "branches": 2})
+    processes = registry.backend("processes")
+    config = {"workers": 0, "start": "spawn"}
+    assert processes.compare_skip_reason(workload, config) is None

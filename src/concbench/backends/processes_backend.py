@@ -154,6 +154,6 @@ def _workers(options: Mapping[str, Any]) -> int:
 def _pool_bound(workload: Workload, workers: int) -> float:
     """The ideal if at most ``workers`` tasks can run at once (the pool's own bound)."""
     limit = min(workload.limit or len(workload.tasks), workers)
-    if limit >= len(workload.tasks):
+    if limit >= len(workload.tasks) or workload.has_children:  # a tree never runs here
         return workload.ideal_s
     return Workload(tasks=workload.tasks, main=workload.main, limit=max(limit, 1)).ideal_s
