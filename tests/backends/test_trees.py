@@ -3,6 +3,7 @@ backend's own structured primitive and ends only once they have."""
 
 from __future__ import annotations
 
+import sys
 from typing import cast
 
 import pytest
@@ -101,3 +102,19 @@ def test_planning_a_tree_on_every_backend_records_the_ones_that_cannot_as_skippe
     processes = registry.backend("processes")
     config = {"workers": 0, "start": "spawn"}
     assert processes.compare_skip_reason(workload, config) is None
+
+
+def test_asyncio_loops_run_a_tree_with_task_groups_too(backend_cls: type[Backend]) -> None:
+    if "group" not in {option.name for option in backend_cls.options}:
+        pytest.skip(f"{backend_cls.name} has no `group` option")
+    if sys.version_info < (3, 11):
+        pytest.skip("asyncio.TaskGroup needs Python >= 3.11")
+    w = tree.workload({"levels": 3, "branches": 3, "seconds": S / 4, "nodes": "all"})
+    trace = execute(backend_cls, w, group="taskgroup")
+    assert trace.wall_s >= 0.99 * w.ideal_s
+    assert trace.wall_s < 0.6 * w.serial_s
+    bogus = Step(kind=cast(StepKind, "bogus"))
+    failing = Workload(tasks=(Task((), children=(1,)), Task((bogus,))))
+    with pytest.raises(ExceptionGroup) as caught:  # noqa: F821 - skipped before 3.11
+        execute(backend_cls, failing, check_support=False, group="taskgroup")
+    assert caught.group_contains(NotImplementedError)
