@@ -64,8 +64,9 @@ def primitives(
     task_group: Callable[[], Any] = functools.partial(
         GatherGroup, asyncio.create_task, asyncio.gather
     )
-    if group == "taskgroup":
-        task_group = TaskGroup
+    if sys.version_info >= (3, 11):  # a check mypy reads: TaskGroup exists from 3.11
+        if group == "taskgroup":
+            task_group = TaskGroup
 
     def run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
         loop = new_loop()  # made before the run begins: not measured
