@@ -7,6 +7,7 @@ import json
 import pytest
 
 from concbench.backends.asyncio_backend import AsyncioBackend
+from concbench.framework.reports.plots import timeline_figure
 from concbench.framework.reports.terminal_timeline import timeline_text
 from concbench.framework.reports.timeline import build_timeline
 from concbench.framework.store.tracestore import StoredTrace, TraceError
@@ -75,3 +76,13 @@ def test_a_parent_listed_after_its_child_is_a_damaged_trace(stored: StoredTrace)
     data["parents"] = bad.to_dict()["parents"]
     with pytest.raises(TraceError, match="'parents' must name"):
         StoredTrace.from_dict(data)
+
+
+def test_the_plot_draws_a_line_per_tree_level_and_indents_children(stored: StoredTrace) -> None:
+    dense = timeline_figure("tree", [("asyncio", build_timeline(stored, max_lanes=4))])
+    [axes] = [a for a in dense.axes if a.get_legend() is not None]
+    labels = [text.get_text() for text in axes.get_legend().get_texts()]
+    assert labels == ["level 1 running", "level 2 running"]
+    lanes = timeline_figure("tree", [("asyncio", build_timeline(stored))])
+    ticks = [tick.get_text() for tick in lanes.axes[0].get_yticklabels()]
+    assert ticks[:3] == ["main", "task 0", "  task 3"]

@@ -21,7 +21,8 @@ frame, call, argument, or name in a suspended task's frame would be charged to t
 backend as overhead (docs/performance.md measures what is left). Two workload shapes
 cost the least per task, so there the harness weighs most, and they run through routines
 with nothing to decide: a plain fan-out (:attr:`Workload.single_sleeps`) and empty tasks
-(:attr:`Workload.only_empty_tasks`).
+(:attr:`Workload.only_empty_tasks`). A task tree's parents run through a routine that
+wraps the general one: its steps, then its children in a task group of its own.
 Every routine takes the same stamps at the same points.
 """
 

@@ -171,7 +171,8 @@ class Task:
 class Workload:
     """What one run executes: tasks started concurrently, and the main routine's own steps.
 
-    The main routine spawns every task, runs ``main`` concurrently with them, then gathers.
+    The main routine spawns every task (in a task tree, the tasks no task spawns), runs
+    ``main`` concurrently with them, then gathers.
     ``limit`` caps how many tasks run at once (the main routine does not count). With a
     limit, a scenario that knows its exact ideal states it in ``stated_ideal_s``.
     ``channels`` declares the channels that ``put`` and ``get`` steps use. ``io_address``
