@@ -80,8 +80,9 @@ def test_a_parent_listed_after_its_child_is_a_damaged_trace(stored: StoredTrace)
 
 def test_the_plot_draws_a_line_per_tree_level_and_indents_children(stored: StoredTrace) -> None:
     dense = timeline_figure("tree", [("asyncio", build_timeline(stored, max_lanes=4))])
-    [axes] = [a for a in dense.axes if a.get_legend() is not None]
-    labels = [text.get_text() for text in axes.get_legend().get_texts()]
+    [legend] = [a.get_legend() for a in dense.axes if a.get_legend() is not None]
+    assert legend is not None
+    labels = [text.get_text() for text in legend.get_texts()]
     assert labels == ["level 1 running", "level 2 running"]
     lanes = timeline_figure("tree", [("asyncio", build_timeline(stored))])
     ticks = [tick.get_text() for tick in lanes.axes[0].get_yticklabels()]
