@@ -79,12 +79,12 @@ def main() -> None:
     for name in tools:
         for task_groups in (False, True):
             group = "taskgroup" if task_groups else "gather"
-            plain, eager = times[name, False, task_groups], times[name, True, task_groups]
-            gain = statistics.median(plain) / statistics.median(eager)
+            plain_s, eager_s = times[name, False, task_groups], times[name, True, task_groups]
+            gain = statistics.median(plain_s) / statistics.median(eager_s)
             print(
-                f"{name:14} {group:9} plain median {statistics.median(plain) * 1e3:7.1f} ms "
-                f"(min {min(plain) * 1e3:7.1f}), eager median "
-                f"{statistics.median(eager) * 1e3:7.1f} ms (min {min(eager) * 1e3:7.1f}): "
+                f"{name:14} {group:9} plain median {statistics.median(plain_s) * 1e3:7.1f} ms "
+                f"(min {min(plain_s) * 1e3:7.1f}), eager median "
+                f"{statistics.median(eager_s) * 1e3:7.1f} ms (min {min(eager_s) * 1e3:7.1f}): "
                 f"eager gain {gain:.1f}x"
             )
 
