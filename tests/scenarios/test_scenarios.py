@@ -56,7 +56,7 @@ def test_cpu_machine_bound_is_total_work_over_cores() -> None:
     assert w.machine_bound_s(2) == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("name", ["seed", "seed-blocking", "fanout", "cpu", "requests"])
+@pytest.mark.parametrize("name", ["seed", "seed-blocking", "fanout", "cpu", "requests", "tree"])
 def test_every_builtin_scenario_is_in_the_compare_matrix_with_valid_params(name: str) -> None:
     scenario = default_registry().scenario(name)
     assert scenario.compare

@@ -49,6 +49,7 @@ class Recorder:
         "_figures",
         "_finish",
         "_main_done",
+        "_parents",
         "main_lane",
         "spawn_at",
         "start_at",
@@ -71,6 +72,11 @@ class Recorder:
         self._main_done = 0.0
         self._finish = 0.0
         self._figures: dict[str, float] = {}
+        self._parents = (
+            frozenset(index for index, task in enumerate(workload.tasks) if task.children)
+            if workload.has_children
+            else frozenset()
+        )
 
     def begin(self) -> None:
         self._begin = perf_counter()
@@ -126,9 +132,10 @@ class Recorder:
         offsets = self.step_offsets
         for task in range(self.main_lane):
             first, last = offsets[task], offsets[task + 1]
+            if task in self._parents and end_ns[task]:
+                continue  # a parent in a task tree ends when its join returns: end() said so
             if last > first and step_end_ns[last - 1]:
-                # a parent in a task tree calls end() once its children have ended
-                end_ns[task] = max(end_ns[task], step_end_ns[last - 1])
+                end_ns[task] = step_end_ns[last - 1]
             elif last == first and not end_ns[task]:
                 end_ns[task] = start_ns[task]
         return Trace(
