@@ -57,7 +57,7 @@ def test_cpu_machine_bound_is_total_work_over_cores() -> None:
     assert w.machine_bound_s(2) == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("name", ["seed", "seed-blocking", "fanout", "cpu", "requests"])
+@pytest.mark.parametrize("name", ["seed", "seed-blocking", "fanout", "cpu", "requests", "tree"])
 def test_every_builtin_scenario_is_in_the_compare_matrix_with_valid_params(name: str) -> None:
     scenario = default_registry().scenario(name)
     assert scenario.compare
@@ -204,6 +204,7 @@ SMALL: dict[str, dict[str, object]] = {
     "chain": {"stages": 3, "width": 3, "seconds": 0.01, "long": 0.02},
     "arrivals": {"rate": 200, "duration": 0.1, "kind": "mix", "service": 0.004},
     "offload": {"tasks": 3, "calls": 2, "seconds": 0.01},
+    "tree": {"levels": 3, "branches": 3, "kind": "cpu_io_mixed", "seconds": 0.02},
 }
 
 

@@ -19,6 +19,7 @@ from concbench.framework import (
     CallVariant,
     CoroutinePrimitives,
     GatherGroup,
+    Param,
     Recorder,
     StepKind,
     Workload,
@@ -51,9 +52,28 @@ def _queue(capacity: int | None) -> tuple[Callable[[], Any], Callable[[], Any]]:
     return functools.partial(queue.put, None), queue.get
 
 
-def primitives(new_loop: Callable[[], asyncio.AbstractEventLoop]) -> CoroutinePrimitives:
+if sys.version_info >= (3, 11):
+
+    class TaskGroup(asyncio.TaskGroup):
+        """``asyncio.TaskGroup`` as the skeleton's nursery: ``start_soon(fn, *args)`` is
+        ``create_task(fn(*args))``, one call more per task than a hand-written program."""
+
+        def start_soon(self, fn: Callable[..., Coroutine[Any, Any, None]], /, *args: Any) -> None:
+            self.create_task(fn(*args))
+
+
+def primitives(
+    new_loop: Callable[[], asyncio.AbstractEventLoop], group: str = "gather"
+) -> CoroutinePrimitives:
     """asyncio's primitives on loops made by ``new_loop``; any loop with asyncio's API
-    (uvloop, rloop) takes these as they are."""
+    (uvloop, rloop) takes these as they are. ``group`` is how a run, and each parent of a
+    task tree, waits for its tasks: ``gather``, or ``taskgroup`` (Python >= 3.11)."""
+    task_group: Callable[[], Any] = functools.partial(
+        GatherGroup, asyncio.create_task, asyncio.gather
+    )
+    if sys.version_info >= (3, 11):  # a check mypy reads: TaskGroup exists from 3.11
+        if group == "taskgroup":
+            task_group = TaskGroup
 
     def run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
         loop = new_loop()  # made before the run begins: not measured
@@ -69,7 +89,7 @@ def primitives(new_loop: Callable[[], asyncio.AbstractEventLoop]) -> CoroutinePr
 
     return CoroutinePrimitives(
         run=run,
-        task_group=functools.partial(GatherGroup, asyncio.create_task, asyncio.gather),
+        task_group=task_group,
         sleep=asyncio.sleep,
         checkpoint=functools.partial(asyncio.sleep, 0),
         request=request,
@@ -84,6 +104,26 @@ class AsyncioBackend(Backend):
     name = "asyncio"
     description = "asyncio.create_task per task, then asyncio.gather, on the default event loop"
     blocks_scheduler = frozenset({StepKind.BLOCK, StepKind.CPU})
+    options = (
+        Param(
+            "group",
+            str,
+            "gather",
+            "how main and each task-tree parent wait for their tasks: asyncio.gather, or "
+            "asyncio.TaskGroup (Python >= 3.11)",
+            choices=("gather", "taskgroup"),
+        ),
+    )
+
+    @classmethod
+    def unavailable_reason(cls, options: Mapping[str, Any] | None = None) -> str | None:
+        if (
+            options is not None
+            and options.get("group") == "taskgroup"
+            and sys.version_info < (3, 11)
+        ):
+            return f"asyncio.TaskGroup needs Python >= 3.11; this is {platform.python_version()}"
+        return super().unavailable_reason(options)
 
     @classmethod
     def call_variants(cls, options: Mapping[str, Any]) -> tuple[CallVariant, ...]:
@@ -94,7 +134,7 @@ class AsyncioBackend(Backend):
         return asyncio.new_event_loop()
 
     def execute(self, workload: Workload, recorder: Recorder) -> None:
-        run_coroutines(primitives(self.new_loop), workload, recorder)
+        run_coroutines(primitives(self.new_loop, self.config["group"]), workload, recorder)
 
 
 class UvloopBackend(AsyncioBackend):

@@ -36,6 +36,10 @@ class DaskBackend(Backend):
         {StepKind.SLEEP, StepKind.BLOCK, StepKind.CPU, StepKind.CHECKPOINT, StepKind.IO}
         | {StepKind.CALL, StepKind.OFFLOAD}
     )  # io from the workers to the latency server on 127.0.0.1: a LocalCluster, not remote
+    trees_unsupported = (
+        "a dask task would submit its children through worker_client(), seceding from its "
+        "worker's thread pool, which concbench does not build yet"
+    )
     extra = "dask"
     options = (
         Param(

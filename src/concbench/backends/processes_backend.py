@@ -75,6 +75,10 @@ class ProcessesBackend(Backend):
         {StepKind.SLEEP, StepKind.BLOCK, StepKind.CPU, StepKind.CHECKPOINT, StepKind.IO}
         | {StepKind.CALL, StepKind.OFFLOAD}
     )  # no channels: a hand-off between pool processes is not what a channel step measures
+    trees_unsupported = (
+        "a task in a pool process has no handle on the pool to submit its children to, and "
+        "a parent waiting there would hold one of a few workers"
+    )
     description = (
         "concurrent.futures.ProcessPoolExecutor (spawn or forkserver), started and warmed "
         "before the run; main runs in the parent"
@@ -165,6 +169,6 @@ def _workers(options: Mapping[str, Any]) -> int:
 def _pool_bound(workload: Workload, workers: int) -> float:
     """The ideal if at most ``workers`` tasks can run at once (the pool's own bound)."""
     limit = min(workload.limit or len(workload.tasks), workers)
-    if limit >= len(workload.tasks):
+    if limit >= len(workload.tasks) or workload.has_children:  # a tree never runs here
         return workload.ideal_s
     return Workload(tasks=workload.tasks, main=workload.main, limit=max(limit, 1)).ideal_s

@@ -103,6 +103,13 @@ class ThreadsBackend(Backend):
     @classmethod
     def check_resources(cls, workload: Workload, config: Mapping[str, Any]) -> str | None:
         workers = config["workers"]
+        parents = sum(1 for task in workload.tasks if task.children)
+        if workers and parents and workers <= parents:
+            return (
+                f"a pool of {workers} threads can deadlock on this task tree: each of its "
+                f"{parents} parents holds a worker while it waits for its children; "
+                f"use -o workers={parents + 1} or more, or a thread per task (workers=0)"
+            )
         if workers:
             return threads_problem(min(workers, len(workload.tasks)), "threads (the pool)")
         return threads_problem(

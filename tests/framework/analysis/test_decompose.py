@@ -270,3 +270,40 @@ def test_a_real_pool_of_two_is_charged_to_pool(backend_name: str) -> None:
     parts = decompose(trace, workload, backend_cls.blocks_scheduler, slots)
     assert parts[Part.POOL] >= 0.19  # two rounds of 100 ms before the last
     assert parts[Part.START] < 0.1  # it was the whole 0.2 s before the pool part
+
+
+def test_a_tree_is_attributed_along_its_critical_path_down_to_the_leaf() -> None:
+    # root 0 (step 10 ms) spawns 1 and 2; 2 (the late one) spawns leaf 3 (step 20 ms)
+    w = Workload(
+        tasks=(
+            Task((sleep(0.010),), children=(1, 2)),
+            Task((sleep(0.005),)),
+            Task((), children=(3,)),
+            Task((sleep(0.020),)),
+        )
+    )
+    assert w.ideal_s == pytest.approx(0.030)
+    base = 1000 * MS
+
+    def ns(values: list[int]) -> array[int]:
+        return array("q", [base + v * MS for v in values])
+
+    trace = Trace(
+        begin_ns=base,
+        main_done_ns=base + 1 * MS,
+        finish_ns=base + 44 * MS,
+        spawn_ns=ns([1, 12, 13, 15]),  # root spawned 1 ms late; 2 is spawned 1 ms after 1
+        start_ns=ns([2, 13, 14, 17]),  # each waits 1 ms (3 waits 2 ms) to start
+        end_ns=ns([43, 18, 40, 38]),  # 3 ends, 2's join returns 2 ms later, the root's 3 ms
+        step_end_ns=ns([12, 18, 38]),  # root's step 10 ms, 1's 5 ms, leaf's 21 ms
+        step_offsets=w.step_offsets,
+    )
+    trace.check(w)
+    parts = decompose(trace, w, frozenset())
+    assert parts[Part.SPAWN] == pytest.approx(0.001 + 0.001 + 0.001)  # root, 2 after 12, 3 after 14
+    assert parts[Part.START] == pytest.approx(0.001 + 0.001 + 0.002)
+    assert parts[Part.SLEEP_LATE] == pytest.approx(0.0 + 0.001)  # the root's step, the leaf's
+    assert parts[Part.JOIN] == pytest.approx(0.002 + 0.003 + 0.001)  # 3 -> 2 -> 0 -> finish
+    assert parts[Part.REST] == pytest.approx(0.0, abs=1e-12)
+    assert parts.total == pytest.approx(trace.wall_s - w.ideal_s)
+    assert record_fields(trace, w, frozenset())["critical_lane"] == "3"

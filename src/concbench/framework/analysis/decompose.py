@@ -30,7 +30,13 @@ the main routine) that ended last, since the run could not finish before it. Its
                to ``blocked`` first;
     join       the lane's end -> the gather's return;
 
-and ``rest`` is whatever the overhead holds beyond these (it is negative when the
+In a task tree the critical lane is a root, and the attribution walks down from it: at
+every level to the child that ended last, whose wait for its parent to spawn it is
+``spawn``, whose spawn-to-start is ``start`` (or ``blocked``), whose steps are steps as
+above, and whose parent's end past its own (the task group's join returning) is
+``join``; ``critical_lane`` then names the leaf the walk ends in.
+
+And ``rest`` is whatever the overhead holds beyond these (it is negative when the
 critical lane is shorter than the ideal's critical path, e.g. when a timer fired early).
 Parts and rest add up to the overhead by construction.
 
@@ -98,6 +104,8 @@ def record_fields(
     blocking = _blocking_steps(trace, workload, blocks_scheduler)
     parts = _attribute(trace, workload, blocking, blocks_scheduler, concurrency)
     lane = _critical_lane(trace)
+    if lane < len(workload.tasks) and workload.has_children:
+        lane = _critical_path(trace, workload, lane)[-1]  # the leaf the path ends in
     return {
         "parts": parts.to_json(),
         "critical_lane": "main" if lane == len(workload.tasks) else str(lane),
@@ -117,6 +125,10 @@ def _attribute(
     others = _Intervals((start, end) for owner, start, end in blocking if owner != lane)
     parts = dict.fromkeys(Part, 0.0)
     lane_start, lane_end = trace.lane_bounds(lane)
+    if lane < len(workload.tasks) and workload.has_children:
+        _attribute_tree(parts, trace, workload, lane, blocking, holding=blocks_scheduler)
+        parts[Part.REST] = overhead - sum(parts.values())
+        return Decomposition(parts)
     if lane < len(workload.tasks):
         pooled = workload.starts_within(concurrency) if concurrency else None
         _attribute_wait(parts, trace, workload, lane, others, pooled)
@@ -128,6 +140,58 @@ def _attribute(
     parts[Part.JOIN] = (trace.finish_ns - max(lane_end, trace.main_done_ns)) / 1e9
     parts[Part.REST] = overhead - sum(parts.values())
     return Decomposition(parts)
+
+
+def _critical_path(trace: Trace, workload: Workload, root: int) -> list[int]:
+    """From ``root`` down its task tree, the child that ended last at every level."""
+    path = [root]
+    children = workload.tasks[root].children
+    while children:
+        path.append(max(children, key=trace.end_ns.__getitem__))
+        children = workload.tasks[path[-1]].children
+    return path
+
+
+def _attribute_tree(
+    parts: dict[Part, float],
+    trace: Trace,
+    workload: Workload,
+    root: int,
+    blocking: Sequence[tuple[int, int, int]],
+    *,
+    holding: frozenset[StepKind],
+) -> None:
+    """The critical path down a task tree: at each level, the wait from the parent's last
+    step (when it began spawning) to the child's spawn is ``spawn``, spawn to start is
+    ``start`` (or ``blocked``), the child's steps as on a flat lane, and the wait from the
+    child's end to the parent's (the structured join returning) is ``join``. The root is
+    a flat lane's first part; its end to the run's finish is the last join."""
+    path = _critical_path(trace, workload, root)
+    for depth, lane in enumerate(path):
+        others = _Intervals((start, end) for owner, start, end in blocking if owner != lane)
+        if depth == 0:
+            _attribute_wait(parts, trace, workload, lane, others, None)
+        else:
+            parent = path[depth - 1]
+            first, last = workload.step_offsets[parent], workload.step_offsets[parent + 1]
+            ready = trace.step_end_ns[last - 1] if last > first else trace.start_ns[parent]
+            ready = ready or trace.start_ns[parent]  # a backend that records no steps
+            spawn, start = trace.spawn_ns[lane], trace.start_ns[lane]
+            parts[Part.SPAWN] += max(0, spawn - ready) / 1e9
+            late_from = max(spawn, ready)
+            if start > late_from:
+                blocked = others.overlap(late_from, start)
+                parts[Part.BLOCKED] += blocked / 1e9
+                parts[Part.START] += (start - late_from - blocked) / 1e9
+            parts[Part.JOIN] += (trace.end_ns[parent] - trace.end_ns[lane]) / 1e9
+        if trace.has_steps:
+            _attribute_steps(parts, trace, workload, lane, others, holding=holding)
+        else:
+            lane_start = trace.start_ns[lane]
+            steps_end = trace.end_ns[lane] if lane == path[-1] else lane_start
+            nominal = sum(step.seconds for step in workload.lane_steps(lane))
+            parts[Part.STEPS] += (steps_end - lane_start) / 1e9 - nominal
+    parts[Part.JOIN] += (trace.finish_ns - max(trace.end_ns[root], trace.main_done_ns)) / 1e9
 
 
 def _critical_lane(trace: Trace) -> int:

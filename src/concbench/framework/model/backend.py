@@ -70,6 +70,10 @@ class Backend(ABC):
     """The ``concbench[extra]`` that installs :attr:`requires`; named in the skip reason."""
     supports: ClassVar[frozenset[StepKind]] = frozenset(StepKind)
     """Step kinds this backend can run with its own primitives."""
+    trees_unsupported: ClassVar[str | None] = None
+    """Why this backend cannot run task trees (tasks that spawn and wait for children), or
+    None when it can: the skeleton runs them with :attr:`CoroutinePrimitives.task_group` or
+    :attr:`BlockingPrimitives.spawn` and ``join``, so a backend built on it can."""
     options: ClassVar[tuple[Param, ...]] = ()
     """Backend options (``-o name=value``), validated like scenario parameters."""
     keeps_workers: ClassVar[bool] = False
@@ -162,6 +166,8 @@ class Backend(ABC):
             return f"backend {cls.name!r} cannot run {', '.join(missing)} steps"
         if workload.releases and not cls.releases:
             return f"backend {cls.name!r} cannot release tasks at set times (arrivals)"
+        if cls.trees_unsupported and workload.has_children:
+            return f"backend {cls.name!r} cannot run task trees: {cls.trees_unsupported}"
         return None
 
     @classmethod

@@ -49,6 +49,7 @@ class Recorder:
         "_figures",
         "_finish",
         "_main_done",
+        "_parents",
         "main_lane",
         "spawn_at",
         "start_at",
@@ -71,6 +72,11 @@ class Recorder:
         self._main_done = 0.0
         self._finish = 0.0
         self._figures: dict[str, float] = {}
+        self._parents = (
+            frozenset(index for index, task in enumerate(workload.tasks) if task.children)
+            if workload.has_children
+            else frozenset()
+        )
 
     def begin(self) -> None:
         self._begin = perf_counter()
@@ -91,7 +97,8 @@ class Recorder:
         self.step_end_at[self.step_offsets[lane] + step] = perf_counter()
 
     def end(self, task: int) -> None:
-        """For a backend that records no step ends: task ``task`` has finished its steps."""
+        """For a backend that records no step ends: task ``task`` has finished its steps;
+        and for a parent in a task tree, whatever it records: its children have ended."""
         self._end_at[task] = perf_counter()
 
     def task_ran(self, task: int, start_ns: int, step_ends_ns: Sequence[int]) -> None:
@@ -125,6 +132,8 @@ class Recorder:
         offsets = self.step_offsets
         for task in range(self.main_lane):
             first, last = offsets[task], offsets[task + 1]
+            if task in self._parents and end_ns[task]:
+                continue  # a parent in a task tree ends when its join returns: end() said so
             if last > first and step_end_ns[last - 1]:
                 end_ns[task] = step_end_ns[last - 1]
             elif last == first and not end_ns[task]:

@@ -21,7 +21,8 @@ frame, call, argument, or name in a suspended task's frame would be charged to t
 backend as overhead (docs/performance.md measures what is left). Two workload shapes
 cost the least per task, so there the harness weighs most, and they run through routines
 with nothing to decide: a plain fan-out (:attr:`Workload.single_sleeps`) and empty tasks
-(:attr:`Workload.only_empty_tasks`).
+(:attr:`Workload.only_empty_tasks`). A task tree's parents run through a routine that
+wraps the general one: its steps, then its children in a task group of its own.
 Every routine takes the same stamps at the same points.
 """
 
@@ -457,8 +458,53 @@ def coroutine_lanes(
         else primitives.plain(recorder)
     )
     routine, args = _pick(workload, lane, *plain)
+    if workload.has_children:
+        routine = _coroutine_tree(primitives, workload, recorder, lane)
     main = Task(workload.main)
     return Lanes(routine, args, lambda: lane(main_lane, main))
+
+
+def _coroutine_tree(
+    primitives: CoroutinePrimitives, workload: Workload, recorder: Recorder, lane: AsyncRoutine
+) -> AsyncRoutine:
+    """A node of a task tree: its steps (the general routine), then its children in a
+    fresh task group of the backend's (asyncio's gather, a trio or anyio nursery), which
+    it leaves once they have all ended; only then has the node ended.
+
+    A leaf is spawned as the general routine itself, so a tree adds a frame to its parents
+    only, as a program that awaits a helper per node would."""
+    task_group, tasks = primitives.task_group, workload.tasks
+    spawn_at, clock, end = recorder.spawn_at, recorder.clock, recorder.end
+
+    async def node(index: int, task: Task) -> None:
+        await lane(index, task)
+        if not task.children:
+            return
+        group = task_group()
+        async with group as nursery:
+            if isinstance(group, GatherGroup):
+                append, create_task = group.tasks.append, group.create_task
+                for child in task.children:
+                    spawn_at[child] = clock()
+                    append(
+                        create_task((node if tasks[child].children else lane)(child, tasks[child]))
+                    )
+            else:
+                start_soon = nursery.start_soon
+                for child in task.children:
+                    spawn_at[child] = clock()
+                    start_soon(node if tasks[child].children else lane, child, tasks[child])
+        end(index)
+
+    return node
+
+
+def _spawned(workload: Workload, args: Iterable[Any]) -> Iterable[tuple[int, Any]]:
+    """What main spawns: every task with its argument, or, in a task tree, the roots."""
+    if not workload.has_children:
+        return enumerate(args)
+    tasks = workload.tasks
+    return ((index, tasks[index]) for index in workload.roots)
 
 
 def _coroutine_plain(
@@ -547,12 +593,12 @@ async def _coroutine_run(
             await _release_coroutines(spawn, lanes.args, workload.releases, primitives, recorder)
         elif isinstance(group, GatherGroup):
             append, create_task = group.tasks.append, group.create_task
-            for index, arg in enumerate(lanes.args):
+            for index, arg in _spawned(workload, lanes.args):
                 spawn_at[index] = clock()
                 append(create_task(routine(index, arg)))
         else:
             start_soon = nursery.start_soon
-            for index, arg in enumerate(lanes.args):
+            for index, arg in _spawned(workload, lanes.args):
                 spawn_at[index] = clock()
                 start_soon(routine, index, arg)
         await lanes.main()
@@ -692,8 +738,42 @@ def blocking_lanes(  # noqa: PLR0915 - its routine is one flat function, on purp
                     parts.on_end(index)
 
     routine, args = _pick(workload, lane, *_blocking_plain(sleep, recorder, parts.errors))
+    if workload.has_children:
+        routine = _blocking_tree(primitives, workload, recorder, lane, parts.errors)
     main = Task(workload.main)
     return Lanes(routine, args, lambda: lane(main_lane, main), parts.errors)
+
+
+def _blocking_tree(
+    primitives: BlockingPrimitives[Any],
+    workload: Workload,
+    recorder: Recorder,
+    lane: BlockingRoutine,
+    errors: list[BaseException],
+) -> BlockingRoutine:
+    """A node of a task tree, mirroring :func:`_coroutine_tree`: its steps, then its
+    children spawned and joined with the backend's own calls (threads, a pool's futures,
+    ``gevent.spawn`` and ``joinall``). A routine of a pool that waits for its children
+    holds its worker meanwhile, as a real program's does: a pool with no more workers
+    than a tree has parents can deadlock (the threads backend refuses it)."""
+    spawn, join, tasks = primitives.spawn, primitives.join, workload.tasks
+    spawn_at, clock, end = recorder.spawn_at, recorder.clock, recorder.end
+
+    def node(index: int, task: Task) -> None:
+        lane(index, task)
+        if not task.children:
+            return
+        try:
+            handles = []
+            for child in task.children:
+                spawn_at[child] = clock()
+                handles.append(spawn(node if tasks[child].children else lane, child, tasks[child]))
+            join(handles)
+            end(index)
+        except BaseException as exc:
+            errors.append(exc)
+
+    return node
 
 
 def _blocking_plain(
@@ -751,7 +831,7 @@ def _run_blocking(
                 recorder,
             )
         else:
-            for index, arg in enumerate(lanes.args):
+            for index, arg in _spawned(workload, lanes.args):
                 spawn_at[index] = clock()
                 handles.append(spawn(routine, index, arg))
     lanes.main()

@@ -79,6 +79,8 @@ class Trace:
             raise ContractError("begin, main_done and finish are out of order")
         for index, task in enumerate(workload.tasks):
             self._check_task(index, task.after)
+        if workload.has_children:
+            self._check_tree(workload)
         if workload.limit is not None:
             self._check_limit(workload.limit)
         if workload.releases:
@@ -130,6 +132,24 @@ class Trace:
                 raise ContractError(
                     f"task {index} was spawned {early} ns before its release time "
                     f"({release:.6f} s after begin)"
+                )
+
+    def _check_tree(self, workload: Workload) -> None:
+        """A child is spawned by its parent, after the parent's steps, and the parent ends
+        only once the child has (the structured join)."""
+        offsets = self.step_offsets
+        for child, parent in enumerate(workload.parents):
+            if parent == -1:
+                continue
+            first, last = offsets[parent], offsets[parent + 1]
+            steps_done = self.step_end_ns[last - 1] if last > first else self.start_ns[parent]
+            if self.spawn_ns[child] < (steps_done or self.start_ns[parent]):
+                raise ContractError(
+                    f"task {child} was spawned before its parent, task {parent}, had run its steps"
+                )
+            if self.end_ns[child] > self.end_ns[parent]:
+                raise ContractError(
+                    f"task {parent} ended before its child, task {child}: the join did not wait"
                 )
 
     def _check_limit(self, limit: int) -> None:

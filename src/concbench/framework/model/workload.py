@@ -168,10 +168,16 @@ def _duration(steps: Iterable[Step]) -> float:
 
 @dataclass(frozen=True, slots=True)
 class Task:
-    """A sequence of steps run in order, after every task listed in ``after`` has ended."""
+    """A sequence of steps run in order, after every task listed in ``after`` has ended.
+
+    A task with ``children`` is a node of a task tree: after its steps it spawns those
+    tasks itself, with the backend's structured primitive (a task group, a nursery,
+    ``joinall``), and ends once they all have; main spawns only the tasks nobody spawns.
+    """
 
     steps: tuple[Step, ...]
     after: tuple[int, ...] = ()
+    children: tuple[int, ...] = ()
 
     @property
     def duration_s(self) -> float:
@@ -182,7 +188,8 @@ class Task:
 class Workload:
     """What one run executes: tasks started concurrently, and the main routine's own steps.
 
-    The main routine spawns every task, runs ``main`` concurrently with them, then gathers.
+    The main routine spawns every task (in a task tree, the tasks no task spawns), runs
+    ``main`` concurrently with them, then gathers.
     ``limit`` caps how many tasks run at once (the main routine does not count). With a
     limit, a scenario that knows its exact ideal states it in ``stated_ideal_s``.
     ``channels`` declares the channels that ``put`` and ``get`` steps use. ``io_address``
@@ -213,6 +220,8 @@ class Workload:
         object.__setattr__(self, "_order", _topological_order(self.tasks))
         if self.releases:
             self._check_releases()
+        if self.has_children:
+            self._check_tree()
         if self.channels or _CHANNEL_KINDS & self.kinds:
             self._check_channels()
 
@@ -238,6 +247,17 @@ class Workload:
                 "a workload with release times cannot have main steps, channels or `after` "
                 "dependencies (main releases the tasks)"
             )
+
+    def _check_tree(self) -> None:
+        """Each task has at most one parent, listed before it (so no cycle), and a tree
+        combines with no rule a parent waiting for its children would break."""
+        if self.limit is not None or self.channels or self.has_dependencies or self.releases:
+            raise ModelError(
+                "a workload with task trees (children) cannot also have `limit`, `channels`, "
+                "`after` dependencies or `releases`: a parent waiting for its children would "
+                "hold a slot or a place in the schedule the others assume"
+            )
+        _ = self.parents  # refuses a child of two parents, a missing one, or an earlier one
 
     def _check_channels(self) -> None:
         """Every channel used is declared once, and the hand-offs can all complete."""
@@ -307,6 +327,47 @@ class Workload:
         return any(task.after for task in self.tasks)
 
     @cached_property
+    def has_children(self) -> bool:
+        """Whether any task spawns children of its own (a task tree)."""
+        return any(task.children for task in self.tasks)
+
+    @cached_property
+    def parents(self) -> array[int]:
+        """Each task's parent, or -1 for a task main spawns."""
+        count = len(self.tasks)
+        parents = array("q", [-1]) * count
+        for index, task in enumerate(self.tasks):
+            for child in task.children:
+                if not index < child < count:
+                    raise ModelError(
+                        f"task {index}: child {child} must be a task listed after it "
+                        f"({index + 1}..{count - 1})"
+                    )
+                if parents[child] != -1:
+                    raise ModelError(
+                        f"task {child} is a child of both task {parents[child]} and task {index}"
+                    )
+                parents[child] = index
+        return parents
+
+    @cached_property
+    def roots(self) -> tuple[int, ...]:
+        """The tasks main spawns: every task, or the tasks no task spawns in a tree."""
+        if not self.has_children:
+            return tuple(range(len(self.tasks)))
+        return tuple(index for index, parent in enumerate(self.parents) if parent == -1)
+
+    @cached_property
+    def depths(self) -> array[int]:
+        """Each task's level in its tree: 1 for a task main spawns, 2 for its children..."""
+        depths = array("q", [1]) * len(self.tasks)
+        if self.has_children:
+            for index, parent in enumerate(self.parents):  # a parent comes before its children
+                if parent != -1:
+                    depths[index] = depths[parent] + 1
+        return depths
+
+    @cached_property
     def single_sleeps(self) -> list[float] | None:
         """Each task's sleep, when every task is one ``sleep`` with no dependency and there
         is no limit (a plain fan-out, as in ``seed`` and ``fanout``); else None.
@@ -315,7 +376,7 @@ class Workload:
         harness weighs most there: a backend may run it through a coroutine that has
         nothing to decide (docs/performance.md). Task ``i``'s step is then step slot ``i``.
         """
-        if self.limit is not None:
+        if self.limit is not None or self.has_children:
             return None
         sleeps = []
         for task in self.tasks:
@@ -330,7 +391,11 @@ class Workload:
         """Whether every task has no step and no dependency, and there is no limit (as in
         ``spawn``): the other shape a backend may run through a coroutine with nothing to
         decide (see :attr:`single_sleeps`)."""
-        return self.limit is None and all(not task.steps and not task.after for task in self.tasks)
+        return (
+            self.limit is None
+            and not self.has_children
+            and all(not task.steps and not task.after for task in self.tasks)
+        )
 
     def scaled(self, factor: float) -> Workload:
         """The same tasks, steps, dependencies and channels with every duration multiplied
@@ -349,7 +414,7 @@ class Workload:
             return copies[id(steps)]
 
         return Workload(
-            tasks=tuple(Task(scale(task.steps), task.after) for task in self.tasks),
+            tasks=tuple(Task(scale(task.steps), task.after, task.children) for task in self.tasks),
             main=scale(self.main),
             limit=self.limit,
             stated_ideal_s=None if self.stated_ideal_s is None else self.stated_ideal_s * factor,
@@ -423,7 +488,9 @@ class Workload:
         of a greedy schedule that starts ready tasks in index order: exact for equal tasks
         (ceil(N/L) x d), an upper bound in general, since the optimum is NP-hard to find.
         With channels, hand-offs are dependencies too (a get waits for a put, a put into a
-        full channel for a get), so the ideal is the makespan of a zero-overhead run.
+        full channel for a get), so the ideal is the makespan of a zero-overhead run. In a
+        task tree a child starts when its parent's steps are done and the parent ends with
+        its last child, so this is the longest chain from a root down through its descendants.
         """
         if self.stated_ideal_s is not None:
             return self.stated_ideal_s
@@ -444,6 +511,8 @@ class Workload:
         waiting for a dependency or a slot, which the ideal already counts, is not
         mistaken for scheduler overhead.
         """
+        if self.has_children:
+            return _tree_starts(self.tasks, self.parents)
         if self.limit is None or self.limit >= len(self.tasks):
             starts = _earliest_starts(self.tasks, self._order)
             for index, release in enumerate(self.releases):  # no `after` with releases
@@ -460,7 +529,11 @@ class Workload:
         the backend's configuration, not of its scheduler.
         """
         bound = min(self.limit or len(self.tasks), slots)
-        if self.channels or bound >= min(self.limit or len(self.tasks), len(self.tasks)):
+        if (
+            self.channels
+            or self.has_children
+            or bound >= min(self.limit or len(self.tasks), len(self.tasks))
+        ):
             return None
         return _greedy_starts(self.tasks, max(bound, 1), self.releases)
 
@@ -507,6 +580,16 @@ def _earliest_starts(tasks: Sequence[Task], order: Sequence[int]) -> array[float
         task = tasks[index]
         starts[index] = max((finish[dep] for dep in task.after), default=0.0)
         finish[index] = starts[index] + task.duration_s
+    return starts
+
+
+def _tree_starts(tasks: Sequence[Task], parents: Sequence[int]) -> array[float]:
+    """A task main spawns starts at once; a child, the moment its parent's steps are done
+    (parents come before their children)."""
+    starts = array("d", bytes(8 * len(tasks)))
+    for index, parent in enumerate(parents):
+        if parent != -1:
+            starts[index] = starts[parent] + tasks[parent].duration_s
     return starts
 
 

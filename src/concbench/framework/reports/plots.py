@@ -230,7 +230,8 @@ def _draw_lanes(axes: Axes, timeline: Timeline) -> None:
     )  # fmt: skip
     axes.axvline(timeline.main_done_s, color=MAIN_DONE_COLOR, linewidth=0.9, linestyle="-.")
     axes.axvline(timeline.wall_s, color="black", linewidth=0.8, linestyle="--")
-    axes.set_yticks(range(len(lanes)), [lane.name for lane in lanes])
+    names = ["  " * max(lane.depth - 1, 0) + lane.name for lane in lanes]  # children indented
+    axes.set_yticks(range(len(lanes)), names)
     axes.set_ylim(len(lanes) - 0.4, -0.6)
 
 
@@ -245,6 +246,10 @@ def _draw_density(axes: Axes, timeline: Timeline) -> None:
     assert density is not None
     edges = density.edges_s
     axes.stairs(density.running, edges, fill=True, color=KIND_COLORS[None], alpha=0.6)
+    for depth, level in enumerate(timeline.levels, start=1):  # a task tree, level by level
+        axes.stairs(level.running, edges, linewidth=1.0, label=f"level {depth} running")
+    if timeline.levels:
+        axes.legend(loc="upper left", fontsize=6, frameon=False)
     twin = axes.twinx()
     counts = (density.spawned, density.started, density.ended)
     for (name, style), values in zip(_COUNT_STYLES, counts, strict=True):

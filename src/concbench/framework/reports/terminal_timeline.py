@@ -3,7 +3,8 @@
 A timeline is the teaching example's diagram in characters: one row per lane (main
 first), one character per slice of time, showing what the lane was doing for most of
 that slice. With many tasks the rows become a density: how many tasks had been spawned,
-were running, and had ended.
+were running, and had ended. A task tree's lanes are indented under their parent, and its
+density has a row per tree level besides.
 """
 
 from __future__ import annotations
@@ -65,11 +66,17 @@ def timeline_text(timeline: Timeline, width: int = 72) -> Text:
     lanes: tuple[Lane, ...] = (timeline.main, *timeline.lanes)
     for lane in lanes:
         gather = (timeline.main_done_s, timeline.wall_s) if lane.spawn_s is None else None
-        text.append(f"{lane.name:<{_NAME_WIDTH}}", style="bold")
+        steps_end = lane.spans[-1].end_s if lane.spans else lane.start_s
+        if gather is None and lane.end_s > steps_end:  # a tree's parent waits for children
+            gather = (steps_end, lane.end_s)
+        name = " " * max(lane.depth - 1, 0) + lane.name  # a tree's child under its parent
+        text.append(f"{name:<{_NAME_WIDTH}}"[: max(_NAME_WIDTH, len(lane.name))], style="bold")
         text.append_text(_lane_cells(lane, gather, slice_s, width))
         text.append("\n")
     if timeline.density is not None:
         _density_rows(text, timeline.density, timeline.tasks, width)
+    for depth, level in enumerate(timeline.levels, start=1):
+        _level_row(text, depth, level, width)
     text.append_text(_legend(timeline))
     return text
 
@@ -146,6 +153,20 @@ def _density_rows(text: Text, density: Density, tasks: int, width: int) -> None:
         "(spawned and ended: share of all tasks; running: share of the peak)\n",
         style="dim",
     )
+
+
+def _level_row(text: Text, depth: int, density: Density, width: int) -> None:
+    """One tree level's running tasks, as a share of that level's own peak."""
+    bins = len(density.running)
+    cells = []
+    for cell in range(width):
+        low = cell * bins // width
+        covered = density.running[low : max((cell + 1) * bins // width, low + 1)]
+        cells.append(sum(covered) / len(covered) / max(density.peak, 1))
+    text.append(f"{f'level {depth}':<{_NAME_WIDTH}}", style="bold")
+    bar = "".join(_LEVELS[round(min(max(f, 0.0), 1.0) * (len(_LEVELS) - 1))] for f in cells)
+    text.append(bar, style="magenta")
+    text.append(f" {density.spawned[-1]} tasks, peak {density.peak}\n", style="dim")
 
 
 def _legend(timeline: Timeline) -> Text:

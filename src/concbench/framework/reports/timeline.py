@@ -5,6 +5,10 @@ drawing to the terminal and plot modules. A run with more tasks than fit as lane
 summarised as a density instead: how many tasks were running at each moment, and how
 many had been spawned, started and ended by then. A hundred thousand bars would show
 nothing but ink.
+
+A task tree's lanes are grouped by parent (each parent followed by its children, depth
+first), and its density is also given per tree level, since the levels run at different
+times: the parents spawn while the leaves work.
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ class Lane:
     start_s: float
     end_s: float
     spans: tuple[Span, ...]
+    depth: int = 1
+    """Its level in a task tree: 0 for main, 1 for a task main spawned, 2 for its child."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,8 @@ class Timeline:
     lanes: tuple[Lane, ...]
     """One per task, or empty when the run is summarised as a :class:`Density`."""
     density: Density | None
+    levels: tuple[Density, ...] = ()
+    """With a density and a task tree, one density per tree level, the first level first."""
 
 
 def build_timeline(
@@ -75,6 +83,7 @@ def build_timeline(
 ) -> Timeline:
     trace = stored.trace
     tasks = len(trace.start_ns)
+    depths = _depths(stored.parents) if stored.parents is not None else None
 
     def seconds(ns: int) -> float:
         return (ns - trace.begin_ns) / 1e9
@@ -97,25 +106,59 @@ def build_timeline(
             start_s=seconds(first),
             end_s=seconds(last),
             spans=tuple(spans),
+            depth=0 if is_main else (depths[index] if depths is not None else 1),
         )
 
     aggregate = tasks > max_lanes
+    order = _grouped(stored.parents) if stored.parents is not None else range(tasks)
+    levels: tuple[Density, ...] = ()
+    if aggregate and depths is not None:
+        by_level: dict[int, list[int]] = {}
+        for index, depth in enumerate(depths):
+            by_level.setdefault(depth, []).append(index)
+        levels = tuple(_density(stored, bins, by_level[depth]) for depth in sorted(by_level))
     return Timeline(
         wall_s=trace.wall_s,
         main_done_s=seconds(trace.main_done_ns),
         tasks=tasks,
         main=lane(tasks),
-        lanes=() if aggregate else tuple(lane(index) for index in range(tasks)),
+        lanes=() if aggregate else tuple(lane(index) for index in order),
         density=_density(stored, bins) if aggregate else None,
+        levels=levels,
     )
 
 
-def _density(stored: StoredTrace, bins: int) -> Density:
+def _depths(parents: Sequence[int]) -> list[int]:
+    """Each task's tree level (parents come before their children)."""
+    depths = [1] * len(parents)
+    for index, parent in enumerate(parents):
+        if parent != -1:
+            depths[index] = depths[parent] + 1
+    return depths
+
+
+def _grouped(parents: Sequence[int]) -> list[int]:
+    """The tasks depth first: each parent followed by its children's subtrees."""
+    children: dict[int, list[int]] = {}
+    for index, parent in enumerate(parents):
+        children.setdefault(parent, []).append(index)
+    order: list[int] = []
+    stack = list(reversed(children.get(-1, [])))
+    while stack:
+        index = stack.pop()
+        order.append(index)
+        stack.extend(reversed(children.get(index, [])))
+    return order
+
+
+def _density(stored: StoredTrace, bins: int, only: Sequence[int] | None = None) -> Density:
+    """The density of every task, or of the tasks ``only`` lists (one tree level)."""
     trace = stored.trace
     scale = 1e9
 
     def relative(values: Sequence[int]) -> list[float]:
-        return sorted((value - trace.begin_ns) / scale for value in values)
+        chosen = values if only is None else [values[index] for index in only]
+        return sorted((value - trace.begin_ns) / scale for value in chosen)
 
     spawns, starts, ends = (relative(v) for v in (trace.spawn_ns, trace.start_ns, trace.end_ns))
     wall = trace.wall_s or 1e-9

@@ -56,6 +56,9 @@ class StoredTrace:
     trace: Trace
     step_kinds: tuple[StepKind, ...]
     step_nominal_s: tuple[float, ...]
+    parents: array[int] | None = None
+    """Each task's parent in a task tree (-1: spawned by main); None for a flat run, and
+    in traces written before trees existed."""
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -68,6 +71,8 @@ class StoredTrace:
         }
         for name in _ARRAYS:
             data[name] = _encode(getattr(self.trace, name))
+        if self.parents is not None:
+            data["parents"] = _encode(self.parents)
         return data
 
     @classmethod
@@ -102,6 +107,7 @@ class StoredTrace:
             trace=trace,
             step_kinds=tuple(kinds[code] for code in kind_codes),
             step_nominal_s=tuple(_decode(_text(data, "step_nominal_s"), "d", "step_nominal_s")),
+            parents=_decode(_text(data, "parents"), "q", "parents") if "parents" in data else None,
         )
         _check_lengths(stored)
         _check_order(stored.trace)
@@ -117,6 +123,7 @@ class StoredTrace:
             trace=trace,
             step_kinds=tuple(step.kind for step in steps),
             step_nominal_s=tuple(step.seconds for step in steps),
+            parents=array("q", workload.parents) if workload.has_children else None,
         )
 
 
@@ -170,6 +177,12 @@ def _check_lengths(stored: StoredTrace) -> None:
         raise TraceError("'step_kinds' and 'step_nominal_s' do not have one entry per step")
     if not all(math.isfinite(s) and s >= 0 for s in stored.step_nominal_s):
         raise TraceError("'step_nominal_s' holds a negative or non-finite duration")
+    parents = stored.parents
+    if parents is not None and (
+        len(parents) != tasks
+        or any(not -1 <= parent < index for index, parent in enumerate(parents))
+    ):
+        raise TraceError("'parents' must name, per task, -1 or an earlier task")
 
 
 def _check_order(trace: Trace) -> None:
