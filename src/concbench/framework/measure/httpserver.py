@@ -32,9 +32,7 @@ __all__ = ["HttpServer", "parse_head", "response"]
 MAX_HEAD = 16 * 1024
 """A request head longer than this is refused: the clients under test send ~100 bytes."""
 _BODY = b"ok"
-_KEEP = (
-    b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n" + _BODY
-)
+_KEEP = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n" + _BODY
 _CLOSE = (
     b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n"
     b"Connection: close\r\n\r\n" + _BODY

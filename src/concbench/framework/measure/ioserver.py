@@ -34,7 +34,7 @@ import sys
 import time
 import traceback
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, TypeVar
 
 from ..model.errors import ConcbenchError
 from ..model.params import ParameterError
@@ -116,6 +116,9 @@ def ensure_open_files(needed: int) -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
 
 
+_S = TypeVar("_S", bound="LatencyServer")
+
+
 class LatencyServer:
     """A running server process; :meth:`start` it, use :attr:`address`, then :meth:`stop`.
 
@@ -135,7 +138,7 @@ class LatencyServer:
         self.address = address
 
     @classmethod
-    def start(cls, connections: int, timeout_s: float = _START_TIMEOUT_S) -> LatencyServer:
+    def start(cls: type[_S], connections: int, timeout_s: float = _START_TIMEOUT_S) -> _S:
         """Start a server able to hold ``connections`` at once; raises :class:`ServerError`."""
         context = multiprocessing.get_context("spawn")
         conn, child_conn = context.Pipe()
