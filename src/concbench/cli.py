@@ -439,6 +439,8 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     settings = _settings(args)
     out, outputs = _checked_out(args, "run")
     params = parse_assignments(args.param, flag="-p/--param")
+    swept = registry.scenario(args.scenario).sweeps  # what the scenario sweeps unless given
+    params = {name: values for name, values in swept.items() if name not in params} | params
     backends = _backends(registry, args)
     jobs = plan_sweep(registry, args.scenario, expand(params, flag="-p/--param"), backends)
     return _execute(jobs, settings, args, out, console, outputs=outputs)

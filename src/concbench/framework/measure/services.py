@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from ..model.libraries import missing_reason
 from ..model.params import ParameterError
 from ..model.workload import Workload
 from . import pgserver
@@ -114,7 +115,11 @@ def check_services(workload: Workload, who: str) -> None:
 
 
 def unavailable_reason(workload: Workload) -> str | None:
-    """Why a service the workload needs cannot run here, with the fix; else ``None``."""
+    """Why a library or a service the workload needs is missing here, with the fix (the
+    job is then ``skipped``); else ``None``."""
+    reason = missing_reason(workload.requires)
+    if reason:
+        return reason
     for name, _ in workload.services:
         reason = SERVICES[name].unavailable()
         if reason:

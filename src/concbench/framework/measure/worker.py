@@ -232,6 +232,8 @@ def _prepare(request: WorkerRequest) -> tuple[Backend, Workload]:
         ensure_open_files(open_files_needed(workload.io_connections))
         workload = dataclasses.replace(workload, io_address=request.io_address)
     if workload.services:
+        connections = max(connections for _, connections in workload.services)
+        ensure_open_files(open_files_needed(connections))  # a client holds one per connection
         workload = dataclasses.replace(workload, endpoints=request.endpoints)
     backend_cls.prepare_process()  # a fresh process of its own, as own_process backends need
     backend: Backend = backend_cls(**request.options)

@@ -126,8 +126,10 @@ class ResourceContext:
             if name == service:
                 found: dict[str, Any] = json.loads(info)
                 return found
-        raise ModelError(f"no endpoint for the {service!r} server: the workload must name it "
-                         "in `services` (the runner starts it and fills in `endpoints`)")
+        raise ModelError(
+            f"no endpoint for the {service!r} server: the workload must name it "
+            "in `services` (the runner starts it and fills in `endpoints`)"
+        )
 
 
 @dataclass(frozen=True)

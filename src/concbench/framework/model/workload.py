@@ -20,6 +20,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from .errors import UserError
+from .libraries import Library
 
 if TYPE_CHECKING:
     from .calls import Call
@@ -213,6 +214,9 @@ class Workload:
     endpoints: tuple[tuple[str, str], ...] = ()
     """How to reach each of those servers, as (name, JSON): the worker fills it in, as it
     does ``io_address``; :meth:`endpoint` reads one."""
+    requires: tuple[Library, ...] = ()
+    """Libraries the workload's ``call`` steps import (an HTTP client, a driver): when
+    one is missing, the job is ``skipped`` with the extra that installs it."""
     _order: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -430,6 +434,7 @@ class Workload:
             releases=tuple(release * factor for release in self.releases),
             services=self.services,
             endpoints=self.endpoints,
+            requires=self.requires,
         )
 
     @cached_property
