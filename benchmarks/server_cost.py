@@ -21,6 +21,7 @@ import socket
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from concbench.framework.measure.httpserver import HttpServer
 from concbench.framework.measure.ioserver import LatencyServer, check_reply, encode_request
@@ -29,7 +30,7 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_s(pid: int) -> float:
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
 
 
