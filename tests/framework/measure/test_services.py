@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from concbench.framework import Backend
 from concbench.framework.measure import pgserver
 from concbench.framework.measure.registry import BACKENDS_GROUP, SCENARIOS_GROUP, Registry
 from concbench.framework.measure.runner import Runner, RunSettings, plan
@@ -24,7 +25,10 @@ needs_postgres = pytest.mark.skipif(
 
 @pytest.fixture
 def registry() -> Registry:
-    backends = {"service-client": plugins.ServiceClientBackend, "good": plugins.GoodBackend}
+    backends: dict[str, type[Backend]] = {
+        "service-client": plugins.ServiceClientBackend,
+        "good": plugins.GoodBackend,
+    }
     references = {
         (BACKENDS_GROUP, "service-client"): "support.plugins:ServiceClientBackend",
         (BACKENDS_GROUP, "good"): "support.plugins:GoodBackend",

@@ -185,7 +185,7 @@ class LatencyServer:
             self._process.kill()
             self._process.join()
 
-    def __enter__(self) -> LatencyServer:
+    def __enter__(self: _S) -> _S:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
