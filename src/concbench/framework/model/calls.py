@@ -147,6 +147,9 @@ class Resource:
     sync: str = ""
     arg: str = "null"
     """JSON text."""
+    endpoints: tuple[tuple[str, str], ...] = ()
+    """The workload's ``endpoints`` (how to reach its servers), set by :func:`bind`, so
+    that they travel with the resource to wherever it is made (a pool process too)."""
 
     def factory(self, variant: CallVariant) -> str:
         """The reference of the factory that serves a call of ``variant``, or ``""``."""
@@ -412,7 +415,10 @@ def bind(workload: Workload, variants: Sequence[CallVariant]) -> Workload:
         variant = choose(target, variants)
         if variant is None:
             raise ModelError(skip_reason(workload, variants, "this backend") or "no variant")
-        chosen[target] = dataclasses.replace(target, chosen=variant)
+        shared = target.resource
+        if shared is not None and workload.endpoints:
+            shared = dataclasses.replace(shared, endpoints=workload.endpoints)
+        chosen[target] = dataclasses.replace(target, chosen=variant, resource=shared)
     return _map_calls(workload, lambda step: dataclasses.replace(step, target=chosen[step.target]))  # type: ignore[index]
 
 
