@@ -245,7 +245,13 @@ def resource(
     }
     if not refs:
         raise ModelError(f"{what}: give at least one factory: anyio=, asyncio= or sync=")
-    return Resource(name=name, arg=_json(arg, what), **refs)
+    return Resource(
+        name=name,
+        anyio=refs.get("anyio", ""),
+        asyncio=refs.get("asyncio", ""),
+        sync=refs.get("sync", ""),
+        arg=_json(arg, what),
+    )
 
 
 def call(
