@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from rich.console import Console
 from rich.table import Table
 
+from ..analysis.clientcost import ClientCost, client_costs
 from ..analysis.saturation import load_series, saturation_lines
 from ..analysis.summary import Group, Row, group_records
 from ..analysis.units import fmt_pct, fmt_ratio, fmt_seconds
@@ -15,7 +16,13 @@ from ..store.records import RunRecord
 from ..store.sanitize import for_terminal as escape  # rich markup and control characters
 from .columns import ARRIVAL_COLUMNS, row_name, with_python
 
-__all__ = ["arrivals_table", "decomposition_table", "render_records", "table_for"]
+__all__ = [
+    "arrivals_table",
+    "client_cost_table",
+    "decomposition_table",
+    "render_records",
+    "table_for",
+]
 
 
 def render_records(records: Iterable[RunRecord], console: Console) -> None:
@@ -42,6 +49,11 @@ def render_records(records: Iterable[RunRecord], console: Console) -> None:
         for line in saturation:
             console.print(f"  {escape(line)}")
 
+    costs = client_costs(records)
+    if costs:
+        console.print(client_cost_table(costs))
+        console.print()
+
 
 def arrivals_table(group: Group) -> Table:
     """Latency from the intended release, release lag and throughput (every run merged)."""
@@ -59,6 +71,38 @@ def arrivals_table(group: Group) -> Table:
     for row in rows:
         table.add_row(*(escape(column.cell(row)) for column in columns))
     return table
+
+
+def client_cost_table(costs: list[ClientCost]) -> Table:
+    """Each client stack's cost per request beside the raw ``io`` step of the same backend
+    at the same latency (analysis/clientcost.py)."""
+    table = Table(
+        title="client cost per request, beside the raw io step (same backend, same workload)",
+        title_justify="left",
+    )
+    for header in ("workload", "backend", "client", "requests"):
+        table.add_column(header, no_wrap=header != "workload")
+    for header in ("wall / request", "vs raw", "cpu / request", "vs raw", "alone (solo)"):
+        table.add_column(header, justify="right", no_wrap=True)
+    for cost in costs:
+        table.add_row(
+            escape(cost.params_label),
+            escape(cost.backend),
+            escape(cost.client),
+            str(cost.requests),
+            fmt_seconds(cost.wall_s),
+            _signed(cost.extra_wall_s),
+            "-" if cost.cpu_s is None else fmt_seconds(cost.cpu_s),
+            _signed(cost.extra_cpu_s),
+            "-" if cost.solo_s is None else fmt_seconds(cost.solo_s),
+        )
+    return table
+
+
+def _signed(seconds: float | None) -> str:
+    if seconds is None:
+        return "no raw row"
+    return ("+" if seconds >= 0 else "-") + fmt_seconds(abs(seconds))
 
 
 def table_for(group: Group) -> Table:
