@@ -10,6 +10,7 @@ import pytest
 
 from concbench.framework.measure.registry import default_registry
 from concbench.framework.measure.runner import Runner, RunSettings, plan
+from concbench.framework.model.calls import calls_in, with_solo
 from concbench.framework.store.records import RunRecord, Status
 from concbench.framework.store.resultstore import ResultStore, read_records
 
@@ -87,3 +88,11 @@ def test_a_missing_client_library_skips_its_rows_with_the_extra(
         monkeypatch.delitem(sys.modules, name)
     [job] = plan(registry, "http", {"client": "aiohttp"}, [("asyncio", {})])
     assert job.skip_reason == "aiohttp is not installed: install concbench[http]"
+
+
+@pytest.mark.parametrize("client", ["httpx", "aiohttp", "urllib3", "requests"])
+def test_the_ideal_is_calls_times_the_solo_time(client: str) -> None:
+    workload = default_registry().scenario("http").workload({"client": client, "calls": 3})
+    [name] = [target.name for target in calls_in(workload)]
+    assert with_solo(workload, {name: 0.0531}).ideal_s == pytest.approx(3 * 0.0531)
+    assert workload.services == (("http", 201),)

@@ -3,6 +3,7 @@ as concbench runs them (planned, real worker processes, the server started by th
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from concbench.framework.measure import pgserver
 from concbench.framework.measure.registry import default_registry
 from concbench.framework.measure.runner import Runner, RunSettings, plan
+from concbench.framework.model.calls import calls_in, with_solo
 from concbench.framework.store.records import RunRecord, Status
 from concbench.framework.store.resultstore import ResultStore, read_records
 
@@ -75,3 +77,12 @@ def test_without_postgresql_every_row_is_skipped_with_the_package_to_install(
     assert {r.status for r in records.values()} == {Status.SKIPPED}
     for record in records.values():
         assert (record.error or "").endswith("apt-get install postgresql")
+
+
+@pytest.mark.parametrize(("tasks", "pool", "calls"), [(50, 10, 1), (7, 3, 2), (4, 10, 1)])
+def test_the_ideal_is_the_pool_schedule_of_solo_times(tasks: int, pool: int, calls: int) -> None:
+    params = {"tasks": tasks, "pool": pool, "calls": calls, "driver": "psycopg"}
+    workload = default_registry().scenario("postgres").workload(params)
+    [name] = [target.name for target in calls_in(workload)]
+    ideal = with_solo(workload, {name: 0.052}).ideal_s
+    assert ideal == pytest.approx(math.ceil(tasks / pool) * calls * 0.052)
