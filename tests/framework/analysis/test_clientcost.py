@@ -6,6 +6,7 @@ import pytest
 from rich.console import Console
 
 from concbench.framework.analysis.clientcost import client_costs
+from concbench.framework.reports.markdown import markdown_report
 from concbench.framework.reports.terminal_tables import render_records
 from concbench.framework.store.records import RunRecord, Status
 
@@ -67,3 +68,10 @@ def test_workloads_without_a_client_parameter_get_no_comparison() -> None:
     console = Console(record=True, width=200)
     render_records([plain], console)
     assert "client cost" not in console.export_text()
+
+
+def test_the_markdown_report_has_the_client_cost_table_too() -> None:
+    records = [record("raw", "asyncio", 0.120, 0.020), record("httpx", "asyncio", 0.220, 0.06)]
+    text = markdown_report(records)
+    assert "### client cost per request, beside the raw io step" in text
+    assert "| asyncio | httpx | 200 | 1.10 ms | +500.00 µs |" in text

@@ -14,7 +14,14 @@ from ..analysis.units import fmt_pct, fmt_ratio, fmt_seconds
 from ..model.parts import SITUATIONAL, Part
 from ..store.records import RunRecord
 from ..store.sanitize import for_terminal as escape  # rich markup and control characters
-from .columns import ARRIVAL_COLUMNS, row_name, with_python
+from .columns import (
+    ARRIVAL_COLUMNS,
+    CLIENT_COST_HEADERS,
+    CLIENT_COST_TITLE,
+    client_cost_cells,
+    row_name,
+    with_python,
+)
 
 __all__ = [
     "arrivals_table",
@@ -76,33 +83,13 @@ def arrivals_table(group: Group) -> Table:
 def client_cost_table(costs: list[ClientCost]) -> Table:
     """Each client stack's cost per request beside the raw ``io`` step of the same backend
     at the same latency (analysis/clientcost.py)."""
-    table = Table(
-        title="client cost per request, beside the raw io step (same backend, same workload)",
-        title_justify="left",
-    )
-    for header in ("workload", "backend", "client", "requests"):
-        table.add_column(header, no_wrap=header != "workload")
-    for header in ("wall / request", "vs raw", "cpu / request", "vs raw", "alone (solo)"):
-        table.add_column(header, justify="right", no_wrap=True)
+    table = Table(title=CLIENT_COST_TITLE, title_justify="left")
+    for index, header in enumerate(CLIENT_COST_HEADERS):
+        numeric = index >= 4
+        table.add_column(header, justify="right" if numeric else "left", no_wrap=index > 0)
     for cost in costs:
-        table.add_row(
-            escape(cost.params_label),
-            escape(cost.backend),
-            escape(cost.client),
-            str(cost.requests),
-            fmt_seconds(cost.wall_s),
-            _signed(cost.extra_wall_s),
-            "-" if cost.cpu_s is None else fmt_seconds(cost.cpu_s),
-            _signed(cost.extra_cpu_s),
-            "-" if cost.solo_s is None else fmt_seconds(cost.solo_s),
-        )
+        table.add_row(*(escape(cell) for cell in client_cost_cells(cost)))
     return table
-
-
-def _signed(seconds: float | None) -> str:
-    if seconds is None:
-        return "no raw row"
-    return ("+" if seconds >= 0 else "-") + fmt_seconds(abs(seconds))
 
 
 def table_for(group: Group) -> Table:
