@@ -96,3 +96,11 @@ def test_the_ideal_is_calls_times_the_solo_time(client: str) -> None:
     [name] = [target.name for target in calls_in(workload)]
     assert with_solo(workload, {name: 0.0531}).ideal_s == pytest.approx(3 * 0.0531)
     assert workload.services == (("http", 201),)
+
+
+def test_a_client_that_does_not_pickle_runs_on_dask(tmp_path: Path) -> None:
+    # urllib3's PoolManager holds a lock: dask must make it on each worker and not send it back
+    records = run(tmp_path, ["dask"], client="urllib3", tasks=4)
+    if "dask" not in records:
+        pytest.skip("dask is not installed here")
+    assert_ok(records["dask"])
