@@ -189,9 +189,10 @@ def _guard(conn: Connection, binaries: str, connections: int) -> None:
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     signal.signal(signal.SIGTERM, lambda *_: conn.close())  # end the wait below, then stop
-    cluster = _Cluster(Path(binaries), connections)
+    cluster: _Cluster | None = None
     try:
         try:
+            cluster = _Cluster(Path(binaries), connections)
             conn.send(cluster.start())
         except Exception as exc:
             text = str(exc) if isinstance(exc, ServerError) else traceback.format_exc(limit=-3)
@@ -200,7 +201,8 @@ def _guard(conn: Connection, binaries: str, connections: int) -> None:
         with contextlib.suppress(EOFError, OSError):
             conn.recv()  # nothing is ever sent: this returns when the parent closes or dies
     finally:
-        cluster.stop()
+        if cluster is not None:
+            cluster.stop()
 
 
 class _Cluster:
