@@ -104,3 +104,16 @@ def test_a_client_that_does_not_pickle_runs_on_dask(tmp_path: Path) -> None:
     if "dask" not in records:
         pytest.skip("dask is not installed here")
     assert_ok(records["dask"])
+
+
+def test_a_blocking_client_is_not_run_inline_on_twisteds_reactor() -> None:
+    # twisted runs only sync functions, inline on its reactor: variants alone cannot tell
+    registry = default_registry()
+    if "twisted" not in registry.backends:
+        pytest.skip("no twisted backend in this version")
+    missing = registry.backend("twisted").unavailable_reason()
+    if missing:
+        pytest.skip(missing)
+    [job] = plan(registry, "http", {"client": "requests"}, [("twisted", {})])
+    assert job.skip_reason is not None
+    assert "not run inline on" in job.skip_reason

@@ -254,6 +254,7 @@ def plan(
             or backend.unavailable_reason(config)
             or backend.unsupported_reason(workload)
             or (call_skip_reason(workload, variants, name) if uses_calls else None)
+            or _not_inline_reason(workload, variants, backend)
             or backend.check_resources(workload, config)
         )
         if matrix and not reason:
@@ -282,6 +283,21 @@ def plan(
             )
         )
     return jobs
+
+
+def _not_inline_reason(workload: Workload, variants: Sequence[Any], backend: Any) -> str | None:
+    """A call that must not run its sync function inline (``inline=False``) on a backend
+    where it would: one whose loop that function blocks (twisted's reactor runs only sync
+    functions, inline), which ``choose`` cannot tell from the variants alone."""
+    if StepKind.CALL not in workload.kinds or StepKind.BLOCK not in backend.blocks_scheduler:
+        return None
+    for target in calls_in(workload):
+        if not target.inline and choose(target, variants) is CallVariant.SYNC:
+            return (
+                f"call {target.name!r} has only a sync function, which is not run inline on "
+                f"{backend.name}'s loop (it would block it)"
+            )
+    return None
 
 
 def _inline_note(workload: Workload, variants: Sequence[Any], backend: Any) -> str | None:
