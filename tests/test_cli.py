@@ -30,6 +30,36 @@ def test_list_shows_backends_with_availability_and_scenarios_with_parameters(
     assert "workers=0" in out
 
 
+def test_list_shows_clients_drivers_and_servers_and_why_one_is_missing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONCBENCH_POSTGRES_BIN", str(tmp_path))  # a real, empty directory
+    assert main(["list"]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # table cells wrap
+    for library in ("httpx", "aiohttp", "urllib3", "requests", "asyncpg", "psycopg_pool"):
+        assert library in out
+    assert "http client=httpx" in out
+    assert "postgres driver=asyncpg" in out
+    assert "PostgreSQL is not installed" in out
+    assert "apt-get install postgresql" in out
+    assert "run sweeps" in out
+
+
+def test_run_sweeps_what_the_scenario_sweeps_unless_it_is_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "r.jsonl"
+    argv = ["run", "http", "-p", "tasks=2", "-p", "seconds=0", "-p", "client=raw", "-b", "asyncio"]
+    argv += ["--repeat", "1", "--processes", "1", "--warmup", "0", "--out", str(out)]
+    assert main(argv) == 0
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    # client was given; keepalive was not, so both of its values ran
+    assert sorted({(r["params"]["client"], r["params"]["keepalive"]) for r in records}) == [
+        ("raw", False),
+        ("raw", True),
+    ]
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -38,6 +38,7 @@ from .framework.measure.runner import (
     plan,
     plan_sweep,
 )
+from .framework.measure.services import SERVICES
 from .framework.model.errors import UserError
 from .framework.model.params import ParameterError, did_you_mean, parse_assignments, shown
 from .framework.model.sweep import expand
@@ -421,10 +422,17 @@ def cmd_list(args: argparse.Namespace, console: Console) -> int:
         scenarios.add_column(column, overflow="fold")
     for name, scenario in sorted(registry.scenarios.items()):
         params = "\n".join(
-            f"{p.name}={p.default}: {p.allowed()}; {p.help}" for p in scenario.params
+            f"{p.name}={p.default}: {p.allowed()}; {p.help}"
+            + (
+                f" (run sweeps {scenario.sweeps[p.name]} unless given)"
+                if p.name in scenario.sweeps
+                else ""
+            )
+            for p in scenario.params
         )
         scenarios.add_row(escape(name), escape(params), escape(scenario.summary))
     console.print(scenarios)
+    _list_libraries(registry, console)
 
     for plugin in registry.broken:
         console.print(
@@ -434,11 +442,42 @@ def cmd_list(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _list_libraries(registry: Registry, console: Console) -> None:
+    """The client libraries and drivers scenarios use, and the servers they talk to: which
+    are available here, and why the others are not (with the fix)."""
+    libraries = Table(title="clients and drivers", title_justify="left")
+    for column in ("library", "used by", "available"):
+        libraries.add_column(column, overflow="fold")
+    for _, scenario in sorted(registry.scenarios.items()):
+        for library in scenario.libraries:
+            reason = library.missing_reason()
+            libraries.add_row(
+                escape(library.module),
+                escape(library.use or scenario.name),
+                "[green]yes[/]" if reason is None else f"[red]no[/]: {escape(reason)}",
+            )
+    if libraries.row_count:
+        console.print(libraries)
+    services = Table(title="servers (started by concbench for a job)", title_justify="left")
+    for column in ("service", "available", "description"):
+        services.add_column(column, overflow="fold")
+    for name, service in SERVICES.items():
+        reason = service.unavailable()
+        services.add_row(
+            escape(name),
+            "[green]yes[/]" if reason is None else f"[red]no[/]: {escape(reason)}",
+            escape(service.summary),
+        )
+    console.print(services)
+
+
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
     registry = default_registry()
     settings = _settings(args)
     out, outputs = _checked_out(args, "run")
     params = parse_assignments(args.param, flag="-p/--param")
+    swept = registry.scenario(args.scenario).sweeps  # what the scenario sweeps unless given
+    params = {name: values for name, values in swept.items() if name not in params} | params
     backends = _backends(registry, args)
     jobs = plan_sweep(registry, args.scenario, expand(params, flag="-p/--param"), backends)
     return _execute(jobs, settings, args, out, console, outputs=outputs)

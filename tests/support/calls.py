@@ -136,7 +136,7 @@ async def async_resource(rctx: ResourceContext) -> AsyncIterator[dict[str, Any]]
 def naps(log_path: str, seconds: float = 0.02, *, variants: str = "anyio,sync") -> Any:
     """A call step with the variants named, each napping ``seconds``, sharing a resource."""
     chosen = set(variants.split(","))
-    functions = {"anyio": nap_anyio, "asyncio": nap_asyncio, "sync": nap_sync}
+    functions: dict[str, Any] = {"anyio": nap_anyio, "asyncio": nap_asyncio, "sync": nap_sync}
     factories = {"anyio": async_resource, "asyncio": async_resource, "sync": sync_resource}
     held = resource(
         "held",

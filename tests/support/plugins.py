@@ -349,3 +349,68 @@ class NanFigureBackend(GoodBackend):
     def execute(self, workload: Workload, recorder: Recorder) -> None:
         recorder.figure("startup_s", float("nan"))
         super().execute(workload, recorder)
+
+
+class ServiceClientBackend(GoodBackend):
+    """Makes each task's steps one after another as requests to the servers the workload
+    asked for: an HTTP GET of the step's seconds, and a PostgreSQL ``pg_sleep`` of them
+    (through psycopg), so a test sees that the runner started both and the worker was
+    told where they are."""
+
+    name = "service-client"
+
+    def execute(self, workload: Workload, recorder: Recorder) -> None:
+        names = {name for name, _ in workload.services}
+        http = workload.endpoint("http")["url"] if "http" in names else ""
+        dsn = workload.endpoint("postgres")["dsn"] if "postgres" in names else ""
+        recorder.begin()
+        for index, task in enumerate(workload.tasks):
+            recorder.spawn(index)
+            recorder.start(index)
+            for step in task.steps:
+                if http:
+                    _http_get(http, step.seconds)
+                if dsn:
+                    _pg_sleep(dsn, step.seconds)
+            recorder.end(index)
+        recorder.main_done()
+        recorder.finish()
+
+
+def _http_get(url: str, seconds: float) -> None:
+    import http.client
+    from urllib.parse import urlsplit
+
+    where = urlsplit(url)
+    connection = http.client.HTTPConnection(where.hostname or "", where.port)
+    connection.request("GET", f"/?seconds={seconds}")
+    answer = connection.getresponse()
+    if (answer.status, answer.read()) != (200, b"ok"):
+        raise ConnectionError(f"the HTTP server answered {answer.status}")
+    connection.close()
+
+
+def _pg_sleep(dsn: str, seconds: float) -> None:
+    import psycopg
+
+    with psycopg.connect(dsn) as connection:
+        connection.execute("SELECT pg_sleep(%s)", (seconds,))
+
+
+def _service_workload(tasks: int, seconds: float, services: str) -> Workload:
+    return Workload(
+        tasks=(Task(steps=(sleep(seconds),)),) * tasks,
+        services=tuple((name, tasks) for name in services.split(",")),
+    )
+
+
+service_tiny = Scenario(
+    name="service-tiny",
+    summary="a few requests to servers the runner starts (`services`: http, postgres or both)",
+    params=(
+        Param("tasks", int, 2, "tasks", min=1, max=100),
+        Param("seconds", float, 0.02, "latency", min=0, max=10),
+        Param("services", str, "http", "comma list of services"),
+    ),
+    build=_service_workload,
+)

@@ -52,7 +52,7 @@ class Session:
             client = Client(cluster)
         wanted = workload_needs(workload)
         if wanted:  # call steps' resources: one per dask worker, made before any run
-            client.run(open_resources, wanted, len(workload.tasks), workload.io_address)
+            client.run(_open_resources, wanted, len(workload.tasks), workload.io_address)
         if StepKind.CPU in workload.kinds:
             if cluster is not None:
                 client.run(adopt, calibrate())  # this machine: the worker's own calibration
@@ -127,3 +127,10 @@ def _submission_order(workload: Workload) -> list[int]:
                 left.append(index)
         pending = left
     return order
+
+
+def _open_resources(wanted: Any, tasks: int, address: tuple[str, int] | None) -> None:
+    """``open_resources`` on a dask worker, returning nothing: ``client.run`` sends each
+    worker's result back, and a resource (a connection pool, a ``PoolManager``) need not
+    pickle (psycopg's pool did not: every psycopg row on dask failed)."""
+    open_resources(wanted, tasks, address)

@@ -19,6 +19,7 @@ from .model.calls import (
 )
 from .model.cpuwork import adopt, burn, calibrate
 from .model.errors import ConcbenchError, PluginError, UserError
+from .model.libraries import Library
 from .model.params import Param, ParameterError
 from .model.parts import Decomposition, Part
 from .model.recorder import Recorder
@@ -68,6 +69,7 @@ __all__ = [
     "Decomposition",
     "GatherGroup",
     "Lanes",
+    "Library",
     "ModelError",
     "Param",
     "ParameterError",

@@ -25,6 +25,7 @@ from concbench.framework.measure.schedstat import (
     available,
     descendants,
     is_disturbed,
+    run_helpers,
 )
 from concbench.framework.model.cpuwork import spin
 from concbench.framework.store.resultstore import ResultStore, read_records
@@ -118,6 +119,13 @@ def test_a_child_process_counts_as_a_helper() -> None:
     figures = region.figures()
     assert figures["helper_runqueue_wait_s"] is not None
     assert figures["helper_runqueue_wait_s"] > 0.01  # it shared the CPU with the hog
+
+
+def test_a_helpers_own_children_count_as_helpers_too() -> None:
+    # worker 1 with a pool process 2; a server 7 (not ours) whose backend 8 serves the run
+    parents = {2: 1, 7: 0, 8: 7, 9: 0}
+    assert run_helpers(parents, 1, (7,)) == {2, 7, 8}
+    assert run_helpers(parents, 1, ()) == {2}
 
 
 def test_descendants_follow_the_whole_tree() -> None:

@@ -34,7 +34,7 @@ import sys
 import time
 import traceback
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, TypeVar
 
 from ..model.errors import ConcbenchError
 from ..model.params import ParameterError
@@ -56,6 +56,7 @@ __all__ = [
     "check_reply",
     "encode_request",
     "ensure_open_files",
+    "listen",
     "open_files_needed",
 ]
 
@@ -115,12 +116,21 @@ def ensure_open_files(needed: int) -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
 
 
+_S = TypeVar("_S", bound="LatencyServer")
+
+
 class LatencyServer:
     """A running server process; :meth:`start` it, use :attr:`address`, then :meth:`stop`.
 
     The server exits when its pipe to this object closes, so it also goes away if the
-    process that started it dies.
+    process that started it dies. A server of another protocol (``httpserver``) reuses this
+    lifecycle by naming its own entry point in ``_entry``: a function of the pipe and the
+    number of connections that reports ``{"host", "port"}`` or ``{"error"}``, then serves.
     """
+
+    _entry: Any = None
+    """The server process's entry point; ``None`` is this module's ``_serve``."""
+    _title = "concbench-latency-server"
 
     def __init__(self, process: Any, conn: Connection, address: tuple[str, int]) -> None:
         self._process = process
@@ -128,12 +138,12 @@ class LatencyServer:
         self.address = address
 
     @classmethod
-    def start(cls, connections: int, timeout_s: float = _START_TIMEOUT_S) -> LatencyServer:
+    def start(cls: type[_S], connections: int, timeout_s: float = _START_TIMEOUT_S) -> _S:
         """Start a server able to hold ``connections`` at once; raises :class:`ServerError`."""
         context = multiprocessing.get_context("spawn")
         conn, child_conn = context.Pipe()
         process = context.Process(
-            target=_serve, args=(child_conn, connections), name="concbench-latency-server"
+            target=cls._entry or _serve, args=(child_conn, connections), name=cls._title
         )
         process.daemon = True  # it never starts processes of its own
         with sigint_blocked():  # born deaf to Ctrl-C, like a worker; _serve then ignores it
@@ -175,7 +185,7 @@ class LatencyServer:
             self._process.kill()
             self._process.join()
 
-    def __enter__(self) -> LatencyServer:
+    def __enter__(self: _S) -> _S:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -183,7 +193,13 @@ class LatencyServer:
 
 
 def _serve(conn: Connection, connections: int) -> None:
-    """Entry point of the server process: report the address (or why not), then serve.
+    """Entry point of the server process: report the address (or why not), then serve."""
+    _Server(listen(conn, connections), conn).run()
+
+
+def listen(conn: Connection, connections: int) -> socket.socket:
+    """In a server process: open the listening socket and report its address to the parent
+    (or the error, and exit).
 
     Ctrl-C reaches the whole process group; the parent decides what it means and closes
     the pipe, so the server ignores SIGINT instead of dying of it with a traceback."""
@@ -197,7 +213,7 @@ def _serve(conn: Connection, connections: int) -> None:
         conn.send({"error": "".join(traceback.format_exc(limit=-3)).strip()})
         sys.exit(1)
     conn.send({"host": HOST, "port": listener.getsockname()[1]})
-    _Server(listener, conn).run()
+    return listener
 
 
 _ACCEPT = -1
@@ -240,13 +256,15 @@ class _Server:
                     self._read(key.data)
             now = time.monotonic()
             while self.due and self.due[0][0] <= now:
-                ident = heapq.heappop(self.due)[1]
-                sock = self.sockets.get(ident)  # None: the client left before its answer
-                if sock is not None:
-                    try:
-                        sock.send(REPLY)
-                    except OSError:
-                        self._close(ident)
+                self._answer(heapq.heappop(self.due)[1])
+
+    def _answer(self, ident: int) -> None:
+        sock = self.sockets.get(ident)  # None: the client left before its answer
+        if sock is not None:
+            try:
+                sock.send(REPLY)
+            except OSError:
+                self._close(ident)
 
     def _accept(self) -> None:
         while True:

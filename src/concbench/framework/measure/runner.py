@@ -48,6 +48,8 @@ from .order import interleave
 from .protocol import Closed, Garbled, receive
 from .registry import BACKENDS_GROUP, SCENARIOS_GROUP, Registry
 from .resume import JobKey, Stored, Todo, job_key, record_key
+from .services import check_services, endpoints, start_services, stop_services
+from .services import unavailable_reason as services_unavailable
 from .topup import next_process, wants_more
 from .worker import WorkerRequest, worker_main
 
@@ -174,6 +176,8 @@ class Job:
     """Requests the workload can have open at once; > 0 means it needs a latency server."""
     uses_cpu: bool = False
     """The workload has ``cpu`` steps: the sweep must calibrate before running it."""
+    services: tuple[tuple[str, int], ...] = ()
+    """The servers the workload talks to (``Workload.services``), started for the job."""
     uses_calls: bool = False
     """The workload has ``call`` steps: serial and ideal come from each worker's solo
     times, so they are per row (and per process), not the plan's."""
@@ -236,6 +240,8 @@ def plan(
         check_open_files(
             open_files_needed(workload.io_connections), f"scenario {scenario!r} ({given})"
         )
+    check_services(workload, f"scenario {scenario!r}")
+    service_reason = services_unavailable(workload)
     cores = os.cpu_count() or 1
     jobs = []
     for name, given_options in backends:
@@ -244,9 +250,11 @@ def plan(
         config = {option.name: option.default for option in backend.options} | options
         variants = backend.call_variants(config)
         reason = (
-            backend.unavailable_reason(config)
+            service_reason
+            or backend.unavailable_reason(config)
             or backend.unsupported_reason(workload)
             or (call_skip_reason(workload, variants, name) if uses_calls else None)
+            or _not_inline_reason(workload, variants, backend)
             or backend.check_resources(workload, config)
         )
         if matrix and not reason:
@@ -267,6 +275,7 @@ def plan(
                 steps=workload.task_steps,
                 io_connections=workload.io_connections,
                 uses_cpu=StepKind.CPU in workload.kinds,
+                services=workload.services,
                 uses_calls=uses_calls,
                 note=_joined(
                     backend.note(workload, config), _inline_note(workload, variants, backend)
@@ -274,6 +283,21 @@ def plan(
             )
         )
     return jobs
+
+
+def _not_inline_reason(workload: Workload, variants: Sequence[Any], backend: Any) -> str | None:
+    """A call that must not run its sync function inline (``inline=False``) on a backend
+    where it would: one whose loop that function blocks (twisted's reactor runs only sync
+    functions, inline), which ``choose`` cannot tell from the variants alone."""
+    if StepKind.CALL not in workload.kinds or StepKind.BLOCK not in backend.blocks_scheduler:
+        return None
+    for target in calls_in(workload):
+        if not target.inline and choose(target, variants) is CallVariant.SYNC:
+            return (
+                f"call {target.name!r} has only a sync function, which is not run inline on "
+                f"{backend.name}'s loop (it would block it)"
+            )
+    return None
 
 
 def _inline_note(workload: Workload, variants: Sequence[Any], backend: Any) -> str | None:
@@ -375,6 +399,8 @@ class Runner:
     _env_id: str = field(default="", init=False)
     _signals: Interruptions = field(default_factory=Interruptions, init=False, repr=False)
     _sweep: _Sweep | None = field(default=None, init=False, repr=False)
+    _endpoints: tuple[tuple[str, str], ...] = field(default=(), init=False, repr=False)
+    """How to reach the servers started for the workload being run (services.py)."""
 
     def todo(self, job: Job, stored: Stored | None = None) -> Todo:
         """The worker processes ``job`` still needs, each with its run indices."""
@@ -456,23 +482,40 @@ class Runner:
         planned = [(job, todo) for job in jobs if (todo := self.todo(job, stored))]
         runnable = [job for job, _ in planned if not job.skip_reason]
         connections = max((job.io_connections for job in runnable), default=0)
-        if not connections:
-            self._run_interleaved(planned, None, (), records, stored)
-            return
+        needs = [need for job in runnable for need in job.services]
         try:
-            server = LatencyServer.start(connections)
+            server = LatencyServer.start(connections) if connections else None
         except ServerError as exc:
-            for job, _ in planned:
-                if job.skip_reason:
-                    self._keep(records, job.record(Status.SKIPPED, error=job.skip_reason))
-                else:
-                    error = f"latency server: {exc}"
-                    self._keep(records, job.record(Status.FAILED, error=error))
+            self._unserved(planned, f"latency server: {exc}", records)
             return
         try:
-            self._run_interleaved(planned, server.address, (server.pid,), records, stored)
+            started = start_services(needs)
+        except ServerError as exc:  # it names the service
+            if server is not None:
+                server.stop()
+            self._unserved(planned, str(exc), records)
+            return
+        helpers: tuple[int, ...] = (server.pid,) if server else ()
+        helpers += tuple(pid for _, running in started for pid in running.pids)
+        self._endpoints = endpoints(started)  # every worker of these jobs is told them
+        try:
+            address = server.address if server else None
+            self._run_interleaved(planned, address, helpers, records, stored)
         finally:
-            server.stop()
+            self._endpoints = ()
+            stop_services(started)
+            if server is not None:
+                server.stop()
+
+    def _unserved(
+        self, planned: list[tuple[Job, Todo]], error: str, records: list[RunRecord]
+    ) -> None:
+        """A server the workload needs did not start: every job that would run fails."""
+        for job, _ in planned:
+            if job.skip_reason:
+                self._keep(records, job.record(Status.SKIPPED, error=job.skip_reason))
+            else:
+                self._keep(records, job.record(Status.FAILED, error=error))
 
     def _run_interleaved(
         self,
@@ -596,6 +639,7 @@ class Runner:
             keep_traces=self.settings.keep_traces,
             traces_path=str(trace_path(self.store.path)) if self.keep_traces else "",
             io_address=io_address,
+            endpoints=self._endpoints,
             log_path=log_path,
             calibration_rate=self.calibration.rate if self.calibration else None,
             helper_pids=helpers,

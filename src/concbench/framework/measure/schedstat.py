@@ -38,6 +38,7 @@ __all__ = [
     "ThreadExits",
     "available",
     "descendants",
+    "run_helpers",
 ]
 
 FLOOR_S = 0.001
@@ -101,6 +102,15 @@ def process_threads(pid: int) -> Figures:
         if parsed is not None:
             figures[int(tid)] = parsed
     return figures
+
+
+def run_helpers(parents: dict[int, int], worker: int, helpers: Collection[int]) -> set[int]:
+    """The processes a run depends on: the worker's descendants, the given helpers and
+    theirs (a PostgreSQL server's backend processes), the worker itself excluded."""
+    found = descendants(parents, worker) | set(helpers)
+    for helper in helpers:
+        found |= descendants(parents, helper)
+    return found - {worker}
 
 
 def descendants(parents: dict[int, int], root: int) -> set[int]:
@@ -228,7 +238,8 @@ class Region:
 
     worker: int = field(default_factory=os.getpid)
     helpers: Collection[int] = ()
-    """Processes the run depends on that are not the worker's descendants (the server)."""
+    """Processes the run depends on that are not the worker's descendants (the servers);
+    their descendants count too (the backend processes of a PostgreSQL server)."""
     _before: Machine | None = None
     _after: Machine | None = None
     _sampled: Figures = field(default_factory=dict)
@@ -262,7 +273,7 @@ class Region:
                 "others_wait_s": None,
                 "disturbed": False,
             }
-        helpers = (descendants(after.parents, self.worker) | set(self.helpers)) - {self.worker}
+        helpers = run_helpers(after.parents, self.worker, self.helpers)
         helpers &= after.threads.keys() | before.threads.keys()
         ours = helpers | {self.worker}
         worker_before = before.threads.get(self.worker, {})

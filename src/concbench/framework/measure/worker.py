@@ -67,6 +67,8 @@ class WorkerRequest:
     """Where kept traces are appended (``<store>.traces.jsonl``); empty keeps none."""
     io_address: tuple[str, int] | None = None
     """The latency server the runner started for this job, when the workload makes requests."""
+    endpoints: tuple[tuple[str, str], ...] = ()
+    """How to reach the servers the workload asked for (``Workload.services``)."""
     log_path: str = ""
     """Where the worker's stdout and stderr go; the parent reads its tail after a fault."""
     calibration_rate: float | None = None
@@ -229,6 +231,10 @@ def _prepare(request: WorkerRequest) -> tuple[Backend, Workload]:
     if StepKind.IO in workload.kinds:
         ensure_open_files(open_files_needed(workload.io_connections))
         workload = dataclasses.replace(workload, io_address=request.io_address)
+    if workload.services:
+        connections = max(connections for _, connections in workload.services)
+        ensure_open_files(open_files_needed(connections))  # a client holds one per connection
+        workload = dataclasses.replace(workload, endpoints=request.endpoints)
     backend_cls.prepare_process()  # a fresh process of its own, as own_process backends need
     backend: Backend = backend_cls(**request.options)
     if StepKind.CALL in workload.kinds:  # each call's variant for this backend (as planned)

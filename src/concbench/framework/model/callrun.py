@@ -60,7 +60,7 @@ def workload_needs(workload: Workload, *, main_only: bool = False) -> list[Need]
 def _made(need: Need, tasks: int, io_address: tuple[str, int] | None) -> Any:
     """The (async) context manager a resource's factory makes."""
     res, ref, _ = need
-    return load(ref)(ResourceContext(json.loads(res.arg), tasks, io_address))
+    return load(ref)(ResourceContext(json.loads(res.arg), tasks, io_address, res.endpoints))
 
 
 def open_sync(

@@ -116,6 +116,20 @@ class ResourceContext:
     """Tasks in the workload: to size a pool of connections."""
     io_address: tuple[str, int] | None
     """The latency server's address, when the workload has ``io`` steps."""
+    endpoints: tuple[tuple[str, str], ...] = ()
+    """How to reach the servers the workload declared (``Workload.endpoints``)."""
+
+    def endpoint(self, service: str) -> dict[str, Any]:
+        """How to reach the ``service`` server (its JSON): ``{"url": ...}`` for ``http``,
+        ``{"host", "port", "user", "dbname", "dsn", ...}`` for ``postgres``."""
+        for name, info in self.endpoints:
+            if name == service:
+                found: dict[str, Any] = json.loads(info)
+                return found
+        raise ModelError(
+            f"no endpoint for the {service!r} server: the workload must name it "
+            "in `services` (the runner starts it and fills in `endpoints`)"
+        )
 
 
 @dataclass(frozen=True)
@@ -133,6 +147,9 @@ class Resource:
     sync: str = ""
     arg: str = "null"
     """JSON text."""
+    endpoints: tuple[tuple[str, str], ...] = ()
+    """The workload's ``endpoints`` (how to reach its servers), set by :func:`bind`, so
+    that they travel with the resource to wherever it is made (a pool process too)."""
 
     def factory(self, variant: CallVariant) -> str:
         """The reference of the factory that serves a call of ``variant``, or ``""``."""
@@ -160,6 +177,10 @@ class Call:
     """JSON text."""
     resource: Resource | None = None
     chosen: CallVariant | None = None
+    inline: bool = True
+    """Whether the sync function may run inline on a loop (blocking it); ``False`` makes
+    the job ``skipped`` there instead: a blocking HTTP client on asyncio would take the
+    serial time, which measures nothing the ``block`` step does not."""
 
     def variants(self) -> tuple[CallVariant, ...]:
         return tuple(v for v in CallVariant if getattr(self, v.value))
@@ -224,7 +245,13 @@ def resource(
     }
     if not refs:
         raise ModelError(f"{what}: give at least one factory: anyio=, asyncio= or sync=")
-    return Resource(name=name, arg=_json(arg, what), **refs)
+    return Resource(
+        name=name,
+        anyio=refs.get("anyio", ""),
+        asyncio=refs.get("asyncio", ""),
+        sync=refs.get("sync", ""),
+        arg=_json(arg, what),
+    )
 
 
 def call(
@@ -235,6 +262,7 @@ def call(
     sync: Function | None = None,
     arg: Any = None,
     resource: Resource | None = None,
+    inline: bool = True,
 ) -> Step:
     """A step that runs the scenario's own function (see the module docstring).
 
@@ -259,6 +287,7 @@ def call(
         sync=refs.get("sync", ""),
         arg=_json(arg, what),
         resource=resource,
+        inline=inline,
     )
     return Step(StepKind.CALL, 0.0, target=target)
 
@@ -349,8 +378,11 @@ def _check_function(what: str, target: Call, variant: CallVariant) -> None:
 
 def choose(target: Call, variants: Sequence[CallVariant]) -> CallVariant | None:
     """The first of a backend's ``variants`` the call has, with a resource factory for it."""
+    on_loop = any(variant in ASYNC_VARIANTS for variant in variants)
     for variant in variants:
         if not target.function(variant):
+            continue
+        if variant is CallVariant.SYNC and on_loop and not target.inline:
             continue
         if target.resource is not None and not target.resource.factory(variant):
             continue
@@ -366,7 +398,9 @@ def skip_reason(workload: Workload, variants: Sequence[CallVariant], backend: st
             runs = " or ".join(v.value for v in variants) or "no"
             has = ", ".join(v.value for v in target.variants())
             lacking = ""
-            if target.resource is not None and any(target.function(v) for v in variants):
+            if not target.inline and CallVariant.SYNC in variants and target.sync:
+                lacking = " (its sync function is not run inline on a loop)"
+            elif target.resource is not None and any(target.function(v) for v in variants):
                 lacking = f" (resource {target.resource.name!r} has no factory for them)"
             return (
                 f"call {target.name!r} has only {has} functions{lacking}; {backend} runs "
@@ -387,7 +421,10 @@ def bind(workload: Workload, variants: Sequence[CallVariant]) -> Workload:
         variant = choose(target, variants)
         if variant is None:
             raise ModelError(skip_reason(workload, variants, "this backend") or "no variant")
-        chosen[target] = dataclasses.replace(target, chosen=variant)
+        shared = target.resource
+        if shared is not None and workload.endpoints:
+            shared = dataclasses.replace(shared, endpoints=workload.endpoints)
+        chosen[target] = dataclasses.replace(target, chosen=variant, resource=shared)
     return _map_calls(workload, lambda step: dataclasses.replace(step, target=chosen[step.target]))  # type: ignore[index]
 
 
@@ -409,7 +446,12 @@ def with_solo(workload: Workload, solo: Mapping[str, float]) -> Workload:
 def solo_workload(step: Step, repeats: int, like: Workload) -> Workload:
     """One task that makes the call ``repeats`` times in a row: the call alone on a
     backend, one call at a time, with ``like``'s server address."""
-    return Workload(tasks=(Task((step,) * repeats),), io_address=like.io_address)
+    return Workload(
+        tasks=(Task((step,) * repeats),),
+        io_address=like.io_address,
+        services=like.services,
+        endpoints=like.endpoints,
+    )
 
 
 def _map_calls(workload: Workload, change: Callable[[Step], Step]) -> Workload:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from .libraries import Library
 from .params import Param, resolve
 from .workload import Workload
 
@@ -27,6 +28,12 @@ class Scenario:
     params: tuple[Param, ...]
     build: Callable[..., Workload]
     compare: tuple[Mapping[str, object], ...] = ()
+    sweeps: Mapping[str, str] = field(default_factory=dict)
+    """Parameters that ``concbench run`` sweeps when they are not given, each with its
+    comma list of values (``{"client": "httpx,aiohttp"}``): one row per value, as if the
+    user had typed ``-p client=httpx,aiohttp``."""
+    libraries: tuple[Library, ...] = ()
+    """Every library its workloads may need (``Workload.requires``), for ``concbench list``."""
 
     @property
     def owner(self) -> str:

@@ -10,15 +10,17 @@ from __future__ import annotations
 import enum
 import heapq
 import itertools
+import json
 import math
 from array import array
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import UserError
+from .libraries import Library
 
 if TYPE_CHECKING:
     from .calls import Call
@@ -206,6 +208,15 @@ class Workload:
     releases: tuple[float, ...] = ()
     """Each task's release time, seconds after ``begin``: it is not spawned before then
     (open-loop arrivals, docs/scenarios.md). Empty: every task is released at once."""
+    services: tuple[tuple[str, int], ...] = ()
+    """Servers the runner starts for the job outside the measured region, as (name,
+    connections it must admit): ``http``, ``postgres`` (``measure/services.py``)."""
+    endpoints: tuple[tuple[str, str], ...] = ()
+    """How to reach each of those servers, as (name, JSON): the worker fills it in, as it
+    does ``io_address``; :meth:`endpoint` reads one."""
+    requires: tuple[Library, ...] = ()
+    """Libraries the workload's ``call`` steps import (an HTTP client, a driver): when
+    one is missing, the job is ``skipped`` with the extra that installs it."""
     _order: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -421,6 +432,9 @@ class Workload:
             channels=self.channels,
             io_address=self.io_address,
             releases=tuple(release * factor for release in self.releases),
+            services=self.services,
+            endpoints=self.endpoints,
+            requires=self.requires,
         )
 
     @cached_property
@@ -464,6 +478,20 @@ class Workload:
                 "dataclasses.replace"
             )
         return self.io_address
+
+    def endpoint(self, service: str) -> dict[str, Any]:
+        """How to reach a server the workload declared in ``services`` (its JSON), or an
+        error saying how to provide it."""
+        for name, info in self.endpoints:
+            if name == service:
+                found: dict[str, Any] = json.loads(info)
+                return found
+        raise ModelError(
+            f"the workload has no endpoint for the {service!r} server: the runner starts it "
+            "(workload.services) and the worker fills in `endpoints`; to execute the workload "
+            "yourself, start it (concbench.framework.measure.services) and set `endpoints` "
+            "with dataclasses.replace"
+        )
 
     @cached_property
     def main_s(self) -> float:

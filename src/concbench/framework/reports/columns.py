@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from ..analysis.clientcost import ClientCost
 from ..analysis.latency import Arrivals
 from ..analysis.saturation import saturated_because
 from ..analysis.summary import Group, Row
@@ -18,10 +19,13 @@ from ..model.parts import Part
 
 __all__ = [
     "ARRIVAL_COLUMNS",
+    "CLIENT_COST_HEADERS",
+    "CLIENT_COST_TITLE",
     "COLUMNS",
     "PART_COLUMNS",
     "PYTHON",
     "Column",
+    "client_cost_cells",
     "group_caption",
     "row_name",
     "with_python",
@@ -170,3 +174,38 @@ def row_name(row: Row) -> str:
 def group_caption(group: Group) -> str:
     first = group.rows[0]
     return f"{first.tasks} tasks, {group.reference}"
+
+
+CLIENT_COST_TITLE = "client cost per request, beside the raw io step (same backend, same workload)"
+CLIENT_COST_HEADERS = (
+    "workload",
+    "backend",
+    "client",
+    "requests",
+    "wall / request",
+    "vs raw",
+    "cpu / request",
+    "vs raw",
+    "alone (solo)",
+)
+"""The client cost table's columns (analysis/clientcost.py); the first four are text."""
+
+
+def client_cost_cells(cost: ClientCost) -> list[str]:
+    return [
+        cost.params_label,
+        cost.backend,
+        cost.client,
+        str(cost.requests),
+        fmt_seconds(cost.wall_s),
+        _signed(cost.extra_wall_s),
+        "-" if cost.cpu_s is None else fmt_seconds(cost.cpu_s),
+        _signed(cost.extra_cpu_s),
+        "-" if cost.solo_s is None else fmt_seconds(cost.solo_s),
+    ]
+
+
+def _signed(seconds: float | None) -> str:
+    if seconds is None:
+        return "no raw row"
+    return ("+" if seconds >= 0 else "-") + fmt_seconds(abs(seconds))

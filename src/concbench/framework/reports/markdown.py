@@ -10,12 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from ..analysis.clientcost import client_costs
 from ..analysis.glance import glance
 from ..analysis.saturation import load_series, saturation_lines
 from ..analysis.summary import group_records
 from ..store.records import RunRecord
 from ..store.sanitize import visible
-from .columns import ARRIVAL_COLUMNS, COLUMNS, PART_COLUMNS, group_caption, with_python
+from .columns import (
+    ARRIVAL_COLUMNS,
+    CLIENT_COST_HEADERS,
+    CLIENT_COST_TITLE,
+    COLUMNS,
+    PART_COLUMNS,
+    client_cost_cells,
+    group_caption,
+    with_python,
+)
 
 __all__ = ["escape", "markdown_report", "table"]
 
@@ -79,4 +89,11 @@ def markdown_report(records: Iterable[RunRecord], notes: Sequence[str] = ()) -> 
     saturation = saturation_lines(load_series(records))
     if saturation:
         parts.append("### Saturation\n\n" + "\n".join(f"- {escape(line)}" for line in saturation))
+    costs = client_costs(records)
+    if costs:
+        numeric = [index >= 4 for index in range(len(CLIENT_COST_HEADERS))]
+        cells = [client_cost_cells(cost) for cost in costs]
+        parts.append(
+            f"### {escape(CLIENT_COST_TITLE)}\n\n" + table(CLIENT_COST_HEADERS, cells, numeric)
+        )
     return "\n\n".join(parts) + "\n"

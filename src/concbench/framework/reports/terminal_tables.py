@@ -7,15 +7,29 @@ from collections.abc import Iterable
 from rich.console import Console
 from rich.table import Table
 
+from ..analysis.clientcost import ClientCost, client_costs
 from ..analysis.saturation import load_series, saturation_lines
 from ..analysis.summary import Group, Row, group_records
 from ..analysis.units import fmt_pct, fmt_ratio, fmt_seconds
 from ..model.parts import SITUATIONAL, Part
 from ..store.records import RunRecord
 from ..store.sanitize import for_terminal as escape  # rich markup and control characters
-from .columns import ARRIVAL_COLUMNS, row_name, with_python
+from .columns import (
+    ARRIVAL_COLUMNS,
+    CLIENT_COST_HEADERS,
+    CLIENT_COST_TITLE,
+    client_cost_cells,
+    row_name,
+    with_python,
+)
 
-__all__ = ["arrivals_table", "decomposition_table", "render_records", "table_for"]
+__all__ = [
+    "arrivals_table",
+    "client_cost_table",
+    "decomposition_table",
+    "render_records",
+    "table_for",
+]
 
 
 def render_records(records: Iterable[RunRecord], console: Console) -> None:
@@ -42,6 +56,11 @@ def render_records(records: Iterable[RunRecord], console: Console) -> None:
         for line in saturation:
             console.print(f"  {escape(line)}")
 
+    costs = client_costs(records)
+    if costs:
+        console.print(client_cost_table(costs))
+        console.print()
+
 
 def arrivals_table(group: Group) -> Table:
     """Latency from the intended release, release lag and throughput (every run merged)."""
@@ -58,6 +77,18 @@ def arrivals_table(group: Group) -> Table:
         )
     for row in rows:
         table.add_row(*(escape(column.cell(row)) for column in columns))
+    return table
+
+
+def client_cost_table(costs: list[ClientCost]) -> Table:
+    """Each client stack's cost per request beside the raw ``io`` step of the same backend
+    at the same latency (analysis/clientcost.py)."""
+    table = Table(title=CLIENT_COST_TITLE, title_justify="left")
+    for index, header in enumerate(CLIENT_COST_HEADERS):
+        numeric = index >= 4
+        table.add_column(header, justify="right" if numeric else "left", no_wrap=index > 0)
+    for cost in costs:
+        table.add_row(*(escape(cell) for cell in client_cost_cells(cost)))
     return table
 
 
