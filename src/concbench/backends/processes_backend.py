@@ -171,4 +171,7 @@ def _pool_bound(workload: Workload, workers: int) -> float:
     limit = min(workload.limit or len(workload.tasks), workers)
     if limit >= len(workload.tasks) or workload.has_children:  # a tree never runs here
         return workload.ideal_s
-    return Workload(tasks=workload.tasks, main=workload.main, limit=max(limit, 1)).ideal_s
+    bounded = Workload(
+        tasks=workload.tasks, main=workload.main, limit=max(limit, 1), channels=workload.channels
+    )
+    return bounded.ideal_s
