@@ -601,6 +601,7 @@ async def _coroutine_run(
             for index, arg in _spawned(workload, lanes.args):
                 spawn_at[index] = clock()
                 start_soon(routine, index, arg)
+        recorder.main_start()  # an eager scheduler has run each task to its first wait
         await lanes.main()
         recorder.main_done()
     recorder.finish()
@@ -834,6 +835,7 @@ def _run_blocking(
             for index, arg in _spawned(workload, lanes.args):
                 spawn_at[index] = clock()
                 handles.append(spawn(routine, index, arg))
+    recorder.main_start()
     lanes.main()
     recorder.main_done()
     if all_ended is not None:
