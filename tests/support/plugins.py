@@ -30,7 +30,12 @@ from concbench.framework import (
 )
 from concbench.framework.measure.ioserver import check_reply, encode_request
 from concbench.framework.measure.limits import open_files_problem
-from concbench.framework.measure.registry import BACKENDS_GROUP, SCENARIOS_GROUP, Registry
+from concbench.framework.measure.registry import (
+    BACKENDS_GROUP,
+    SCENARIOS_GROUP,
+    Registry,
+    backend_warning,
+)
 
 
 class GoodBackend(Backend):
@@ -309,7 +314,10 @@ def registry(*backends: type[Backend]) -> Registry:
         (SCENARIOS_GROUP, "cpu-tiny"): "support.plugins:cpu_tiny",
         (SCENARIOS_GROUP, "big"): "support.plugins:big",
     }
-    return Registry({cls.name: cls for cls in backends}, scenarios, references=references)
+    warnings = {cls.name: text for cls in backends if (text := backend_warning(cls))}
+    return Registry(
+        {cls.name: cls for cls in backends}, scenarios, references=references, warnings=warnings
+    )
 
 
 class FigureBackend(GoodBackend):

@@ -69,6 +69,7 @@ class _Pool:
 
 class ProcessesBackend(Backend):
     name = "processes"
+    blocks_scheduler = frozenset[StepKind]()  # tasks run in other processes
     keeps_workers = True  # one warm pool for every run of the worker, shut down in close()
     releases = False  # its dispatcher blocks waiting for completions, not on a timer
     supports = frozenset(

@@ -139,18 +139,24 @@ class CoroutinePrimitives:
     checkpoint: Callable[[], Awaitable[object]]
     """One bare yield to the scheduler (``trio.lowlevel.checkpoint``,
     ``functools.partial(asyncio.sleep, 0)``)."""
-    request: Callable[[Address, float], Awaitable[object]]
-    """One ``io`` step: connect to the address, send ``encode_request(seconds)``, read the
-    one-byte reply and ``check_reply`` it, close."""
-    channel: Callable[
-        [int | None], tuple[Callable[[], Awaitable[object]], Callable[[], Awaitable[object]]]
-    ]
-    """A channel of that capacity (``None``: unbounded), as a ``put`` and a ``get`` that
-    each take no argument: ``put`` waits while it is full, ``get`` while it is empty."""
     event: Callable[[], AsyncEvent]
     """A fresh event, one per task that others wait for (``after``)."""
     limiter: Callable[[int], AsyncLimiter]
     """A limiter of that many slots, for ``Workload.limit``."""
+    request: Callable[[Address, float], Awaitable[object]] | None = None
+    """One ``io`` step: connect to the address, send ``encode_request(seconds)``, read the
+    one-byte reply and ``check_reply`` it, close. ``None``: the backend runs no ``io``
+    steps, and leaves ``StepKind.IO`` out of ``Backend.supports``."""
+    channel: (
+        Callable[
+            [int | None], tuple[Callable[[], Awaitable[object]], Callable[[], Awaitable[object]]]
+        ]
+        | None
+    ) = None
+    """A channel of that capacity (``None``: unbounded), as a ``put`` and a ``get`` that
+    each take no argument: ``put`` waits while it is full, ``get`` while it is empty.
+    ``None``: the backend runs no ``put`` or ``get`` steps, and leaves them out of
+    ``Backend.supports``."""
     block: Callable[[float], object] = field(default_factory=_wall_sleep)
     """The wait that does not yield: ``time.sleep``, which blocks the scheduler."""
     cpu: Callable[[float], object] = burn
@@ -302,6 +308,10 @@ def _pick(
     return general, workload.tasks
 
 
+def _no_request(address: Address, seconds: float) -> None:
+    raise AssertionError("unreachable: a workload without io steps makes no request")
+
+
 class _Parts:
     """What a run's general routine uses beyond its hot path (a sleep and the stamps).
 
@@ -343,12 +353,26 @@ class _Parts:
         self.block: Callable[[float], object] = primitives.block
         self.cpu: Callable[[float], object] = primitives.cpu
         self.checkpoint: Callable[[], Any] = primitives.checkpoint  # awaitable, or blocking
-        self.request: Callable[[Address, float], Any] = primitives.request
+        request = primitives.request
+        if request is None and _IO in workload.kinds:
+            raise NotImplementedError(
+                "io steps, but the backend gives no `request` primitive: leave StepKind.IO "
+                "out of Backend.supports, and the runner records the job as skipped"
+            )
+        self.request: Callable[[Address, float], Any] = request or _no_request
         self.address = workload.io_target() if _IO in workload.kinds else _NOWHERE
         self.puts: dict[str, Callable[[], Any]] = {}
         self.gets: dict[str, Callable[[], Any]] = {}
+        if workload.channels and primitives.channel is None:
+            raise NotImplementedError(
+                "channels, but the backend gives no `channel` primitive: leave StepKind.PUT "
+                "and StepKind.GET out of Backend.supports, and the runner records the job as "
+                "skipped"
+            )
         for channel in workload.channels:
-            self.puts[channel.name], self.gets[channel.name] = primitives.channel(channel.capacity)
+            make = primitives.channel
+            assert make is not None
+            self.puts[channel.name], self.gets[channel.name] = make(channel.capacity)
         events = events and workload.has_dependencies
         self.ended: list[Any] = [primitives.event() for _ in workload.tasks] if events else []
         self.slots: Any = primitives.limiter(workload.limit) if limit and workload.limit else None
