@@ -16,6 +16,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from concbench.backends.asyncio_backend import AsyncioBackend
 from concbench.framework import (
     Backend,
     Param,
@@ -215,6 +216,12 @@ class SleepOnlyBackend(GoodBackend):
     name = "sleeponly"
     supports = frozenset({StepKind.SLEEP})
     options = (Param("depth", int, 1, "an option to validate", min=1, max=4),)
+
+
+class SkeletonAsyncioBackend(AsyncioBackend):
+    """asyncio through the skeleton, as registered by a plugin: it takes the fast paths."""
+
+    name = "skeleton-asyncio"
 
 
 def _tiny(tasks: int, seconds: float) -> Workload:

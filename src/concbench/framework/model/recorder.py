@@ -56,6 +56,7 @@ class Recorder:
         "start_at",
         "step_end_at",
         "step_offsets",
+        "task_path",
     )
 
     clock = staticmethod(perf_counter)
@@ -79,6 +80,9 @@ class Recorder:
             if workload.has_children
             else frozenset()
         )
+        self.task_path = ""
+        """Which routine the tasks ran through, as the skeleton names it ("plain fan-out",
+        "empty tasks", "general"); empty for a backend that writes its own."""
 
     def begin(self) -> None:
         self._begin = perf_counter()

@@ -58,6 +58,7 @@ __all__ = [
     "coroutine_run",
     "run_blocking",
     "run_coroutines",
+    "task_path",
 ]
 
 # module constants: an enum member lookup per step would be measurable at a million tasks
@@ -291,6 +292,18 @@ class GatherGroup:
         await self.gather(*self.tasks, return_exceptions=True)
 
 
+PLAIN_FAN_OUT, EMPTY_TASKS, GENERAL = "plain fan-out", "empty tasks", "general"
+"""The task paths, as a run record's ``task_path`` names them."""
+
+
+def task_path(workload: Workload) -> str:
+    """The routine :func:`_pick` gives ``workload``'s tasks: one of the two fast paths, or
+    the general one."""
+    if workload.single_sleeps is not None:
+        return PLAIN_FAN_OUT
+    return EMPTY_TASKS if workload.only_empty_tasks else GENERAL
+
+
 def _pick(
     workload: Workload,
     general: Callable[[int, Any], R],
@@ -484,6 +497,7 @@ def coroutine_lanes(
     routine, args = _pick(workload, lane, *plain)
     if workload.has_children:
         routine = _coroutine_tree(primitives, workload, recorder, lane)
+    recorder.task_path = task_path(workload)
     main = Task(workload.main)
     return Lanes(routine, args, lambda: lane(main_lane, main))
 
@@ -765,6 +779,7 @@ def blocking_lanes(  # noqa: PLR0915 - its routine is one flat function, on purp
     routine, args = _pick(workload, lane, *_blocking_plain(sleep, recorder, parts.errors))
     if workload.has_children:
         routine = _blocking_tree(primitives, workload, recorder, lane, parts.errors)
+    recorder.task_path = task_path(workload)
     main = Task(workload.main)
     return Lanes(routine, args, lambda: lane(main_lane, main), parts.errors)
 
