@@ -37,9 +37,11 @@ def check_eager(found: dict[str, dict[str, float]]) -> None:
         assert parts["started_before_next_spawn"] == 1.0, f"{name}: not eager"
         assert abs(parts["rest"]) <= ROUNDING_S, f"{name}: unexplained {parts['rest']:.6f} s"
     seed, cpu, spawn = found["seed-blocking"], found["cpu"], found["spawn"]
-    # the loop was blocked (+0.3 s at this scale), counted once: not +0.4 s with -0.1 s
-    assert seed["blocked"] == pytest.approx(seed["overhead"], abs=0.01)
+    # the loop was blocked (+0.3 s at this scale), counted once: not +0.4 s with -0.1 s;
+    # a time.sleep that overslept on a busy machine is the rest, in "steps"
     assert seed["blocked"] <= seed["overhead"] + ROUNDING_S
+    assert seed["blocked"] >= 0.75 * seed["overhead"]
+    assert seed["blocked"] + seed["steps"] >= 0.95 * seed["overhead"]
     # the second task's work ran while the first's held the loop: blocked, not "not explained"
     assert cpu["blocked"] >= 0.9 * cpu["overhead"]
     # empty tasks cost spawning (each runs to its end inside its spawn) and the join
