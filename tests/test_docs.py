@@ -222,7 +222,7 @@ def test_the_plugin_guide_documents_every_backend_attribute_step_kind_and_helper
     """A newcomer writes a backend from docs/plugins.md alone (issue 14): every attribute
     and hook of ``Backend``, every step kind, and the public helpers for CPU and io work
     must be in it."""
-    import concbench.framework as framework
+    from concbench import framework
     from concbench.framework import Backend, StepKind
 
     text = (ROOT / "docs" / "plugins.md").read_text()
