@@ -21,7 +21,7 @@ from .latency import Arrivals, row_arrivals
 from .stats import Comparison, Summary, compare, stability_warnings, summarize
 from .units import fmt_seconds
 
-__all__ = ["Group", "Row", "group_records", "process_samples"]
+__all__ = ["Group", "Row", "group_records", "interpreter_label", "process_samples"]
 
 
 @dataclass(frozen=True)
@@ -146,14 +146,14 @@ def group_records(records: Iterable[RunRecord], *, keep_disturbed: bool = False)
     statistics unless ``keep_disturbed``.
     """
     records = list(records)
-    several = len({_interpreter(record) for record in records}) > 1
+    several = len({interpreter_label(record) for record in records}) > 1
     workloads: dict[tuple[str, str], dict[tuple[str, str], list[RunRecord]]] = {}
     titles: dict[tuple[str, str], str] = {}
     for record in records:
         key = (record.scenario, json.dumps(dict(record.params), sort_keys=True, default=str))
         titles.setdefault(key, record.params_label)
         backends = workloads.setdefault(key, {})
-        row_key = (_label(record), _interpreter(record) if several else "")
+        row_key = (_label(record), interpreter_label(record) if several else "")
         backends.setdefault(row_key, []).append(record)
     return [
         Group(
@@ -225,7 +225,7 @@ def _instruction_mode(record: RunRecord) -> bool:
     return record.measure == "instructions"
 
 
-def _interpreter(record: RunRecord) -> str:
+def interpreter_label(record: RunRecord) -> str:
     """The interpreter's label; a free-threaded build's says whether the GIL was on, as the
     worker found it (``sys._is_gil_enabled()``), since the build alone does not decide."""
     name = record.implementation or record.python
