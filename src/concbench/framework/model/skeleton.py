@@ -321,10 +321,6 @@ def _pick(
     return general, workload.tasks
 
 
-def _no_request(address: Address, seconds: float) -> None:
-    raise AssertionError("unreachable: a workload without io steps makes no request")
-
-
 class _Parts:
     """What a run's general routine uses beyond its hot path (a sleep and the stamps).
 
@@ -372,19 +368,19 @@ class _Parts:
                 "io steps, but the backend gives no `request` primitive: leave StepKind.IO "
                 "out of Backend.supports, and the runner records the job as skipped"
             )
-        self.request: Callable[[Address, float], Any] = request or _no_request
+        self.request: Any = request  # None only when the workload makes no request
         self.address = workload.io_target() if _IO in workload.kinds else _NOWHERE
         self.puts: dict[str, Callable[[], Any]] = {}
         self.gets: dict[str, Callable[[], Any]] = {}
-        if workload.channels and primitives.channel is None:
+        make = primitives.channel
+        if workload.channels and make is None:
             raise NotImplementedError(
                 "channels, but the backend gives no `channel` primitive: leave StepKind.PUT "
                 "and StepKind.GET out of Backend.supports, and the runner records the job as "
                 "skipped"
             )
         for channel in workload.channels:
-            make = primitives.channel
-            assert make is not None
+            assert make is not None  # checked above, once
             self.puts[channel.name], self.gets[channel.name] = make(channel.capacity)
         events = events and workload.has_dependencies
         self.ended: list[Any] = [primitives.event() for _ in workload.tasks] if events else []
