@@ -633,7 +633,7 @@ def _backends(
     selected: list[tuple[str, Mapping[str, object]]] = []
     for name in dict.fromkeys(names):
         if name in registry.warnings:  # it runs, but its rows may be explained wrongly
-            Console(stderr=True).print(
+            Console(stderr=True, soft_wrap=True).print(
                 f"warning: backend {escape(name)}: {escape(registry.warnings[name])}"
             )
         declared = {option.name for option in registry.backend(name).options}

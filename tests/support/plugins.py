@@ -43,6 +43,7 @@ class GoodBackend(Backend):
     """Runs tasks one after another: slow, but a correct implementation of the contract."""
 
     name = "good"
+    blocks_scheduler = frozenset[StepKind]()  # one task at a time: nothing else to stop
 
     def execute(self, workload: Workload, recorder: Recorder) -> None:
         recorder.begin()
@@ -216,6 +217,13 @@ class SleepOnlyBackend(GoodBackend):
     name = "sleeponly"
     supports = frozenset({StepKind.SLEEP})
     options = (Param("depth", int, 1, "an option to validate", min=1, max=4),)
+
+
+class UndeclaredBackend(Backend):
+    """Correct, but says nothing about what its block steps stop: warned about on load."""
+
+    name = "undeclared"
+    execute = GoodBackend.execute
 
 
 class SkeletonAsyncioBackend(AsyncioBackend):

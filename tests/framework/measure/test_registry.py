@@ -185,10 +185,13 @@ def test_list_and_run_show_the_warning_of_a_backend_that_declares_nothing(
     from concbench.cli import main
     from support import plugins
 
-    registry = plugins.registry(plugins.GoodBackend)
+    registry = plugins.registry(plugins.GoodBackend, plugins.UndeclaredBackend)
     monkeypatch.setattr("concbench.cli.default_registry", lambda: registry)
     assert main(["list"]) == 0
-    assert "warning: backend good: GoodBackend runs block steps" in capsys.readouterr().out
-    argv = ["run", "tiny", "-b", "good", "--repeat", "1", "--processes", "1", "--warmup", "0"]
-    assert main([*argv, "--out", str(tmp_path / "tiny.jsonl")]) == 0
-    assert "warning: backend good:" in capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert "warning: backend undeclared: UndeclaredBackend runs block steps" in out
+    assert "backend good:" not in out
+    argv = ["run", "tiny", "-b", "undeclared", "--repeat", "1", "--processes", "1"]
+    assert main([*argv, "--warmup", "0", "--out", str(tmp_path / "tiny.jsonl")]) == 0
+    [warning] = capsys.readouterr().err.splitlines()  # one line, however wide the terminal
+    assert warning.startswith("warning: backend undeclared:")
