@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from concbench import testing
-from concbench.framework import Backend, StepKind
+from concbench.framework import Backend
 from concbench.framework.analysis.decompose import decompose
 from concbench.framework.model.parts import Part
 from support.eager import EagerTestBackend, unexplained, workloads
@@ -88,6 +88,6 @@ def test_no_backend_leaves_a_negative_unexplained_beyond_timer_rounding(
     options = {"workers": 4} if backend_cls.name == "processes" else {}
     trace = testing.run(backend_cls, workload, **options)
     parts = decompose(trace, workload, backend_cls.blocks_scheduler)
+    # (blocked may exceed the overhead where another part is negative: CPU work that ran
+    # faster than calibrated; only what the parts leave unexplained must not be)
     assert parts[Part.REST] >= -ROUNDING_S, parts
-    if StepKind.BLOCK in backend_cls.blocks_scheduler and name != "spawn":
-        assert parts[Part.BLOCKED] <= trace.wall_s - workload.ideal_s + ROUNDING_S
