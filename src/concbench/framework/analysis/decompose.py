@@ -126,6 +126,7 @@ def _attribute(
     delays: list[tuple[Part, float]] = []  # the lane's, in the order they happened
     lane_start, lane_end = trace.lane_bounds(lane)
     if lane < len(workload.tasks) and workload.has_children:
+        parts = dict.fromkeys(Part, 0.0)
         _attribute_tree(parts, trace, workload, lane, blocking, holding=blocks_scheduler)
         parts[Part.REST] = overhead - sum(parts.values())
         return Decomposition(parts)
@@ -172,10 +173,11 @@ def _attribute_tree(
     child's end to the parent's (the structured join returning) is ``join``. The root is
     a flat lane's first part; its end to the run's finish is the last join."""
     path = _critical_path(trace, workload, root)
+    delays: list[tuple[Part, float]] = []  # the flat-lane parts of each level
     for depth, lane in enumerate(path):
         others = _Intervals((start, end) for owner, start, end in blocking if owner != lane)
         if depth == 0:
-            _attribute_wait(parts, trace, workload, lane, others, None)
+            _attribute_wait(delays, trace, workload, lane, others, None)
         else:
             parent = path[depth - 1]
             first, last = workload.step_offsets[parent], workload.step_offsets[parent + 1]
@@ -190,12 +192,14 @@ def _attribute_tree(
                 parts[Part.START] += (start - late_from - blocked) / 1e9
             parts[Part.JOIN] += (trace.end_ns[parent] - trace.end_ns[lane]) / 1e9
         if trace.has_steps:
-            _attribute_steps(parts, trace, workload, lane, others, holding=holding)
+            _attribute_steps(delays, trace, workload, lane, others, holding=holding)
         else:
             lane_start = trace.start_ns[lane]
             steps_end = trace.end_ns[lane] if lane == path[-1] else lane_start
             nominal = sum(step.seconds for step in workload.lane_steps(lane))
             parts[Part.STEPS] += (steps_end - lane_start) / 1e9 - nominal
+    for part, seconds in delays:
+        parts[part] += seconds
     parts[Part.JOIN] += (trace.finish_ns - max(trace.end_ns[root], trace.main_done_ns)) / 1e9
 
 

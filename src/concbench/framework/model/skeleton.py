@@ -428,7 +428,7 @@ class _Parts:
         return bool(self.ended) or self.slots is not None
 
 
-def coroutine_lanes(
+def coroutine_lanes(  # noqa: PLR0915 - its routine is one flat function, on purpose
     primitives: CoroutinePrimitives,
     workload: Workload,
     recorder: Recorder,
