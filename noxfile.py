@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
+import sys
 import time
 from datetime import datetime
 from pathlib import Path
+from types import ModuleType
 
 import nox
 
@@ -14,32 +17,45 @@ nox.options.sessions = ["tests", "lint", "typecheck"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.download_python = "never"  # interpreters come from the machine, never a download
 
-PYTHONS = ["3.11", "3.12", "3.13", "3.14"]
-"""Interpreters `compare-pythons` runs on, where found; the missing ones are skipped."""
+PYTHONS = ["3.11", "3.12", "3.13", "3.14", "3.13t", "3.14t"]
+"""Interpreters `compare-pythons` runs on, where found (the ``t`` ones free-threaded
+builds); the missing ones are skipped."""
 ROOT = Path(__file__).parent
 PYTHONS_RESULTS = ROOT / "results" / f"pythons-{datetime.now():%Y%m%d-%H%M%S}"
 
 
-def _expose_pyenv_pythons(versions: list[str]) -> None:
-    """nox looks for ``pythonX.Y`` on PATH, where pyenv's shims answer only for the selected
-    version; link every interpreter pyenv has installed into one directory first on PATH."""
-    installed = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+def _load_tool(name: str) -> ModuleType:
+    """A module of tools/ (standard library only): nox runs before any environment exists."""
+    spec = importlib.util.spec_from_file_location(
+        f"concbench_tools_{name}", ROOT / "tools" / f"{name}.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _expose_pythons(specs: list[str]) -> None:
+    """nox looks for ``pythonX.Y[t]`` on PATH, where pyenv's shims answer only for the
+    selected version: link each interpreter found (pyenv's included, each checked by running
+    it: a ``python3.13t`` must be free-threaded) into one directory first on PATH."""
+    pythons = _load_tool("pythons")
     links = ROOT / ".nox" / "pythons"
-    for version in versions:
-        found = sorted(
-            installed.glob(f"{version}.*/bin/python{version}"),
-            key=lambda path: [int(part) for part in path.parents[1].name.split(".")[:3]],
-        )
-        if found:
+    for spec in specs:
+        found = pythons.find(spec)
+        if found is not None:
             links.mkdir(parents=True, exist_ok=True)
-            link = links / f"python{version}"
+            link = links / f"python{spec}"
             link.unlink(missing_ok=True)
-            link.symlink_to(found[-1])
+            link.symlink_to(found.path)
     if links.is_dir():
         os.environ["PATH"] = f"{links}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
-_expose_pyenv_pythons(PYTHONS)
+if "compare-pythons" in " ".join(sys.argv):  # running each candidate costs a fraction of a second
+    _expose_pythons(PYTHONS)
 
 
 @nox.session
@@ -102,8 +118,10 @@ def _small_report(session: nox.Session, tmp: Path) -> Path:
 
 @nox.session(name="compare-pythons", python=PYTHONS)
 def compare_pythons(session: nox.Session) -> None:
-    """The matrix on each CPython found (pyenv's too), one environment each, merged into one
-    report with the interpreter as a column; extra arguments go to `concbench compare`."""
+    """The matrix on each CPython found (pyenv's too, free-threaded builds included), one
+    environment each, merged into one report with the interpreter as a column (a
+    free-threaded one labelled with the GIL state its workers ran with); extra arguments go
+    to `concbench compare`."""
     session.install(".[all]")
     out = PYTHONS_RESULTS / f"compare-{session.python}.jsonl"
     session.run("concbench", "compare", "--out", str(out), *session.posargs)

@@ -201,6 +201,24 @@ def test_requests_run_against_a_real_server_on_every_backend(
     assert "requests (tasks=100, seconds=0.05)" in capsys.readouterr().out
 
 
+def test_a_backend_that_cannot_run_the_pipeline_gives_a_skipped_row_not_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # processes runs no put/get steps; its note once built the pipeline without channels
+    # and stopped the whole command with exit 2 before any backend ran
+    out = tmp_path / "pipeline.jsonl"
+    argv = ["run", "pipeline", "-p", "items=20", "-p", "produce=0.0005", "-p", "work=0.002"]
+    argv += ["-b", "processes", "-b", "threads", "-b", "asyncio"]
+    argv += ["--repeat", "1", "--processes", "1", "--warmup", "0", "--out", str(out)]
+    assert main(argv) == 0
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    status = {r["backend"]: r["status"] for r in records}
+    assert status == {"processes": "skipped", "threads": "ok", "asyncio": "ok"}
+    (skipped,) = [r for r in records if r["backend"] == "processes"]
+    assert "cannot run get, put steps" in skipped["error"]
+    assert "skipped" in capsys.readouterr().out
+
+
 def test_more_requests_than_the_open_file_limit_allows_are_refused_up_front(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -216,3 +216,23 @@ def test_the_module_check_catches_a_stale_name() -> None:
     assert _resolves("concbench.framework.burn")
     assert not _resolves("concbench.framework.cpuwork.burn")
     assert not _resolves("concbench.framework.decompose")
+
+
+def test_the_plugin_guide_documents_every_backend_attribute_step_kind_and_helper() -> None:
+    """A newcomer writes a backend from docs/plugins.md alone (issue 14): every attribute
+    and hook of ``Backend``, every step kind, and the public helpers for CPU and io work
+    must be in it."""
+    from concbench import framework
+    from concbench.framework import Backend, StepKind
+
+    text = (ROOT / "docs" / "plugins.md").read_text()
+    attributes = {name for name in vars(Backend) if not name.startswith("_")}
+    attributes |= {name for name in Backend.__annotations__ if not name.startswith("_")}
+    missing = sorted(name for name in attributes if f"`{name}" not in text)
+    assert not missing, f"Backend attributes not in docs/plugins.md: {missing}"
+    kinds = sorted(kind.value for kind in StepKind if f"`{kind.value}`" not in text)
+    assert not kinds, f"step kinds not in docs/plugins.md: {kinds}"
+    helpers = ["burn", "calibrate", "adopt", "encode_request", "check_reply", "REPLY"]
+    assert all(hasattr(framework, helper) for helper in helpers)  # public, as documented
+    for name in [*helpers, "io_target", "main_start", "--concbench-backend", "SIGTERM"]:
+        assert f"`{name}" in text or name in text, name

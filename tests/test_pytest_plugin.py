@@ -45,3 +45,29 @@ def test_the_fixture_runs_a_check_once_per_backend_variant(tmp_path: Path) -> No
     for name, cls in registry.backends.items():
         if cls.unavailable_reason():
             assert (name, "SKIPPED") in outcomes
+
+
+def run_user_test(tmp_path: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "test_user.py").write_text(USER_TEST)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", *options, "test_user.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_backends_are_chosen_by_name(tmp_path: Path) -> None:
+    done = run_user_test(tmp_path, "--concbench-backend", "threads", "--concbench-backend", "trio")
+    ran = re.findall(r"^test_user\.py::test_sleeps_overlap\[(.+?)\] ", done.stdout, re.M)
+    assert sorted(ran) == ["threads", "trio"], done.stdout  # run or skipped: only these
+
+
+def test_an_unknown_backend_name_is_a_usage_error_naming_the_known_ones(tmp_path: Path) -> None:
+    done = run_user_test(tmp_path, "--concbench-backend", "asyncoi")
+    assert done.returncode == 4  # pytest's usage error
+    assert "--concbench-backend: unknown backend 'asyncoi'; known: " in done.stderr
+    assert "asyncio" in done.stderr
+    assert "Traceback" not in done.stderr

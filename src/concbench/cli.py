@@ -439,6 +439,8 @@ def cmd_list(args: argparse.Namespace, console: Console) -> int:
             f"[red]broken plugin[/] {escape(plugin.group)}:{escape(plugin.name)} "
             f"({escape(plugin.value)}): {escape(plugin.reason)}"
         )
+    for name, warning in sorted(registry.warnings.items()):
+        console.print(f"[yellow]warning[/]: backend {escape(name)}: {escape(warning)}")
     return 0
 
 
@@ -630,6 +632,10 @@ def _backends(
     claimed: set[str] = set()
     selected: list[tuple[str, Mapping[str, object]]] = []
     for name in dict.fromkeys(names):
+        if name in registry.warnings:  # it runs, but its rows may be explained wrongly
+            Console(stderr=True, soft_wrap=True).print(
+                f"warning: backend {escape(name)}: {escape(registry.warnings[name])}"
+            )
         declared = {option.name for option in registry.backend(name).options}
         claimed |= declared & options.keys()
         selected.append((name, {k: v for k, v in options.items() if k in declared}))

@@ -12,6 +12,10 @@ install hint::
         trace = concbench_backend.run(workload)
         assert trace.wall_s < 0.6 * workload.serial_s
 
+``--concbench-backend NAME`` (repeatable) keeps the backends so named, with every variant
+each lists (``anyio`` gives anyio on asyncio and on trio), or one variant by its label
+(``'anyio(backend=trio)'``): ``pytest --concbench-backend mine`` tests only your own.
+
 The plugin loads concbench's registry only when a test asks for the fixture, so it costs
 nothing in test suites that do not use it.
 """
@@ -63,9 +67,45 @@ def _variants() -> list[BackendUnderTest]:
     return variants
 
 
+OPTION = "--concbench-backend"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("concbench").addoption(
+        OPTION,
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="run tests that take the concbench_backend fixture on this backend only "
+        "(repeatable): a name, for every variant it lists, or one variant's label",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """An unknown ``--concbench-backend`` is a usage error before anything is collected."""
+    names = config.getoption("concbench_backend")
+    if not names:
+        return  # the registry stays unloaded
+    variants = _variants()
+    known = {variant.name for variant in variants} | {variant.label for variant in variants}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise pytest.UsageError(
+            f"{OPTION}: unknown backend {unknown[0]!r}; known: "
+            f"{', '.join(sorted({variant.name for variant in variants}))}"
+        )
+
+
+def _chosen(variants: list[BackendUnderTest], names: list[str]) -> list[BackendUnderTest]:
+    """The variants ``--concbench-backend`` keeps (all without it)."""
+    if not names:
+        return variants
+    return [v for v in variants if v.name in names or v.label in names]
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "concbench_backend" in metafunc.fixturenames:
-        variants = _variants()
+        variants = _chosen(_variants(), metafunc.config.getoption("concbench_backend"))
         metafunc.parametrize(
             "concbench_backend", variants, ids=[v.label for v in variants], indirect=True
         )

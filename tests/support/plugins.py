@@ -16,6 +16,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from concbench.backends.asyncio_backend import AsyncioBackend
 from concbench.framework import (
     Backend,
     Param,
@@ -30,13 +31,19 @@ from concbench.framework import (
 )
 from concbench.framework.measure.ioserver import check_reply, encode_request
 from concbench.framework.measure.limits import open_files_problem
-from concbench.framework.measure.registry import BACKENDS_GROUP, SCENARIOS_GROUP, Registry
+from concbench.framework.measure.registry import (
+    BACKENDS_GROUP,
+    SCENARIOS_GROUP,
+    Registry,
+    backend_warning,
+)
 
 
 class GoodBackend(Backend):
     """Runs tasks one after another: slow, but a correct implementation of the contract."""
 
     name = "good"
+    blocks_scheduler = frozenset[StepKind]()  # one task at a time: nothing else to stop
 
     def execute(self, workload: Workload, recorder: Recorder) -> None:
         recorder.begin()
@@ -212,6 +219,19 @@ class SleepOnlyBackend(GoodBackend):
     options = (Param("depth", int, 1, "an option to validate", min=1, max=4),)
 
 
+class UndeclaredBackend(Backend):
+    """Correct, but says nothing about what its block steps stop: warned about on load."""
+
+    name = "undeclared"
+    execute = GoodBackend.execute
+
+
+class SkeletonAsyncioBackend(AsyncioBackend):
+    """asyncio through the skeleton, as registered by a plugin: it takes the fast paths."""
+
+    name = "skeleton-asyncio"
+
+
 def _tiny(tasks: int, seconds: float) -> Workload:
     return Workload(tasks=(Task(steps=(sleep(seconds),)),) * tasks)
 
@@ -309,7 +329,10 @@ def registry(*backends: type[Backend]) -> Registry:
         (SCENARIOS_GROUP, "cpu-tiny"): "support.plugins:cpu_tiny",
         (SCENARIOS_GROUP, "big"): "support.plugins:big",
     }
-    return Registry({cls.name: cls for cls in backends}, scenarios, references=references)
+    warnings = {cls.name: text for cls in backends if (text := backend_warning(cls))}
+    return Registry(
+        {cls.name: cls for cls in backends}, scenarios, references=references, warnings=warnings
+    )
 
 
 class FigureBackend(GoodBackend):

@@ -25,6 +25,7 @@ _ADDRESS = re.compile(r"(tcp|tls|ucx|inproc)://[^\s:/]+(:\d{1,5})?")
 
 class DaskBackend(Backend):
     name = "dask"
+    blocks_scheduler = frozenset[StepKind]()  # tasks run in other processes
     description = (
         "dask.distributed client.submit per task on a LocalCluster on loopback "
         "(or -o address=tcp://HOST:PORT); the client dispatches and gathers"

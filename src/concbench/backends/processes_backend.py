@@ -69,6 +69,7 @@ class _Pool:
 
 class ProcessesBackend(Backend):
     name = "processes"
+    blocks_scheduler = frozenset[StepKind]()  # tasks run in other processes
     keeps_workers = True  # one warm pool for every run of the worker, shut down in close()
     releases = False  # its dispatcher blocks waiting for completions, not on a timer
     supports = frozenset(
@@ -171,4 +172,7 @@ def _pool_bound(workload: Workload, workers: int) -> float:
     limit = min(workload.limit or len(workload.tasks), workers)
     if limit >= len(workload.tasks) or workload.has_children:  # a tree never runs here
         return workload.ideal_s
-    return Workload(tasks=workload.tasks, main=workload.main, limit=max(limit, 1)).ideal_s
+    bounded = Workload(
+        tasks=workload.tasks, main=workload.main, limit=max(limit, 1), channels=workload.channels
+    )
+    return bounded.ideal_s

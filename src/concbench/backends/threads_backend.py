@@ -22,6 +22,7 @@ from concbench.framework import (
     BlockingPrimitives,
     Param,
     Recorder,
+    StepKind,
     Workload,
     check_reply,
     encode_request,
@@ -91,6 +92,7 @@ def pool_primitives(pool: ThreadPoolExecutor) -> BlockingPrimitives[Future[None]
 
 class ThreadsBackend(Backend):
     name = "threads"
+    blocks_scheduler = frozenset[StepKind]()  # each task has its own thread
     description = "threading.Thread per task (or a ThreadPoolExecutor with workers=K), then join"
     options = (
         Param("workers", int, 0, "pool size; 0 starts one thread per task", min=0, max=100_000),

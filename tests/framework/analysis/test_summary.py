@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from rich.console import Console
 
 from concbench.framework.analysis.summary import group_records
@@ -54,3 +56,70 @@ def test_several_interpreters_give_a_row_each_and_a_python_column() -> None:
     text = console.export_text()
     assert "python" in text
     assert "CPython 3.12.1" in text
+
+
+def cpu_on(
+    backend: str, implementation: str, gil: bool | None, wall_s: float, path: str = "general"
+) -> RunRecord:
+    """A run of the cpu scenario as a worker of that interpreter records it (the worker
+    checks the sweep's calibration only for workloads with cpu steps)."""
+    return RunRecord(
+        scenario="cpu",
+        params={"tasks": 2, "seconds": 0.1},
+        backend=backend,
+        status=Status.OK,
+        tasks=2,
+        serial_s=0.2,
+        ideal_s=0.1,
+        python=implementation.split()[1],
+        implementation=implementation,
+        wall_s=wall_s,
+        calibration_drift=0.01,
+        gil_enabled=gil,
+        task_path=path,
+    )
+
+
+FREE = "CPython 3.13.1 free-threaded"
+
+
+def test_a_free_threaded_build_is_labelled_with_the_gil_state_its_workers_ran_with() -> None:
+    records = [
+        cpu_on("threads", "CPython 3.13.1", True, 0.21),
+        cpu_on("threads", FREE, False, 0.11),
+        cpu_on("threads", FREE, True, 0.21),  # PYTHON_GIL=1, or an extension re-enabled it
+    ]
+    [group] = group_records(records)
+    assert [row.python for row in group.rows] == [
+        "CPython 3.13.1",
+        f"{FREE} (GIL off)",
+        f"{FREE} (GIL on)",
+    ]
+    without = "cpu steps on threads ran without the GIL"
+    assert [without in row.note for row in group.rows] == [False, True, False]
+
+
+def test_without_the_gil_the_note_is_for_cpu_work_on_threads_only() -> None:
+    asyncio_row = cpu_on("asyncio", FREE, False, 0.21)
+    no_cpu = dataclasses.replace(cpu_on("threads", FREE, False, 0.11), calibration_drift=None)
+    for records in ([asyncio_row], [no_cpu]):
+        [group] = group_records(records)
+        assert "without the GIL" not in group.rows[0].note
+
+
+def test_rows_that_took_different_task_paths_say_so() -> None:
+    records = [
+        cpu_on("asyncio", "CPython 3.11.7", True, 0.2, path="plain fan-out"),
+        cpu_on("mine", "CPython 3.11.7", True, 0.2, path=""),  # writes its own routine
+    ]
+    [group] = group_records(records)
+    notes = {row.label: row.note for row in group.rows}
+    assert notes["asyncio"] == (
+        "tasks took the plain fan-out fast path, other rows the backend's own routine: "
+        "bookkeeping differs"
+    )
+    assert notes["mine"].startswith("tasks took the backend's own routine, other rows the plain")
+    same = [cpu_on(name, "CPython 3.11.7", True, 0.2) for name in ("asyncio", "trio")]
+    assert all("path" not in row.note for row in group_records(same)[0].rows)
+    older = dataclasses.replace(records[1], gil_enabled=None)  # a store that recorded neither
+    assert all("path" not in row.note for row in group_records([records[0], older])[0].rows)

@@ -146,3 +146,52 @@ def test_a_third_party_plugin_runs_in_a_real_worker_process(tmp_path: Path) -> N
     ] * 2
     assert all(r.wall_s is not None and r.wall_s >= 0.02 for r in records)
     assert read_records(tmp_path / "out.jsonl") == records
+
+
+def test_a_backend_running_block_steps_must_say_whether_they_stop_its_scheduler() -> None:
+    from concbench.framework import Backend, Recorder, StepKind, Workload
+    from concbench.framework.measure.registry import backend_warning, default_registry
+
+    class Silent(Backend):
+        name = "silent"
+
+        def execute(self, workload: Workload, recorder: Recorder) -> None:
+            raise NotImplementedError
+
+    class Loop(Silent):
+        blocks_scheduler = frozenset({StepKind.BLOCK, StepKind.CPU})
+
+    class OnLoop(Loop):  # a variant inherits its parent's answer
+        name = "on-loop"
+
+    class Threads(Silent):
+        blocks_scheduler = frozenset[StepKind]()  # "nothing stops it" is an answer
+
+    class NoBlocking(Silent):
+        supports = frozenset({StepKind.SLEEP})
+
+    warning = backend_warning(Silent)
+    assert warning is not None
+    assert "does not declare blocks_scheduler" in warning
+    assert "frozenset({StepKind.BLOCK, StepKind.CPU})" in warning
+    for declared in (Loop, OnLoop, Threads, NoBlocking):
+        assert backend_warning(declared) is None, declared
+    assert default_registry().warnings == {}  # every built-in declares it
+
+
+def test_list_and_run_show_the_warning_of_a_backend_that_declares_nothing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from concbench.cli import main
+    from support import plugins
+
+    registry = plugins.registry(plugins.GoodBackend, plugins.UndeclaredBackend)
+    monkeypatch.setattr("concbench.cli.default_registry", lambda: registry)
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "warning: backend undeclared: UndeclaredBackend runs block steps" in out
+    assert "backend good:" not in out
+    argv = ["run", "tiny", "-b", "undeclared", "--repeat", "1", "--processes", "1"]
+    assert main([*argv, "--warmup", "0", "--out", str(tmp_path / "tiny.jsonl")]) == 0
+    [warning] = capsys.readouterr().err.splitlines()  # one line, however wide the terminal
+    assert warning.startswith("warning: backend undeclared:")

@@ -368,3 +368,23 @@ def test_a_missing_primitive_is_named() -> None:
             channel=lambda _: (lambda: None, lambda: None),
             event=threading.Event,
         )
+
+
+def test_without_request_or_channel_primitives_such_steps_are_refused_naming_supports() -> None:
+    """``request`` and ``channel`` are optional (the example plugin gives neither and
+    declares so in ``supports``); a workload that needs one is refused before it starts."""
+    import dataclasses
+
+    bare = dataclasses.replace(coroutine_primitives([]), request=None, channel=None)
+    with_io = Workload(tasks=(Task((io(0.01),)),), io_address=("127.0.0.1", 9))
+    with_channel = Workload(
+        tasks=(Task((put("c"),)), Task((get("c"),))), channels=(Channel("c", 1),)
+    )
+    for workload, kind in ((with_io, "StepKind.IO"), (with_channel, "StepKind.PUT")):
+        recorder = Recorder(workload)
+        with pytest.raises(NotImplementedError, match=f"leave {kind}"):
+            run_coroutines(bare, workload, recorder)
+    plain = Workload(tasks=(Task((sleep(0.001),)),))
+    recorder = Recorder(plain)
+    run_coroutines(bare, plain, recorder)
+    recorder.trace().check(plain)

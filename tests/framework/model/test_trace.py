@@ -187,3 +187,25 @@ def test_stamps_taken_elsewhere_keep_their_nanoseconds() -> None:
     task_ends = trace.step_end_ns[:2]
     assert [abs(got - want) <= 1 for got, want in zip(task_ends, ends, strict=True)] == [True] * 2
     assert trace.end_ns[0] == trace.step_end_ns[1]
+
+
+def test_main_start_is_optional_but_must_fall_between_begin_and_main_done() -> None:
+    workload = Workload(tasks=(), main=(sleep(0),))
+    recorder = Recorder(workload)
+    recorder.begin()
+    recorder.main_start()
+    recorder.step_done(recorder.main_lane, 0)
+    recorder.main_done()
+    recorder.finish()
+    trace = recorder.trace()
+    trace.check(workload)
+    assert trace.lane_bounds(0)[0] == trace.main_start_ns > trace.begin_ns
+
+    late = Recorder(workload)
+    late.begin()
+    late.step_done(late.main_lane, 0)
+    late.main_done()
+    late.main_start()  # after main_done: a backend that stamped it in the wrong place
+    late.finish()
+    with pytest.raises(ContractError, match="main_start"):
+        late.trace().check(workload)

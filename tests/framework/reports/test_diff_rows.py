@@ -86,3 +86,24 @@ def test_instruction_counts_of_cpu_work_at_different_rates_are_not_judged() -> N
     [row] = diff_records(base, new)
     assert row.verdict is Verdict.CALIBRATION
     assert "--calibration BASE" in row.reason
+
+
+def test_a_free_threaded_build_with_and_without_the_gil_gives_two_rows_not_one() -> None:
+    """The report keys such rows by GIL state (summary.interpreter_label); diff must too, or
+    one row silently replaced the other."""
+    import dataclasses
+
+    free = "CPython 3.13.1 free-threaded"
+
+    def runs(scale: float, gil: bool) -> list[RunRecord]:
+        return [
+            dataclasses.replace(run, implementation=free, python="3.13.1", gil_enabled=gil)
+            for run in _timed(scale, "3.13.1")
+        ]
+
+    side = runs(1.0, False) + runs(2.0, True)
+    rows = diff_records(side, side)
+    assert [(row.python, row.verdict) for row in rows] == [
+        (f"{free} (GIL off)", Verdict.SAME),
+        (f"{free} (GIL on)", Verdict.SAME),
+    ]

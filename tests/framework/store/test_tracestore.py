@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from concbench.framework import StepKind
@@ -31,3 +32,21 @@ def test_the_first_counted_run_of_each_process_keeps_its_full_trace(tmp_path: Pa
 
 def test_no_trace_file_means_no_traces(tmp_path: Path) -> None:
     assert read_traces(tmp_path / "absent.traces.jsonl") == {}
+
+
+def test_main_start_is_kept_and_a_trace_stored_without_it_still_opens(tmp_path: Path) -> None:
+    store = tmp_path / "seed.jsonl"
+    jobs = plan(default_registry(), "seed", {"scale": 0.02}, [("asyncio", {})])
+    Runner(ResultStore(store), RunSettings(repeat=1, warmup=0, processes=1)).run(jobs)
+    path = trace_path(store)
+    (stored,) = read_traces(path).values()
+    trace = stored.trace
+    assert trace.begin_ns < trace.main_start_ns <= trace.main_done_ns
+
+    older = [json.loads(line) for line in path.read_text().splitlines()]
+    for data in older:
+        del data["main_start_ns"]  # as versions before the stamp wrote them
+    path.write_text("".join(json.dumps(data) + "\n" for data in older))
+    (stored,) = read_traces(path).values()
+    assert stored.trace.main_start_ns == 0
+    assert stored.trace.lane_bounds(len(stored.trace.start_ns))[0] == stored.trace.begin_ns

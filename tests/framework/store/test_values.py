@@ -78,6 +78,16 @@ def test_signed_figures_and_good_records_are_read(tmp_path: Path) -> None:
     assert len(read_records(write(tmp_path / "r.jsonl", good(), record))) == 2
 
 
+def test_every_part_may_be_negative_even_one_named_like_a_count(tmp_path: Path) -> None:
+    """``parts.steps`` is seconds, not the record's ``steps`` count: a channel hand-off that
+    waited less than the ideal's wait makes it negative (pipeline on threads did, and the
+    run was refused as "must be >= 0")."""
+    negative = {part.value: -0.0005 for part in Part}
+    record = good() | {"parts": negative}
+    [read] = read_records(write(tmp_path / "r.jsonl", record))
+    assert read.parts[Part.STEPS] == -0.0005
+
+
 def test_a_50_mb_error_line_is_read_quickly_and_shortened_keeping_its_ends(
     tmp_path: Path,
 ) -> None:

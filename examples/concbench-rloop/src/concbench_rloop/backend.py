@@ -1,10 +1,16 @@
 """asyncio tasks on rloop: a backend written as its primitives, over concbench's skeleton.
 
-The backend says how rloop's world sleeps, yields, makes a request, hands items over and
-waits; ``run_coroutines`` does everything else (the step dispatch, dependencies, the
-limit, the timestamps), exactly as it does for the built-in backends, so the numbers
+The backend says how rloop's world sleeps, yields, waits for an event and limits
+concurrency; ``run_coroutines`` does everything else (the step dispatch, dependencies,
+the limit, the timestamps), exactly as it does for the built-in backends, so the numbers
 compare like with like. The framework checks every trace, so a mistake here shows up as a
 failed run, not as a good number.
+
+It declares what it runs (``supports``) and what stops its loop (``blocks_scheduler``).
+``io`` requests and channel hand-offs (``put``, ``get``) are left out: a workload with
+them is recorded as skipped, with the reason, instead of failing. To add them, give the
+primitives a ``request`` and a ``channel`` and add their step kinds to ``supports``
+(docs/plugins.md shows both, written for asyncio's API).
 """
 
 from __future__ import annotations
@@ -21,8 +27,6 @@ from concbench.framework import (
     Recorder,
     StepKind,
     Workload,
-    check_reply,
-    encode_request,
     run_coroutines,
 )
 
@@ -31,7 +35,10 @@ class RloopBackend(Backend):
     name = "rloop"  # must equal the entry-point name
     description = "asyncio.create_task per task on rloop's event loop (Rust), then gather"
     requires = ("rloop",)  # checked without importing it, so `concbench list` always works
-    blocks_scheduler = frozenset({StepKind.BLOCK, StepKind.CPU})  # one thread, one loop
+    # the step kinds the primitives below run; a workload with others is skipped
+    supports = frozenset({StepKind.SLEEP, StepKind.BLOCK, StepKind.CPU, StepKind.CHECKPOINT})
+    # one thread, one loop: time.sleep and CPU work stop every other task
+    blocks_scheduler = frozenset({StepKind.BLOCK, StepKind.CPU})
 
     def execute(self, workload: Workload, recorder: Recorder) -> None:
         run_coroutines(_primitives(), workload, recorder)
@@ -43,8 +50,6 @@ def _primitives() -> CoroutinePrimitives:
         task_group=functools.partial(GatherGroup, asyncio.create_task, asyncio.gather),
         sleep=asyncio.sleep,
         checkpoint=functools.partial(asyncio.sleep, 0),
-        request=_request,
-        channel=_channel,
         event=asyncio.Event,
         limiter=asyncio.Semaphore,
     )  # block (time.sleep) and cpu (calibrated work) are the framework's defaults
@@ -58,18 +63,3 @@ def _run(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
         loop.run_until_complete(main())
     finally:
         loop.close()
-
-
-async def _request(address: tuple[str, int], seconds: float) -> None:
-    reader, writer = await asyncio.open_connection(*address)
-    try:
-        writer.write(encode_request(seconds))
-        check_reply(await reader.read(1))
-    finally:
-        writer.close()
-        await writer.wait_closed()
-
-
-def _channel(capacity: int | None) -> tuple[Callable[[], Any], Callable[[], Any]]:
-    items: asyncio.Queue[None] = asyncio.Queue(capacity or 0)  # maxsize 0 is unbounded
-    return functools.partial(items.put, None), items.get

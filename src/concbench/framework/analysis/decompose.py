@@ -123,20 +123,26 @@ def _attribute(
     overhead = trace.wall_s - workload.ideal_s
     lane = _critical_lane(trace)
     others = _Intervals((start, end) for owner, start, end in blocking if owner != lane)
-    parts = dict.fromkeys(Part, 0.0)
+    delays: list[tuple[Part, float]] = []  # the lane's, in the order they happened
     lane_start, lane_end = trace.lane_bounds(lane)
     if lane < len(workload.tasks) and workload.has_children:
+        parts = dict.fromkeys(Part, 0.0)
         _attribute_tree(parts, trace, workload, lane, blocking, holding=blocks_scheduler)
         parts[Part.REST] = overhead - sum(parts.values())
         return Decomposition(parts)
     if lane < len(workload.tasks):
         pooled = workload.starts_within(concurrency) if concurrency else None
-        _attribute_wait(parts, trace, workload, lane, others, pooled)
+        _attribute_wait(delays, trace, workload, lane, others, pooled)
+    else:
+        _attribute_spawning(delays, trace, others)
     if trace.has_steps:
-        _attribute_steps(parts, trace, workload, lane, others, holding=blocks_scheduler)
+        _attribute_steps(delays, trace, workload, lane, others, holding=blocks_scheduler)
     else:  # a backend that records no steps: the lane's excess stays in one piece
         nominal = sum(step.seconds for step in workload.lane_steps(lane))
-        parts[Part.STEPS] = (lane_end - lane_start) / 1e9 - nominal
+        delays.append((Part.STEPS, (lane_end - lane_start) / 1e9 - nominal))
+    parts = dict.fromkeys(Part, 0.0)
+    for part, seconds in _after_slack(delays, workload.ideal_s - _nominal_end(workload, lane)):
+        parts[part] += seconds
     parts[Part.JOIN] = (trace.finish_ns - max(lane_end, trace.main_done_ns)) / 1e9
     parts[Part.REST] = overhead - sum(parts.values())
     return Decomposition(parts)
@@ -167,10 +173,11 @@ def _attribute_tree(
     child's end to the parent's (the structured join returning) is ``join``. The root is
     a flat lane's first part; its end to the run's finish is the last join."""
     path = _critical_path(trace, workload, root)
+    delays: list[tuple[Part, float]] = []  # the flat-lane parts of each level
     for depth, lane in enumerate(path):
         others = _Intervals((start, end) for owner, start, end in blocking if owner != lane)
         if depth == 0:
-            _attribute_wait(parts, trace, workload, lane, others, None)
+            _attribute_wait(delays, trace, workload, lane, others, None)
         else:
             parent = path[depth - 1]
             first, last = workload.step_offsets[parent], workload.step_offsets[parent + 1]
@@ -185,12 +192,14 @@ def _attribute_tree(
                 parts[Part.START] += (start - late_from - blocked) / 1e9
             parts[Part.JOIN] += (trace.end_ns[parent] - trace.end_ns[lane]) / 1e9
         if trace.has_steps:
-            _attribute_steps(parts, trace, workload, lane, others, holding=holding)
+            _attribute_steps(delays, trace, workload, lane, others, holding=holding)
         else:
             lane_start = trace.start_ns[lane]
             steps_end = trace.end_ns[lane] if lane == path[-1] else lane_start
             nominal = sum(step.seconds for step in workload.lane_steps(lane))
             parts[Part.STEPS] += (steps_end - lane_start) / 1e9 - nominal
+    for part, seconds in delays:
+        parts[part] += seconds
     parts[Part.JOIN] += (trace.finish_ns - max(trace.end_ns[root], trace.main_done_ns)) / 1e9
 
 
@@ -203,8 +212,54 @@ def _critical_lane(trace: Trace) -> int:
     return last_task if trace.end_ns[last_task] >= trace.main_done_ns else tasks
 
 
+def _nominal_end(workload: Workload, lane: int) -> float:
+    """When the lane ends in the ideal schedule: its nominal start, its steps, and the waits
+    the ideal has in its hand-offs."""
+    start = workload.nominal_starts[lane] if lane < len(workload.tasks) else 0.0
+    waits, slot = workload.handoff_waits, workload.step_offsets[lane]
+    total = start
+    for number, step in enumerate(workload.lane_steps(lane)):
+        total += waits.get(slot + number, 0.0) if step.kind in _HANDOFFS else step.seconds
+    return total
+
+
+def _after_slack(delays: list[tuple[Part, float]], slack: float) -> list[tuple[Part, float]]:
+    """The delays with the lane's slack taken off the first of them.
+
+    A lane that ends before the ideal's critical path does in the ideal schedule (main,
+    or a short task) may be that much late without making the run late: those first
+    seconds of delay are not overhead. Such a lane ends the run when the others finished
+    early, or when an eager scheduler ran every task inside the spawns before main's own
+    steps (asyncio's eager task factory): main then ends last, having waited out work the
+    ideal runs beside it. Without this, the part holding that wait (``blocked``) came out
+    larger than the overhead and "unexplained" negative by main's slack.
+    """
+    if slack <= 0:
+        return delays
+    kept = []
+    for part, seconds in delays:
+        taken = min(max(seconds, 0.0), slack)
+        slack -= taken
+        kept.append((part, seconds - taken))
+    return kept
+
+
+def _attribute_spawning(delays: list[tuple[Part, float]], trace: Trace, others: _Intervals) -> None:
+    """Main's wait before its own steps: the spawning loop, ``begin`` to ``main_start``.
+
+    On an eager scheduler each spawn runs its task up to the first wait, so the part of the
+    loop during which a task held the scheduler (a ``block`` or ``cpu`` step) is
+    ``blocked``; the rest, handing tasks over (and running them to their first wait), is
+    ``spawn``. A backend that does not stamp ``main_start`` gives 0 here.
+    """
+    main_start = trace.main_start_ns or trace.begin_ns
+    blocked = others.overlap(trace.begin_ns, main_start)
+    delays.append((Part.BLOCKED, blocked / 1e9))
+    delays.append((Part.SPAWN, (main_start - trace.begin_ns - blocked) / 1e9))
+
+
 def _attribute_wait(  # noqa: PLR0917 - one call site, each argument distinct
-    parts: dict[Part, float],
+    delays: list[tuple[Part, float]],
     trace: Trace,
     workload: Workload,
     lane: int,
@@ -213,24 +268,28 @@ def _attribute_wait(  # noqa: PLR0917 - one call site, each argument distinct
 ) -> None:
     """Spawn and start delay beyond the lane's nominal start (0 without dependencies); the
     part of it a pool of the backend's size would wait anyway, when ``pooled`` gives the
-    starts under that bound."""
+    starts under that bound. A spawn held up while another task held the scheduler (an
+    eager scheduler runs each task inside its spawn) is ``blocked``, not ``spawn``."""
     spawn, start = trace.spawn_ns[lane], trace.start_ns[lane]
     nominal_start = trace.begin_ns + round(workload.nominal_starts[lane] * 1e9)
-    parts[Part.SPAWN] = max(0, spawn - nominal_start) / 1e9
+    if spawn > nominal_start:
+        blocked = others.overlap(nominal_start, spawn)
+        delays.append((Part.BLOCKED, blocked / 1e9))
+        delays.append((Part.SPAWN, (spawn - nominal_start - blocked) / 1e9))
     late_from = max(spawn, nominal_start)  # waiting before this was in the ideal too
     if pooled is not None and start > late_from:
         pool_start = trace.begin_ns + round(pooled[lane] * 1e9)
         queued = max(0, min(start, pool_start) - late_from)
-        parts[Part.POOL] = queued / 1e9
+        delays.append((Part.POOL, queued / 1e9))
         late_from += queued
     if start > late_from:
         blocked = others.overlap(late_from, start)
-        parts[Part.BLOCKED] += blocked / 1e9
-        parts[Part.START] = (start - late_from - blocked) / 1e9
+        delays.append((Part.BLOCKED, blocked / 1e9))
+        delays.append((Part.START, (start - late_from - blocked) / 1e9))
 
 
 def _attribute_steps(
-    parts: dict[Part, float],
+    delays: list[tuple[Part, float]],
     trace: Trace,
     workload: Workload,
     lane: int,
@@ -250,15 +309,16 @@ def _attribute_steps(
         if step.kind in _DUE:
             due = begin + round(step.seconds * 1e9)
             blocked = others.overlap(due, end) / 1e9 if end > due else 0.0
-            parts[Part.BLOCKED] += blocked
-            parts[_DUE[step.kind]] += excess - blocked
+            delays.append((Part.BLOCKED, blocked))
+            delays.append((_DUE[step.kind], excess - blocked))
         else:
             # a step that itself holds the scheduler cannot run while another lane's does:
-            # the overlap is time it waited (main's first step waits out every eager task)
+            # the overlap is time it waited (main's first step waits out every eager task
+            # when the backend does not stamp main_start)
             held = others.overlap(begin, end) / 1e9 if step.kind in holding else 0.0
             blocked = min(max(excess, 0.0), held)
-            parts[Part.BLOCKED] += blocked
-            parts[_EXCESS.get(step.kind, Part.STEPS)] += excess - blocked
+            delays.append((Part.BLOCKED, blocked))
+            delays.append((_EXCESS.get(step.kind, Part.STEPS), excess - blocked))
         begin = end
 
 

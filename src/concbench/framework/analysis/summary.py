@@ -21,7 +21,7 @@ from .latency import Arrivals, row_arrivals
 from .stats import Comparison, Summary, compare, stability_warnings, summarize
 from .units import fmt_seconds
 
-__all__ = ["Group", "Row", "group_records", "process_samples"]
+__all__ = ["Group", "Row", "group_records", "interpreter_label", "process_samples"]
 
 
 @dataclass(frozen=True)
@@ -146,25 +146,65 @@ def group_records(records: Iterable[RunRecord], *, keep_disturbed: bool = False)
     statistics unless ``keep_disturbed``.
     """
     records = list(records)
-    several = len({_interpreter(record) for record in records}) > 1
+    several = len({interpreter_label(record) for record in records}) > 1
     workloads: dict[tuple[str, str], dict[tuple[str, str], list[RunRecord]]] = {}
     titles: dict[tuple[str, str], str] = {}
     for record in records:
         key = (record.scenario, json.dumps(dict(record.params), sort_keys=True, default=str))
         titles.setdefault(key, record.params_label)
         backends = workloads.setdefault(key, {})
-        row_key = (_label(record), _interpreter(record) if several else "")
+        row_key = (_label(record), interpreter_label(record) if several else "")
         backends.setdefault(row_key, []).append(record)
     return [
         Group(
             key[0],
             titles[key],
             _against_best(
-                [_row(row_key, rows[row_key], keep_disturbed) for row_key in _ordered(rows)]
+                _paths_noted(
+                    [_row(row_key, rows[row_key], keep_disturbed) for row_key in _ordered(rows)]
+                )
             ),
         )
         for key, rows in workloads.items()
     ]
+
+
+_PATHS = {
+    "plain fan-out": "the plain fan-out fast path",
+    "empty tasks": "the empty-task fast path",
+    "general": "the general path",
+    "": "the backend's own routine",
+}
+
+
+def _task_path(row: Row) -> str | None:
+    """The task path of the row's ok runs (see ``Recorder.task_path``), or None when they
+    do not say: an older store, which recorded neither the path nor the GIL."""
+    paths = {
+        _PATHS.get(run.task_path, run.task_path)
+        for run in row.records
+        if run.status is Status.OK and (run.task_path or run.gil_enabled is not None)
+    }
+    return " and ".join(sorted(paths)) if paths else None
+
+
+def _paths_noted(rows: list[Row]) -> list[Row]:
+    """Rows whose tasks took different paths through the skeleton say so: on a plain
+    fan-out or empty tasks the built-ins take a fast path, and a backend that writes its
+    own routine pays other bookkeeping per task (docs/plugins.md, "Fast paths")."""
+    paths = {id(row): path for row in rows if (path := _task_path(row)) is not None}
+    if len(set(paths.values())) < 2:
+        return rows
+    noted = []
+    for row in rows:
+        mine = paths.get(id(row))
+        if mine is None:
+            noted.append(row)
+            continue
+        others = sorted({path for path in paths.values() if path != mine})
+        note = f"tasks took {mine}, other rows {' or '.join(others)}: bookkeeping differs"
+        noted.append(dataclasses.replace(row, note="; ".join(filter(None, (row.note, note)))))
+    return noted
 
 
 def _ordered(keys: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -185,8 +225,13 @@ def _instruction_mode(record: RunRecord) -> bool:
     return record.measure == "instructions"
 
 
-def _interpreter(record: RunRecord) -> str:
-    return record.implementation or record.python
+def interpreter_label(record: RunRecord) -> str:
+    """The interpreter's label; a free-threaded build's says whether the GIL was on, as the
+    worker found it (``sys._is_gil_enabled()``), since the build alone does not decide."""
+    name = record.implementation or record.python
+    if "free-threaded" in name and record.gil_enabled is not None:
+        return f"{name} (GIL {'on' if record.gil_enabled else 'off'})"
+    return name
 
 
 def _against_best(rows: list[Row]) -> tuple[Row, ...]:
@@ -366,9 +411,22 @@ def _note(runs: Sequence[RunRecord], statuses: Counter[Status], diagnosis: str =
     if first.note:
         notes.append(first.note)
     notes += disturbance_notes(runs)
+    notes += _without_gil(runs)
     notes += _instructions(runs)
     notes += _figures(runs)
     return "; ".join(notes)
+
+
+def _without_gil(runs: Sequence[RunRecord]) -> list[str]:
+    """On threads, CPU work without the GIL runs in parallel: the row is not comparable with
+    one measured with it. A run had ``cpu`` steps when its worker checked the sweep's
+    calibration (``calibration_drift``), which only such a worker does."""
+    ok = [run for run in runs if run.status is Status.OK]
+    if not any(run.backend == "threads" and run.calibration_drift is not None for run in ok):
+        return []
+    if not any(run.gil_enabled is False for run in ok):
+        return []
+    return ["cpu steps on threads ran without the GIL (free-threaded build): in parallel"]
 
 
 def _figures(runs: Sequence[RunRecord]) -> list[str]:

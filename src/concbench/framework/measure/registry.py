@@ -26,6 +26,7 @@ __all__ = [
     "BrokenPlugin",
     "Registry",
     "UnknownNameError",
+    "backend_warning",
     "default_registry",
     "load_registry",
 ]
@@ -57,6 +58,9 @@ class Registry:
     broken: tuple[BrokenPlugin, ...] = ()
     references: dict[tuple[str, str], str] = field(default_factory=dict)
     """``(group, name)`` to the entry point's ``module:attr``: how a worker process finds it."""
+    warnings: dict[str, str] = field(default_factory=dict)
+    """Backend name to what its declarations leave unsaid (:func:`backend_warning`): it
+    loads and runs, but a report may explain its numbers wrongly."""
 
     def reference(self, group: str, name: str) -> str:
         return self.references[(group, name)]
@@ -94,7 +98,8 @@ def load_registry(source: EntryPointSource = _installed) -> Registry:
     references: dict[tuple[str, str], str] = {}
     backends = _load(BACKENDS_GROUP, source, check_backend, broken, references)
     scenarios = _load(SCENARIOS_GROUP, source, check_scenario, broken, references)
-    return Registry(backends, scenarios, tuple(broken), references)
+    warnings = {name: text for name, cls in backends.items() if (text := backend_warning(cls))}
+    return Registry(backends, scenarios, tuple(broken), references, warnings)
 
 
 @cache
@@ -159,6 +164,31 @@ def check_backend(name: str, obj: Any) -> str | None:
     except (TypeError, ValueError) as exc:
         return f"{obj.__qualname__}.compare must list valid option sets: {exc}"
     return None
+
+
+def backend_warning(cls: type[Backend]) -> str | None:
+    """What a backend that runs ``block`` steps should declare and does not, or ``None``.
+
+    Whether a ``block`` step (``time.sleep``) stops the backend's other tasks cannot be
+    seen from outside: it does on an event loop, where it runs inline in a coroutine, and
+    does not on threads. Without the declaration, ``seed-blocking`` on an event loop is
+    diagnosed as "steps overran their nominal time" instead of "loop blocked". So the rule
+    is that a backend supporting ``block`` says which steps stop its scheduler, in its own
+    class or a parent's other than :class:`Backend`; ``frozenset()`` is an answer too.
+    """
+    if StepKind.BLOCK not in cls.supports:
+        return None
+    declared = any(
+        "blocks_scheduler" in vars(klass) for klass in cls.__mro__ if klass is not Backend
+    )
+    if declared:
+        return None
+    return (
+        f"{cls.__qualname__} runs block steps but does not declare blocks_scheduler: set "
+        "frozenset({StepKind.BLOCK, StepKind.CPU}) if they stop its other tasks (coroutines "
+        "on one loop), or frozenset() if not (threads); until then a blocked loop is "
+        "reported as steps that overran"
+    )
 
 
 def check_scenario(name: str, obj: Any) -> str | None:

@@ -277,7 +277,11 @@ def plan(
                 uses_cpu=StepKind.CPU in workload.kinds,
                 services=workload.services,
                 uses_calls=uses_calls,
-                note=_joined(
+                # a skipped job has no numbers to explain, and a backend's note may
+                # assume a workload it can run (processes' pool bound on channels)
+                note=""
+                if reason
+                else _joined(
                     backend.note(workload, config), _inline_note(workload, variants, backend)
                 ),
             )

@@ -295,6 +295,8 @@ def measure(
         "involuntary_switches": usage_after[1] - usage_before[1],
         "peak_rss_kib": usage_after[2],
         "figures": trace.figures,
+        "task_path": recorder.task_path,
+        "gil_enabled": _gil_enabled(),
         **trace.summary(),
         **arrival_fields(trace, workload),
         **region.figures(),
@@ -309,6 +311,13 @@ def blocks_scheduler(backend: Backend, workload: Workload) -> frozenset[StepKind
     if StepKind.CALL in workload.kinds and StepKind.BLOCK in kinds and inline_sync(workload):
         return kinds | {StepKind.CALL}
     return kinds
+
+
+def _gil_enabled() -> bool:
+    """As this process runs now: a free-threaded build re-enables the GIL with PYTHON_GIL=1
+    or when it imports an extension module that does not declare it can run without."""
+    enabled = getattr(sys, "_is_gil_enabled", None)
+    return True if enabled is None else bool(enabled())
 
 
 def _usage() -> tuple[int, int, int]:

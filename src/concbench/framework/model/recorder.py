@@ -49,12 +49,14 @@ class Recorder:
         "_figures",
         "_finish",
         "_main_done",
+        "_main_start",
         "_parents",
         "main_lane",
         "spawn_at",
         "start_at",
         "step_end_at",
         "step_offsets",
+        "task_path",
     )
 
     clock = staticmethod(perf_counter)
@@ -69,6 +71,7 @@ class Recorder:
         self.step_end_at = _zeros(self.step_offsets[-1])
         self._end_at = _zeros(tasks)
         self._begin = 0.0
+        self._main_start = 0.0
         self._main_done = 0.0
         self._finish = 0.0
         self._figures: dict[str, float] = {}
@@ -77,6 +80,9 @@ class Recorder:
             if workload.has_children
             else frozenset()
         )
+        self.task_path = ""
+        """Which routine the tasks ran through, as the skeleton names it ("plain fan-out",
+        "empty tasks", "general"); empty for a backend that writes its own."""
 
     def begin(self) -> None:
         self._begin = perf_counter()
@@ -118,6 +124,16 @@ class Recorder:
         process pool (``name`` like ``pool_startup_s``); never part of the measured time."""
         self._figures[name] = seconds
 
+    def main_start(self) -> None:
+        """Every task has been handed over and main begins its own steps (optional).
+
+        On most schedulers handing a task over only queues it, but an eager one (asyncio's
+        eager task factory, Twisted's ``Deferred.fromCoroutine``) runs each task up to its
+        first wait inside the spawn: without this stamp, that time would count as main's
+        first step, or as nothing at all when main has no steps.
+        """
+        self._main_start = perf_counter()
+
     def main_done(self) -> None:
         self._main_done = perf_counter()
 
@@ -140,6 +156,7 @@ class Recorder:
                 end_ns[task] = start_ns[task]
         return Trace(
             begin_ns=_nanosecond(self._begin),
+            main_start_ns=_nanosecond(self._main_start),
             main_done_ns=_nanosecond(self._main_done),
             finish_ns=_nanosecond(self._finish),
             spawn_ns=_nanoseconds(self.spawn_at),

@@ -58,6 +58,7 @@ __all__ = [
     "coroutine_run",
     "run_blocking",
     "run_coroutines",
+    "task_path",
 ]
 
 # module constants: an enum member lookup per step would be measurable at a million tasks
@@ -139,18 +140,24 @@ class CoroutinePrimitives:
     checkpoint: Callable[[], Awaitable[object]]
     """One bare yield to the scheduler (``trio.lowlevel.checkpoint``,
     ``functools.partial(asyncio.sleep, 0)``)."""
-    request: Callable[[Address, float], Awaitable[object]]
-    """One ``io`` step: connect to the address, send ``encode_request(seconds)``, read the
-    one-byte reply and ``check_reply`` it, close."""
-    channel: Callable[
-        [int | None], tuple[Callable[[], Awaitable[object]], Callable[[], Awaitable[object]]]
-    ]
-    """A channel of that capacity (``None``: unbounded), as a ``put`` and a ``get`` that
-    each take no argument: ``put`` waits while it is full, ``get`` while it is empty."""
     event: Callable[[], AsyncEvent]
     """A fresh event, one per task that others wait for (``after``)."""
     limiter: Callable[[int], AsyncLimiter]
     """A limiter of that many slots, for ``Workload.limit``."""
+    request: Callable[[Address, float], Awaitable[object]] | None = None
+    """One ``io`` step: connect to the address, send ``encode_request(seconds)``, read the
+    one-byte reply and ``check_reply`` it, close. ``None``: the backend runs no ``io``
+    steps, and leaves ``StepKind.IO`` out of ``Backend.supports``."""
+    channel: (
+        Callable[
+            [int | None], tuple[Callable[[], Awaitable[object]], Callable[[], Awaitable[object]]]
+        ]
+        | None
+    ) = None
+    """A channel of that capacity (``None``: unbounded), as a ``put`` and a ``get`` that
+    each take no argument: ``put`` waits while it is full, ``get`` while it is empty.
+    ``None``: the backend runs no ``put`` or ``get`` steps, and leaves them out of
+    ``Backend.supports``."""
     block: Callable[[float], object] = field(default_factory=_wall_sleep)
     """The wait that does not yield: ``time.sleep``, which blocks the scheduler."""
     cpu: Callable[[float], object] = burn
@@ -285,6 +292,18 @@ class GatherGroup:
         await self.gather(*self.tasks, return_exceptions=True)
 
 
+PLAIN_FAN_OUT, EMPTY_TASKS, GENERAL = "plain fan-out", "empty tasks", "general"
+"""The task paths, as a run record's ``task_path`` names them."""
+
+
+def task_path(workload: Workload) -> str:
+    """The routine :func:`_pick` gives ``workload``'s tasks: one of the two fast paths, or
+    the general one."""
+    if workload.single_sleeps is not None:
+        return PLAIN_FAN_OUT
+    return EMPTY_TASKS if workload.only_empty_tasks else GENERAL
+
+
 def _pick(
     workload: Workload,
     general: Callable[[int, Any], R],
@@ -343,12 +362,26 @@ class _Parts:
         self.block: Callable[[float], object] = primitives.block
         self.cpu: Callable[[float], object] = primitives.cpu
         self.checkpoint: Callable[[], Any] = primitives.checkpoint  # awaitable, or blocking
-        self.request: Callable[[Address, float], Any] = primitives.request
+        request = primitives.request
+        if request is None and _IO in workload.kinds:
+            raise NotImplementedError(
+                "io steps, but the backend gives no `request` primitive: leave StepKind.IO "
+                "out of Backend.supports, and the runner records the job as skipped"
+            )
+        self.request: Any = request  # None only when the workload makes no request
         self.address = workload.io_target() if _IO in workload.kinds else _NOWHERE
         self.puts: dict[str, Callable[[], Any]] = {}
         self.gets: dict[str, Callable[[], Any]] = {}
+        make = primitives.channel
+        if workload.channels and make is None:
+            raise NotImplementedError(
+                "channels, but the backend gives no `channel` primitive: leave StepKind.PUT "
+                "and StepKind.GET out of Backend.supports, and the runner records the job as "
+                "skipped"
+            )
         for channel in workload.channels:
-            self.puts[channel.name], self.gets[channel.name] = primitives.channel(channel.capacity)
+            assert make is not None  # checked above, once
+            self.puts[channel.name], self.gets[channel.name] = make(channel.capacity)
         events = events and workload.has_dependencies
         self.ended: list[Any] = [primitives.event() for _ in workload.tasks] if events else []
         self.slots: Any = primitives.limiter(workload.limit) if limit and workload.limit else None
@@ -395,7 +428,7 @@ class _Parts:
         return bool(self.ended) or self.slots is not None
 
 
-def coroutine_lanes(
+def coroutine_lanes(  # noqa: PLR0915 - its routine is one flat function, on purpose
     primitives: CoroutinePrimitives,
     workload: Workload,
     recorder: Recorder,
@@ -460,6 +493,7 @@ def coroutine_lanes(
     routine, args = _pick(workload, lane, *plain)
     if workload.has_children:
         routine = _coroutine_tree(primitives, workload, recorder, lane)
+    recorder.task_path = task_path(workload)
     main = Task(workload.main)
     return Lanes(routine, args, lambda: lane(main_lane, main))
 
@@ -601,6 +635,7 @@ async def _coroutine_run(
             for index, arg in _spawned(workload, lanes.args):
                 spawn_at[index] = clock()
                 start_soon(routine, index, arg)
+        recorder.main_start()  # an eager scheduler has run each task to its first wait
         await lanes.main()
         recorder.main_done()
     recorder.finish()
@@ -740,6 +775,7 @@ def blocking_lanes(  # noqa: PLR0915 - its routine is one flat function, on purp
     routine, args = _pick(workload, lane, *_blocking_plain(sleep, recorder, parts.errors))
     if workload.has_children:
         routine = _blocking_tree(primitives, workload, recorder, lane, parts.errors)
+    recorder.task_path = task_path(workload)
     main = Task(workload.main)
     return Lanes(routine, args, lambda: lane(main_lane, main), parts.errors)
 
@@ -834,6 +870,7 @@ def _run_blocking(
             for index, arg in _spawned(workload, lanes.args):
                 spawn_at[index] = clock()
                 handles.append(spawn(routine, index, arg))
+    recorder.main_start()
     lanes.main()
     recorder.main_done()
     if all_ended is not None:

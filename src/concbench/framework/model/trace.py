@@ -36,6 +36,10 @@ class Trace:
     step_offsets: array[int]
     figures: dict[str, float] = field(default_factory=dict)
     """Costs the backend reported outside the measured interval (``Recorder.figure``)."""
+    main_start_ns: int = 0
+    """When main began its own steps, every task handed over (``Recorder.main_start``);
+    0 when not recorded (a backend that writes ``execute`` itself, an older trace), and
+    main's steps are then taken to begin at ``begin``."""
 
     @property
     def lanes(self) -> int:
@@ -48,9 +52,10 @@ class Trace:
         return any(self.step_end_ns)
 
     def lane_bounds(self, lane: int) -> tuple[int, int]:
-        """When a lane ran its steps: (start, end) for a task, (begin, main_done) for main."""
+        """When a lane ran its steps: (start, end) for a task, (main start, main_done) for
+        main, whose start is ``begin`` when the backend did not stamp it."""
         if lane == len(self.start_ns):
-            return self.begin_ns, self.main_done_ns
+            return self.main_start_ns or self.begin_ns, self.main_done_ns
         return self.start_ns[lane], self.end_ns[lane]
 
     def step_durations_ns(self, lane: int) -> list[int]:
@@ -77,6 +82,8 @@ class Trace:
             raise ContractError("the run never called recorder.finish()")
         if not self.begin_ns <= self.main_done_ns <= self.finish_ns:
             raise ContractError("begin, main_done and finish are out of order")
+        if self.main_start_ns and not self.begin_ns <= self.main_start_ns <= self.main_done_ns:
+            raise ContractError("main_start must come between begin and main_done")
         for index, task in enumerate(workload.tasks):
             self._check_task(index, task.after)
         if workload.has_children:

@@ -28,7 +28,7 @@ from ..analysis.stats import (
     detectable_change,
     min_processes,
 )
-from ..analysis.summary import Row, group_records
+from ..analysis.summary import Row, group_records, interpreter_label
 from ..analysis.units import fmt_seconds
 from ..model.parts import Part
 from ..store.records import RunRecord, Status
@@ -105,7 +105,10 @@ def diff_records(
     base, new = list(base), list(new)
     # one interpreter a side: the rows match whatever it is (3.11 against 3.12 is a fair
     # question); several: each interpreter's row matches its own
-    several = len({_interpreter(r) for r in base}) > 1 or len({_interpreter(r) for r in new}) > 1
+    several = (
+        len({interpreter_label(r) for r in base}) > 1
+        or len({interpreter_label(r) for r in new}) > 1
+    )
     base_rows = _rows(base, several)
     new_rows = _rows(new, several)
     keys = list(base_rows) + [key for key in new_rows if key not in base_rows]
@@ -116,13 +119,9 @@ def diff_records(
     ]
 
 
-def _interpreter(record: RunRecord) -> str:
-    return record.implementation or record.python
-
-
 def _rows(records: Iterable[RunRecord], several: bool) -> dict[tuple[str, str, str], Row]:
     return {
-        (group.title, row.label, _interpreter(row.records[0]) if several else ""): row
+        (group.title, row.label, interpreter_label(row.records[0]) if several else ""): row
         for group in group_records(records)
         for row in group.rows
     }

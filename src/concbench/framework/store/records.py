@@ -119,6 +119,12 @@ class RunRecord:
     """The sweep's CPU rate (iterations/s) every ``cpu`` step of the run was sized by."""
     calibration_drift: float | None = None
     """The worker's own quick rate check over the sweep's rate, minus 1."""
+    task_path: str = ""
+    """The skeleton's routine for the tasks: "plain fan-out" or "empty tasks" (the fast
+    paths) or "general"; empty when the backend writes its own (or in older stores)."""
+    gil_enabled: bool | None = None
+    """Whether the worker ran with the GIL (``sys._is_gil_enabled()``; always on before
+    Python 3.13); ``None`` in older stores. A free-threaded build may still run with it."""
     measure: str = "time"
     """``instructions`` when the run was counted under callgrind: its wall times mean nothing
     (callgrind runs Python ~200x slower) and stay out of the timing statistics; absent in

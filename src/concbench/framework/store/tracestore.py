@@ -64,6 +64,7 @@ class StoredTrace:
         data: dict[str, Any] = {
             "record_id": self.record_id,
             "begin_ns": self.trace.begin_ns,
+            "main_start_ns": self.trace.main_start_ns,
             "main_done_ns": self.trace.main_done_ns,
             "finish_ns": self.trace.finish_ns,
             "step_kinds": bytes(_KIND_CODES[kind] for kind in self.step_kinds).hex(),
@@ -83,6 +84,7 @@ class StoredTrace:
         arrays = {name: _decode(_text(data, name), "q", name) for name in _ARRAYS}
         trace = Trace(
             begin_ns=_integer(data, "begin_ns"),
+            main_start_ns=_integer(data, "main_start_ns") if "main_start_ns" in data else 0,
             main_done_ns=_integer(data, "main_done_ns"),
             finish_ns=_integer(data, "finish_ns"),
             spawn_ns=arrays["spawn_ns"],
@@ -191,6 +193,8 @@ def _check_order(trace: Trace) -> None:
     offsets = trace.step_offsets
     if not trace.begin_ns <= trace.main_done_ns <= trace.finish_ns:
         raise TraceError("begin, main done and finish are out of order")
+    if trace.main_start_ns and not trace.begin_ns <= trace.main_start_ns <= trace.main_done_ns:
+        raise TraceError("main start is outside begin and main done")
     for index in range(tasks):
         if not trace.begin_ns <= trace.spawn_ns[index] <= trace.start_ns[index]:
             raise TraceError(f"task {index} starts before it is spawned or the run begins")

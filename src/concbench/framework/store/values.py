@@ -112,9 +112,13 @@ def _value(path: str, value: Any) -> str | None:
 def _number(path: str, name: str, value: float) -> str | None:
     if isinstance(value, float) and not math.isfinite(value):
         return f"field {path!r} must be a finite number, got {value}"
-    if value < 0 and (name in _NON_NEGATIVE or name in _COUNTS):
+    # a part shares no name's meaning with a top-level field: ``parts.steps`` is seconds
+    # a step overran by (negative when a hand-off waited less than the ideal's wait), not
+    # the record's count of steps
+    part = path.startswith("parts.")
+    if value < 0 and not part and (name in _NON_NEGATIVE or name in _COUNTS):
         return f"field {path!r} must be >= 0, got {_shown(value)}"
-    if name.endswith("_s") or path.startswith("parts."):  # a part is seconds, by name
+    if name.endswith("_s") or part:  # a part is seconds, by name
         bound = MAX_PLANNED_S if name in _PLANNED else MAX_RUN_S
         if abs(value) > bound:
             side = "at most" if value > 0 else "at least"
