@@ -155,6 +155,7 @@ def test_a_run_beside_a_hog_on_its_cpu_is_disturbed_and_run_again(tmp_path: Path
     assert {(r.process, r.run) for r in records} == {(0, 0)}
 
 
+@pytest.mark.timing  # a program that starts during the run disturbs it, rightly
 def test_a_quiet_short_run_on_a_free_core_is_not_disturbed(tmp_path: Path) -> None:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     busy = others_busy()
