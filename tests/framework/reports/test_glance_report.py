@@ -13,6 +13,7 @@ from concbench.framework.analysis.summary import group_records
 from concbench.framework.reports.glance import TERMINAL_WIDTH, print_glance
 from concbench.framework.reports.html import html_report
 from concbench.framework.reports.markdown import markdown_report
+from concbench.framework.store.records import RunRecord, Status
 from support.stores import Store
 
 
@@ -73,3 +74,45 @@ def test_the_heatmap_is_first_on_the_page_and_links_down(glance_store: Store) ->
         assert f"id='{target}'" in page  # every link lands on a table or a timeline
     assert "href='#timeline-" in heatmap
     assert "href='#workload-" in heatmap
+
+
+def _record(scenario: str, params: dict[str, object], backend: str, wall_s: float) -> RunRecord:
+    return RunRecord(
+        scenario=scenario,
+        params=params,
+        backend=backend,
+        status=Status.OK,
+        tasks=10,
+        serial_s=1.0,
+        ideal_s=0.1,
+        python="3.11.7",
+        wall_s=wall_s,
+    )
+
+
+def test_a_header_word_is_never_folded_in_two_the_table_splits_instead() -> None:
+    """The default matrix's titles (``fanout tasks=1000``, ``seed-blocking``) beside nine
+    backends: squeezed into 100 columns, rich would fold them mid-word."""
+    workloads = [
+        ("cpu", {}),
+        ("fanout", {"tasks": 10}),
+        ("fanout", {"tasks": 100}),
+        ("fanout", {"tasks": 1000}),
+        ("requests", {}),
+        ("seed", {}),
+        ("seed-blocking", {}),
+        ("tree", {}),
+    ]
+    backends = ["anyio", "asyncio", "asyncio-eager", "gevent", "processes", "threads", "trio"]
+    records = [
+        _record(scenario, params, backend, 0.1 + 0.01 * b + 0.001 * w)
+        for w, (scenario, params) in enumerate(workloads)
+        for b, backend in enumerate(backends)
+    ]
+    out = io.StringIO()
+    print_glance(glance(group_records(records)), Console(file=out, width=160, color_system=None))
+    lines = out.getvalue().splitlines()
+    assert max(map(len, lines)) <= TERMINAL_WIDTH
+    shown = " ".join(lines)
+    for word in ("tasks=1000", "tasks=100", "seed-blocking", "requests"):
+        assert re.search(rf"(?<![\w=-]){re.escape(word)}(?![\w=-])", shown), word

@@ -46,6 +46,9 @@ SHORT_LEGEND = (
 )
 _COLUMN_MAX = 14
 """Wider workload titles wrap in their header."""
+_PADDING = 3
+"""What a column takes beside its text: a space of padding on each side, and the divider
+(a space too, in this box)."""
 _STYLES = {
     Mark.BEST: "bold green",
     Mark.TIED: "green",
@@ -79,8 +82,9 @@ def _chunks(summary: Glance, width: int) -> list[list[int]]:
     used = first
     for index, line in enumerate(summary.workloads):
         cells = [terminal_cell(cell) for cell in line.cells]
-        header = max(map(len, visible(line.short).splitlines() or [""]))
-        need = min(max(header, *map(len, cells), 4), _COLUMN_MAX) + 1
+        # the longest word of the header: a table squeezed below it folds words in two
+        header = max(map(len, visible(line.short).split() or [""]))
+        need = min(max(header, *map(len, cells), 4), _COLUMN_MAX) + _PADDING
         if chunks[-1] and used + need > width:
             chunks.append([])
             used = first
