@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Mapping
 
 from rich.console import Console
 
@@ -76,7 +77,7 @@ def test_the_heatmap_is_first_on_the_page_and_links_down(glance_store: Store) ->
     assert "href='#workload-" in heatmap
 
 
-def _record(scenario: str, params: dict[str, object], backend: str, wall_s: float) -> RunRecord:
+def _record(scenario: str, params: Mapping[str, object], backend: str, wall_s: float) -> RunRecord:
     return RunRecord(
         scenario=scenario,
         params=params,
