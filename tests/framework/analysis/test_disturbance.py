@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
+
+import pytest
 
 from concbench.framework.analysis.disturbance import disturbance_notes, replaced, used_runs
 from concbench.framework.analysis.drift import drift_of, sweep_notes
@@ -92,32 +95,44 @@ def test_a_worker_whose_check_disagrees_is_noted() -> None:
 
 
 def test_the_canary_trend_is_the_drift_line() -> None:
-    """The later half's median against the earlier half's: one odd sample (the 0.020 s
-    spike) does not read as drift, as a range over the samples would."""
+    """The later half's median against the earlier half's, beyond the samples' own
+    jitter: a step that stays (the cpu loop from 10 to 12 ms) is drift."""
     sweep = {
         "canary": [
             {"at_s": 0.0, "spin_s": 0.010, "fanout_s": 0.005},
-            {"at_s": 20.0, "spin_s": 0.020, "fanout_s": 0.0050},
-            {"at_s": 30.0, "spin_s": 0.010, "fanout_s": 0.0052},
-            {"at_s": 40.0, "spin_s": 0.011, "fanout_s": 0.0048},
-            {"at_s": 60.0, "spin_s": 0.011, "fanout_s": 0.0048},
+            {"at_s": 20.0, "spin_s": 0.010, "fanout_s": 0.0050},
+            {"at_s": 30.0, "spin_s": 0.010, "fanout_s": 0.0051},
+            {"at_s": 40.0, "spin_s": 0.012, "fanout_s": 0.0050},
+            {"at_s": 60.0, "spin_s": 0.012, "fanout_s": 0.0050},
         ],
         "calibration": {"rate": 1e7, "change": -0.03},
     }
     drift = drift_of(sweep)
     assert drift is not None
-    assert abs(drift.spreads["spin_s"] - (0.011 / 0.015 - 1)) < 1e-9  # halves: 2 and 2
-    assert abs(drift.spreads["fanout_s"] - (0.0048 / 0.005 - 1)) < 1e-9
+    assert abs(drift.spreads["spin_s"] - 0.2) < 1e-9  # halves: 2 and 2, the middle in neither
+    assert abs(drift.spreads["fanout_s"] - 0.0) < 1e-9
     assert drift.duration_s == 60.0
+    # successive steps 0, 0, +20%, 0: one sample's sd sqrt(0.04 / 4 / 2); halves of two
+    assert abs(drift.own_noise["spin_s"] - 1.96 * math.sqrt(0.04 / 8)) < 1e-3
     [line] = sweep_notes([sweep])
-    assert line.startswith("the machine drifted 27% during the sweep (canary, 5 samples over 60 s")
-    assert "cpu loop -27%, asyncio fan-out -4%" in line
+    assert line.startswith("the machine drifted 20% during the sweep (canary, 5 samples over 60 s")
+    assert "cpu loop +20% (beyond its own noise of 14%)" in line
+    assert "asyncio fan-out +0% (within its own noise of" in line
     assert "CPU rate after the last job -3%" in line
     assert "beyond the noise threshold of 5%" in drift.note(noise=0.05)
     assert "noise threshold" not in drift.note(noise=0.3)
-    steady = {"canary": [{"at_s": s, "spin_s": v, "fanout_s": 0.005} for s, v in
-                         enumerate([0.010, 0.010, 0.030, 0.0101, 0.010])]}  # fmt: skip
-    assert abs(drift_of(steady).largest - 0.0) < 0.02  # type: ignore[union-attr]
+
+
+def test_a_spike_is_the_canarys_jitter_not_drift() -> None:
+    """One slow sample (30 ms among 10 ms ones) moves the halves little and the steps
+    between samples a lot: within the canary's own noise, as a range would not be."""
+    spiky = {"canary": [{"at_s": s, "spin_s": v, "fanout_s": 0.005} for s, v in
+                        enumerate([0.010, 0.010, 0.030, 0.0101, 0.010, 0.030, 0.010])]}  # fmt: skip
+    drift = drift_of(spiky)
+    assert drift is not None
+    assert drift.own_noise["spin_s"] > 0.5
+    assert drift.largest == 0.0
+    assert drift.note().startswith("no drift beyond the canary's own noise")
 
 
 def test_a_change_within_the_canarys_own_noise_is_not_called_drift() -> None:
@@ -137,18 +152,45 @@ def test_a_change_within_the_canarys_own_noise_is_not_called_drift() -> None:
     }
     drift = drift_of(sweep)
     assert drift is not None
-    assert drift.own_noise == {"spin_s": 0.30, "fanout_s": 0.01}
-    assert abs(drift.largest - 0.2) < 1e-9  # the fan-out's +20% passed its 1% noise
+    between = 1.96 * math.sqrt(0.04 / 3 / 2)  # steps 0, +20%, 0; halves of two samples
+    assert drift.own_noise["spin_s"] == 0.30  # its samples' own noise is the larger
+    assert abs(drift.own_noise["fanout_s"] - between) < 1e-3  # the jitter between samples is
+    assert abs(drift.largest - 0.2) < 1e-9  # the fan-out's +20% passed its 16% noise
     line = drift.note()
     assert line.startswith("the machine drifted 20% during the sweep")
     assert "cpu loop +20% (within its own noise of 30%)" in line
-    assert "asyncio fan-out +20% (beyond its own noise of 1%)" in line
+    assert "asyncio fan-out +20% (beyond its own noise of 16%)" in line
     for sample in sweep["canary"]:
         sample["fanout_noise"] = 0.5
     quiet = drift_of(sweep)
     assert quiet is not None
     assert quiet.largest == 0.0
     assert quiet.note().startswith("no drift beyond the canary's own noise during the sweep")
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -1.0, 0.0, "fast", True, None])
+def test_a_damaged_canary_value_is_left_out_of_the_line(bad: object) -> None:
+    samples = [{"at_s": i, "spin_s": 0.010, "fanout_s": 0.005, "spin_noise": 0.01,
+                "fanout_noise": 0.01} for i in range(4)]  # fmt: skip
+    samples[1]["spin_s"] = bad  # type: ignore[assignment]
+    samples[2]["fanout_noise"] = bad  # type: ignore[assignment]
+    drift = drift_of({"canary": samples})
+    assert drift is not None
+    line = drift.note(noise=0.1)
+    assert "nan" not in line
+    assert "inf" not in line
+    assert drift.spreads == {"spin_s": 0.0, "fanout_s": 0.0}
+
+
+def test_an_absurd_canary_figure_is_shown_as_such_not_as_a_311_digit_percentage() -> None:
+    samples = [{"at_s": i, "spin_s": 0.010 if i < 2 else 1e300, "fanout_s": 0.005,
+                "spin_noise": 1e308, "fanout_noise": 0.01} for i in range(4)]  # fmt: skip
+    drift = drift_of({"canary": samples})
+    assert drift is not None
+    line = drift.note(noise=0.1)
+    assert "inf" not in line
+    assert len(line) < 400
+    assert "over +1000%" in line
 
 
 def test_a_sweep_with_too_few_canary_samples_gives_no_line() -> None:

@@ -347,10 +347,45 @@ def test_a_reruns_median_falls_in_the_rerun_interval_more_often_than_in_the_medi
         again = statistics.median(v for runs in second for v in runs)
         low, high = median_interval(first)
         in_median += low <= again <= high
-        low, high = rerun_interval(first)
+        low, high = rerun_interval(first, drift=0.0)
         in_rerun += low <= again <= high
     assert in_rerun >= 0.9 * trials
     assert in_median < in_rerun - 0.05 * trials
+
+
+def test_the_machines_drift_between_sweeps_is_what_the_rerun_interval_adds() -> None:
+    """Sweeps whose whole machine moves by a few percent (sd 4%) while their processes
+    agree within 0.5%: the sampling part alone holds a rerun's median rarely; with the
+    drift term at its default (10% at the 95% level) it holds it nearly always."""
+    from concbench.framework.analysis.stats import BETWEEN_SWEEPS, rerun_interval
+
+    rng = random.Random(11)
+    trials = 150
+    sampling_only = with_drift = 0
+
+    def drifted() -> list[list[float]]:
+        shift = rng.gauss(0, 0.04)
+        return [[(1.0 + shift) * (1 + rng.gauss(0, 0.005))] for _ in range(5)]
+
+    for _ in range(trials):
+        first, second = drifted(), drifted()
+        again = statistics.median(runs[0] for runs in second)
+        low, high = rerun_interval(first, drift=0.0)
+        sampling_only += low <= again <= high
+        low, high = rerun_interval(first)
+        with_drift += low <= again <= high
+    assert sampling_only < 0.5 * trials
+    assert with_drift >= 0.9 * trials
+    median = statistics.median(runs[0] for runs in first)
+    assert high - median >= BETWEEN_SWEEPS * median * 0.999
+
+
+@pytest.mark.parametrize("drift", [-0.1, math.nan, math.inf])
+def test_a_drift_that_is_not_a_finite_fraction_is_refused(drift: float) -> None:
+    from concbench.framework.analysis.stats import rerun_interval
+
+    with pytest.raises(ValueError, match="drift"):
+        rerun_interval(CLUSTERED, drift=drift)
 
 
 def test_the_rerun_interval_holds_the_median_and_is_wider_than_its_interval() -> None:
@@ -362,5 +397,7 @@ def test_the_rerun_interval_holds_the_median_and_is_wider_than_its_interval() ->
     assert low < summary.median < high
     ci_low, ci_high = median_interval(CLUSTERED)
     assert high - low > ci_high - ci_low
+    sampling_low, sampling_high = rerun_interval(CLUSTERED, drift=0.0)
+    assert low < sampling_low < summary.median < sampling_high < high
     assert rerun_interval([[2.0]]) == (2.0, 2.0)
     assert all(math.isnan(x) for x in rerun_interval([]))

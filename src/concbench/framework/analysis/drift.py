@@ -7,13 +7,21 @@ than it can be told from. The full range of the samples is not used: a 5 ms samp
 varies by 12-18% between back-to-back timings in a quiet process, so a range over more
 samples only grows, while the median of each half of the sweep moved by 2-6% there.
 The calibration, measured before the first job and again after the last, says the same
-for CPU speed alone. Each sample also keeps its own noise (its second-fastest timing
-against its fastest); a change of the halves within the median of that noise is not
-told apart from it, and the note says so instead of calling it drift.
+for CPU speed alone.
+
+A change of the halves is called drift only beyond the canary's own noise, the larger of
+two figures. One is each sample's noise within itself (its second-fastest timing against
+its fastest). The other is the noise *between* samples, from the differences of
+successive samples (von Neumann's mean square successive difference), which a steady
+drift inflates little and jitter a lot, scaled to what it means for a difference of two
+halves' medians at the 95% level. The first alone was too small: on a quiet machine the
+line called changes of 2-21% drift whose samples jumped as much from one to the next.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -54,13 +62,13 @@ class Drift:
         """``the machine drifted 7% during the sweep (canary: ...)``."""
         parts = []
         for name, spread in self.spreads.items():
-            part = f"{CANARIES.get(name, name)} {spread:+.0%}"
+            part = f"{CANARIES.get(name, name)} {_percent(spread, '+')}"
             if name in self.own_noise:
                 within = "within" if not self._beyond(name) else "beyond"
-                part += f" ({within} its own noise of {self.own_noise[name]:.0%})"
+                part += f" ({within} its own noise of {_percent(self.own_noise[name])})"
             parts.append(part)
         summary = (
-            f"the machine drifted {self.largest:.0%} during the sweep"
+            f"the machine drifted {_percent(self.largest)} during the sweep"
             if self.largest
             else "no drift beyond the canary's own noise during the sweep"
         )
@@ -69,7 +77,7 @@ class Drift:
             f"second half against first: {', '.join(parts)})"
         )
         if self.calibration_change is not None:
-            line += f"; CPU rate after the last job {self.calibration_change:+.0%}"
+            line += f"; CPU rate after the last job {_percent(self.calibration_change, '+')}"
         if noise is not None and self.largest > noise:
             line += f"; beyond the noise threshold of {noise:.0%}: differences below it are drift"
         return line
@@ -89,9 +97,10 @@ def drift_of(sweep: Mapping[str, Any]) -> Drift | None:
             later = statistics.median(values[(len(values) + 1) // 2 :])
             spreads[name] = later / earlier - 1
             noise_key = name.removesuffix("_s") + "_noise"
-            noises = [s[noise_key] for s in samples if _positive(s.get(noise_key))]
-            if noises:
-                own_noise[name] = statistics.median(noises)
+            within = [s[noise_key] for s in samples if _positive(s.get(noise_key))]
+            own_noise[name] = max(
+                statistics.median(within) if within else 0.0, _between_samples(values)
+            )
     if not spreads:
         return None
     times = [s["at_s"] for s in samples if isinstance(s.get("at_s"), (int, float))]
@@ -101,7 +110,7 @@ def drift_of(sweep: Mapping[str, Any]) -> Drift | None:
         samples=len(samples),
         duration_s=max(times, default=0.0) - min(times, default=0.0),
         spreads=spreads,
-        calibration_change=change if isinstance(change, (int, float)) else None,
+        calibration_change=change if _finite(change) else None,
         own_noise=own_noise,
     )
 
@@ -111,5 +120,31 @@ def sweep_notes(sweeps: Iterable[Mapping[str, Any]], noise: float | None = None)
     return [drift.note(noise) for sweep in sweeps if (drift := drift_of(sweep)) is not None]
 
 
+def _percent(fraction: float, sign: str = "") -> str:
+    """A whole percentage; a figure beyond 1000% (a damaged log, or a machine that
+    stopped for a while) says only that, not a number hundreds of digits long."""
+    if not math.isfinite(fraction) or abs(fraction) > 10:
+        return f"over {'+' if sign and fraction > 0 else ''}1000%"
+    return f"{fraction:{sign}.0%}"
+
+
+def _between_samples(values: list[float]) -> float:
+    """The 95% noise of the halves' change that the samples' own jitter makes: from the
+    successive differences, the sd of one sample (sqrt of half their mean square), then
+    of the difference of two halves' medians of ``len // 2`` samples each."""
+    steps = [later / earlier - 1 for earlier, later in itertools.pairwise(values)]
+    one_sample = math.sqrt(statistics.fmean(step * step for step in steps) / 2)
+    return _Z95 * one_sample * math.sqrt(2 / (len(values) // 2))
+
+
+_Z95 = statistics.NormalDist().inv_cdf(0.975)
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def _positive(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+    """A timing or noise figure that can be divided by: a damaged log's NaN, infinity,
+    zero or text is left out instead of turning the line into ``nan%``."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < math.inf

@@ -23,8 +23,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
+from statistics import NormalDist
 
 __all__ = [
+    "BETWEEN_SWEEPS",
     "DEFAULT_NOISE",
     "TARGET_CHANGE",
     "Comparison",
@@ -59,6 +61,12 @@ DEFAULT_NOISE = 0.10
 A/A sweeps on the project's machine (docs/reproducibility.md, "Statistics")."""
 TARGET_CHANGE = 0.20
 """A row should have enough processes for ``diff`` to call a change of this size."""
+BETWEEN_SWEEPS = DEFAULT_NOISE
+"""How far the machine itself moves a row's median between two sweeps, at the 95% level:
+the part of a rerun's error that no single sweep can see. On the project's machine A/A
+pairs moved whole workloads together by up to 13% (every backend's ``spawn`` row at once)
+while their processes agreed within 2-4%; the noise threshold was chosen from the same
+pairs (docs/reproducibility.md, "The rerun interval")."""
 
 
 @dataclass(frozen=True)
@@ -209,18 +217,23 @@ def median_interval(samples: Samples, level: float = 0.95) -> tuple[float, float
     return _percentiles(list(_median_draws(groups)), level)
 
 
-def rerun_interval(samples: Samples, level: float = 0.95) -> tuple[float, float]:
+def rerun_interval(
+    samples: Samples, level: float = 0.95, drift: float = BETWEEN_SWEEPS
+) -> tuple[float, float]:
     """Where the median of a second sweep like this one should fall: a prediction interval.
 
     The interval of the median (:func:`median_interval`) says where the true median lies;
     a second sweep's median carries sampling error of its own, so it falls inside that
     interval only about 83% of the time even when nothing changed (two errors of the same
-    size add up to sqrt(2) times either). This interval adds the second sweep's error: the
-    observed median plus the spread of the difference between two independent bootstrap
-    medians of the row, each drawn as the hierarchical bootstrap draws them. It cannot see
-    the machine drifting between sweeps: docs/reproducibility.md measures how often it
-    holds on two real sweeps.
+    size add up to sqrt(2) times either). The sampling part here is the spread of the
+    difference between two independent bootstrap medians of the row, each drawn as the
+    hierarchical bootstrap draws them. A second sweep also runs on a machine that has
+    moved since, which no interval built from one sweep can see: ``drift``, a fraction of
+    the median at the 95% level, is added to each side in quadrature, as independent
+    errors add. ``drift=0`` leaves the sampling part alone.
     """
+    if not 0 <= drift < math.inf:
+        raise ValueError(f"drift must be a finite fraction of at least 0, got {drift!r}")
     groups = _groups(samples)
     values = [value for runs in groups for value in runs]
     if len(values) < 2:
@@ -229,7 +242,14 @@ def rerun_interval(samples: Samples, level: float = 0.95) -> tuple[float, float]
     differences = [draws[i] - draws[(i + _PAIRING) % len(draws)] for i in range(len(draws))]
     low, high = _percentiles(differences, level)
     middle = statistics.median(values)
-    return middle + low, middle + high
+    machine = abs(middle) * drift * NormalDist().inv_cdf((1 + level) / 2) / _Z95
+    return middle - math.hypot(max(-low, 0.0), machine), middle + math.hypot(
+        max(high, 0.0), machine
+    )
+
+
+_Z95 = NormalDist().inv_cdf(0.975)
+"""``drift`` is given at the 95% level; other levels scale it as a normal error scales."""
 
 
 def change_interval(base: Samples, new: Samples, level: float = 0.95) -> tuple[float, float]:
