@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from concbench.framework.analysis.disturbance import disturbance_notes, replaced, used_runs
-from concbench.framework.analysis.drift import drift_of, sweep_notes
+from concbench.framework.analysis.drift import between_stores, drift_of, sweep_notes
 from concbench.framework.analysis.summary import group_records
 from concbench.framework.store.records import RunRecord, Status
 
@@ -197,3 +197,36 @@ def test_a_sweep_with_too_few_canary_samples_gives_no_line() -> None:
     assert drift_of({"canary": [{"at_s": 0, "spin_s": 0.01, "fanout_s": 0.01}]}) is None
     assert drift_of({}) is None
     assert sweep_notes([{"canary": "garbage"}]) == []
+
+
+def _sweep_of(spins: list[float]) -> dict[str, Any]:
+    return {"canary": [{"at_s": i, "spin_s": v, "fanout_s": 0.005} for i, v in enumerate(spins)]}
+
+
+def test_the_canary_between_two_stores_names_the_machines_move() -> None:
+    """Steady samples within each store, 10% slower in the new one: beyond the jitter."""
+    base = [_sweep_of([0.0100, 0.0101, 0.0100, 0.0099]), _sweep_of([0.0100, 0.0100, 0.0101])]
+    new = [_sweep_of([0.0110, 0.0111, 0.0110, 0.0109])]
+    line = between_stores(base, new)
+    assert line is not None
+    assert line.startswith("the canary from BASE to NEW (7 samples against 4)")
+    assert "cpu loop +10% (beyond its own noise of 1%)" in line
+    assert "asyncio fan-out +0% (within" in line
+    assert "may have moved with the machine" in line
+
+
+def test_a_jittery_canary_does_not_name_a_move_between_stores() -> None:
+    base = [_sweep_of([0.010, 0.014, 0.010, 0.013])]
+    new = [_sweep_of([0.011, 0.015, 0.011, 0.014])]
+    line = between_stores(base, new)
+    assert line is not None
+    assert "cpu loop +" in line
+    assert "(within its own noise of" in line
+    assert line.endswith("the machine did not move beyond the canary's own noise")
+
+
+def test_no_canary_on_a_side_gives_no_line_between_stores() -> None:
+    assert between_stores([], [_sweep_of([0.01, 0.01])]) is None
+    assert between_stores([{"canary": "garbage"}], [_sweep_of([0.01])]) is None
+    damaged = {"canary": [{"at_s": 0, "spin_s": math.nan, "fanout_s": "fast"}]}
+    assert between_stores([damaged], [_sweep_of([0.01])]) is None

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["CANARIES", "Drift", "drift_of", "sweep_notes"]
+__all__ = ["CANARIES", "Drift", "between_stores", "drift_of", "sweep_notes"]
 
 CANARIES = {"spin_s": "cpu loop", "fanout_s": "asyncio fan-out"}
 """The canary's timings, by the name the note gives them."""
@@ -103,7 +103,7 @@ def drift_of(sweep: Mapping[str, Any]) -> Drift | None:
             )
     if not spreads:
         return None
-    times = [s["at_s"] for s in samples if isinstance(s.get("at_s"), (int, float))]
+    times = [s["at_s"] for s in samples if _finite(s.get("at_s"))]
     calibration = sweep.get("calibration")
     change = calibration.get("change") if isinstance(calibration, Mapping) else None
     return Drift(
@@ -118,6 +118,67 @@ def drift_of(sweep: Mapping[str, Any]) -> Drift | None:
 def sweep_notes(sweeps: Iterable[Mapping[str, Any]], noise: float | None = None) -> list[str]:
     """One drift line per sweep that measured one."""
     return [drift.note(noise) for sweep in sweeps if (drift := drift_of(sweep)) is not None]
+
+
+def between_stores(
+    base: Iterable[Mapping[str, Any]], new: Iterable[Mapping[str, Any]]
+) -> str | None:
+    """How the canary moved from one store's sweeps to another's, for ``diff``.
+
+    A row of the new store can move because the code changed or because the machine did;
+    the canary is the same work in every sweep, so its move between the stores is the
+    machine's. Its own noise is the jitter between successive samples within each sweep
+    (never across sweeps, whose gap is the very thing measured), scaled to a difference
+    of the two stores' medians at the 95% level. None when a side has no canary."""
+    base_series, new_series = _canary_series(base), _canary_series(new)
+    parts = []
+    counts: tuple[int, int] = (0, 0)
+    moved = False
+    for name, label in CANARIES.items():
+        before = [value for series in base_series.get(name, ()) for value in series]
+        after = [value for series in new_series.get(name, ()) for value in series]
+        if not (before and after):
+            continue
+        counts = (len(before), len(after))
+        change = statistics.median(after) / statistics.median(before) - 1
+        steps = [
+            later / earlier - 1
+            for series in (*base_series[name], *new_series[name])
+            for earlier, later in itertools.pairwise(series)
+        ]
+        part = f"{label} {_percent(change, '+')}"
+        if steps:
+            one_sample = math.sqrt(statistics.fmean(step * step for step in steps) / 2)
+            noise = _Z95 * one_sample * math.sqrt(1 / len(before) + 1 / len(after))
+            beyond = abs(change) > noise
+            moved |= beyond
+            part += f" ({'beyond' if beyond else 'within'} its own noise of {_percent(noise)})"
+        parts.append(part)
+    if not parts:
+        return None
+    verdict = (
+        "rows that moved by about as much may have moved with the machine, not the code"
+        if moved
+        else "the machine did not move beyond the canary's own noise"
+    )
+    return (
+        f"the canary from BASE to NEW ({counts[0]} samples against {counts[1]}): "
+        f"{', '.join(parts)}; {verdict}"
+    )
+
+
+def _canary_series(sweeps: Iterable[Mapping[str, Any]]) -> dict[str, list[list[float]]]:
+    """Each canary timing's samples, one list per sweep in time order."""
+    series: dict[str, list[list[float]]] = {}
+    for sweep in sweeps:
+        samples = sweep.get("canary") if isinstance(sweep, Mapping) else None
+        if not isinstance(samples, list):
+            continue
+        for name in CANARIES:
+            values = [s[name] for s in samples if isinstance(s, Mapping) and _positive(s.get(name))]
+            if values:
+                series.setdefault(name, []).append(values)
+    return series
 
 
 def _percent(fraction: float, sign: str = "") -> str:
