@@ -13,9 +13,11 @@ import argparse
 import statistics
 from pathlib import Path
 
+from concbench.framework.analysis.drift import between_stores
 from concbench.framework.analysis.stats import DEFAULT_NOISE
 from concbench.framework.reports.diff import Verdict, diff_records
 from concbench.framework.store.resultstore import read_records
+from concbench.framework.store.sweeps import read_sweeps
 
 NOISES = (0.0, 0.05, 0.10, 0.15, 0.20)
 
@@ -50,6 +52,9 @@ def main() -> None:
         f"interval in {rerun_inside} (in its 95% interval of the median: {inside}); "
         f"|change| median {statistics.median(changes):.1%}, max {max(changes):.1%}"
     )
+    canary = between_stores(read_sweeps(args.first), read_sweeps(args.second))
+    if canary:
+        print(canary)
     called = (Verdict.SLOWER, Verdict.FASTER)
     for noise in NOISES:
         verdicts = [r for r in diff_records(first, second, 0.05, noise) if r.verdict in called]
