@@ -1,7 +1,7 @@
 """``--resume``: what the store in ``--out`` already holds, and what is left to do.
 
-The store is read while planning, so a damaged line fails before any worker starts, and
-a resumed sweep runs only the runs its store lacks.
+The store is read before the first worker starts, so a damaged line fails while nothing
+has run, and a resumed sweep runs only the runs its store lacks.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """How a sweep is measured: the run settings and the CPU calibration, from the options.
 
 :class:`~concbench.framework.measure.runner.RunSettings` checks the numbers when it is
-made, during planning, so a bad combination fails before the first worker starts.
+made, before planning, so a bad combination fails before the first worker starts.
 """
 
 from __future__ import annotations

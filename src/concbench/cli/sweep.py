@@ -1,8 +1,8 @@
 """Carrying out the jobs ``run`` and ``compare`` planned: the one place a sweep starts.
 
-Both commands plan first (every user error raised by then), then hand their jobs here,
-so resuming, interruption, the progress bar and what is printed afterwards are the same
-for both.
+Both commands plan, then hand their jobs here, where the last checks (the store to
+resume, the calibration to reuse) run before the first worker starts; resuming,
+interruption, the progress bar and what is printed afterwards are the same for both.
 """
 
 from __future__ import annotations
