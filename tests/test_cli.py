@@ -432,6 +432,24 @@ def test_each_user_error_is_one_line_and_exit_status_2(
     assert not (tmp_path / "never.jsonl").exists()
 
 
+def test_a_replaced_default_registry_reaches_list_and_compare(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command modules look ``concbench.cli.default_registry`` up when they run
+    (cli/registry.py), so a copy bound at import in one of them cannot slip past the test's
+    plugins. ``tiny`` and ``good`` exist only in the replacement; ``run`` is shown in
+    tests/framework/measure/test_registry.py."""
+    monkeypatch.setattr(
+        "concbench.cli.default_registry", lambda: plugins.registry(plugins.GoodBackend)
+    )
+    assert main(["list"]) == 0
+    assert "a few short sleeps" in capsys.readouterr().out
+    never = str(tmp_path / "never.jsonl")
+    assert main(["compare", "-s", "tiny", "-b", "good", "--out", never]) == 2  # no compare sets
+    assert "no scenario in the compare matrix matches --scenario" in capsys.readouterr().err
+    assert not (tmp_path / "never.jsonl").exists()
+
+
 def test_workers_do_not_import_the_command_line_as_their_main_module() -> None:
     """A fresh worker would otherwise run the parent's main module (this CLI, or pytest)
     before its target: imports that measure nothing, once per process of every job."""

@@ -1,0 +1,55 @@
+"""How a sweep is measured: the run settings and the CPU calibration, from the options.
+
+:class:`~concbench.framework.measure.runner.RunSettings` checks the numbers when it is
+made, before planning, so a bad combination fails before the first worker starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..framework.analysis.stats import min_processes
+from ..framework.measure.calibration import Calibration, from_store, stored_rate
+from ..framework.measure.runner import MAX_PROCESSES, RETRIES_DISTURBED, RunSettings
+
+__all__ = ["calibration", "max_processes", "run_settings"]
+
+
+def run_settings(args: argparse.Namespace) -> RunSettings:
+    """The settings; ``--keep-disturbed`` alone retries nothing, since a disturbed run
+    that counts needs no second try."""
+    retries = args.retries_disturbed
+    if retries is None:
+        retries = 0 if args.keep_disturbed else RETRIES_DISTURBED
+    return RunSettings(
+        repeat=args.repeat,
+        warmup=args.warmup,
+        processes=args.processes,
+        timeout_s=args.timeout,
+        retries_disturbed=retries,
+        keep_disturbed=args.keep_disturbed,
+        order_seed=args.order_seed,
+        measure=args.measure,
+        max_processes=max_processes(args.processes, args.max_processes),
+    )
+
+
+def max_processes(processes: int, given: int | None) -> int | None:
+    """``--max-processes``, or by default twice ``--processes`` when that is enough for the
+    test to call a change at all: fewer were asked for on purpose (a quick look)."""
+    if given is not None:
+        return given
+    return min(2 * processes, MAX_PROCESSES) if processes >= min_processes() else None
+
+
+def calibration(args: argparse.Namespace, out: Path, resuming: bool) -> Calibration | None:
+    """``--calibration``'s store, checked before anything runs; when resuming, the rate the
+    sweep began with (its runs must do the same work); else None: the runner measures."""
+    if args.calibration is not None:
+        return from_store(args.calibration)
+    if resuming and out.exists():
+        rate = stored_rate(out)
+        if rate is not None:
+            return Calibration(rate, f"resumed {out}")
+    return None
