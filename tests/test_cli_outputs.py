@@ -331,6 +331,28 @@ def test_a_ctrl_c_during_start_up_prints_no_traceback(stores: Path) -> None:
     assert 130 in outcomes  # some signals did arrive while concbench was starting or working
 
 
+def test_a_ctrl_c_after_the_command_finished_ends_quietly(stores: Path) -> None:
+    """The console script still runs ``sys.exit(run())`` and Python's shutdown after the
+    command: a Ctrl-C there exits 130 with the command's output kept, no traceback."""
+    late = SCRIPT.replace(
+        "sys.exit(run())",
+        "status = run()\nimport os, signal, time\nos.kill(os.getpid(), signal.SIGINT)\n"
+        "time.sleep(5)\nsys.exit(status)",
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", late, "report", str(stores)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "Traceback" not in done.stderr
+    assert "KeyboardInterrupt" not in done.stderr
+    assert done.returncode == 130
+    assert "started" in done.stdout
+    assert len(done.stdout.splitlines()) > 3  # the report itself was flushed, not lost
+
+
 LONG = "x" * 100_000
 
 
