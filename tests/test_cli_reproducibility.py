@@ -58,6 +58,17 @@ def test_a_second_sweep_reuses_the_first_ones_calibration_and_reports_its_drift(
     assert [(r["attempt"], r["counted"]) for r in records] == [(0, True)]  # kept, not re-run
     assert main(["report", str(second)]) == 0
     assert "during the sweep (canary" in capsys.readouterr().out
+    markdown = tmp_path / "diff.md"
+    assert main(["diff", str(first), str(second), "--markdown", str(markdown)]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "the canary from BASE to NEW (" in out
+    assert "the canary from BASE to NEW (" in markdown.read_text()
+    # a sweep log that is not a file is context lost, not a failed diff
+    log = second.with_name("second.sweep.jsonl")
+    log.unlink()
+    log.mkdir()
+    assert main(["diff", str(first), str(second)]) == 0
+    assert "the canary from BASE" not in capsys.readouterr().out
 
 
 def test_the_sweeps_drift_line_is_in_every_report_file(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from ..framework.model.params import ParameterError
 from ..framework.reports.outputs import check_output, write_output
 from ..framework.store.resultstore import StoreError, kept_files, read_records
 from ..framework.store.sanitize import for_terminal as escape
+from ..framework.store.sweeps import read_sweeps
 from . import argtypes
 
 __all__ = ["add_parser", "cmd_diff"]
@@ -49,6 +50,7 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def cmd_diff(args: argparse.Namespace, console: Console) -> int:
+    from ..framework.analysis.drift import between_stores
     from ..framework.measure.environment import env_path, read_environments
     from ..framework.reports.diff import HEADERS, NUMERIC, diff_cells, diff_records, power_warnings
     from ..framework.reports.markdown import table
@@ -77,10 +79,16 @@ def cmd_diff(args: argparse.Namespace, console: Console) -> int:
         f"slower/faster: the processes' medians differ (p < {args.alpha:g}) and the whole "
         f"interval of the change lies beyond the noise threshold of {noise:.0%}"
     )
+    machine = between_stores(read_sweeps(args.base), read_sweeps(args.new))
+    if machine:
+        console.print(escape(machine))
     for warning in power_warnings(rows, args.alpha, noise):
         console.print(f"[yellow]warning:[/] {escape(warning)}")
     if args.markdown is not None:
-        write_output(args.markdown, table(HEADERS, map(diff_cells, rows), NUMERIC) + "\n", kept)
+        markdown = table(HEADERS, map(diff_cells, rows), NUMERIC) + "\n"
+        if machine:
+            markdown += f"\n{machine}\n"
+        write_output(args.markdown, markdown, kept)
         console.print(f"Markdown: [bold]{escape(str(args.markdown))}[/]")
     if args.fail_above is None:
         return 0

@@ -34,7 +34,7 @@ def read_sweeps(store_path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """
     try:
         lines = sweep_path(store_path).read_text(encoding="utf-8").splitlines()
-    except (FileNotFoundError, UnicodeDecodeError):
+    except (OSError, UnicodeDecodeError):  # none, a directory, unreadable, not text
         return []
     sweeps = []
     for line in lines:
