@@ -3,8 +3,8 @@ scenario writes (``sleep(0.1)``, ``put("jobs")``).
 
 A step is checked as it is built, so a negative duration or a ``put`` without a channel is
 refused where the scenario wrote it, not when a run reaches it. Kept apart from the
-workload (model/workload.py) because a step knows nothing of the tasks around it, and every
-wing that reads a step's kind imports this small module's names through that one.
+workload because a step knows nothing of the tasks around it; model/workload.py
+re-exports these names, where scenarios, plugins and the other wings import them.
 """
 
 from __future__ import annotations

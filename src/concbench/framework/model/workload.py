@@ -3,12 +3,13 @@ and references that come with it.
 
 A scenario builds a :class:`Workload`; a backend executes it. This module is the
 definition: the fields, the shape a backend reads (step slots, the kinds used, a tree's
-parents, the two plainest shapes), and the reference times as cached properties. The
-rules a workload must keep are checked in model/workloadchecks.py, the reference times are
-computed in model/reference.py (the zero-overhead run with channels in
-model/perfectrun.py), and the steps are model/steps.py: all of them from nominal durations
-only, so the reference never depends on the backend being measured. The names of
-model/steps.py are re-exported here, where scenarios, plugins and the docs import them.
+parents, the two plainest shapes), and the reference times (``serial_s``, ``ideal_s``,
+``machine_bound_s``) as cached properties, from nominal durations only, so the reference
+never depends on the backend being measured. Every other job has a module of its own: the
+steps (model/steps.py, whose names are re-exported here, where scenarios, plugins and the
+docs import them), the rules a workload must keep (model/workloadchecks.py), the
+arithmetic of the reference (model/reference.py), and the zero-overhead run with channels
+(model/perfectrun.py).
 """
 
 from __future__ import annotations
