@@ -3,6 +3,7 @@ availability; through real worker processes where the runner is involved."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,9 @@ def test_figures_and_notes_reach_the_record_and_the_report(
     [group] = group_records(records)
     note = group.rows[0].note
     assert "2 tasks, one after another" in note
-    assert "warm up 1" in note  # 10.xx ms, the median of the two runs
+    shown = re.search(r"warm up (\d+(?:\.\d+)?) ms", note)  # the median of the two runs
+    assert shown is not None, note
+    assert float(shown.group(1)) >= 9.9  # a 10 ms sleep, longer on a busy machine
     assert "(not in measured)" in note
 
 
