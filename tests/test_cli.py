@@ -450,25 +450,6 @@ def test_a_replaced_default_registry_reaches_list_and_compare(
     assert not (tmp_path / "never.jsonl").exists()
 
 
-def test_workers_do_not_import_the_command_line_as_their_main_module() -> None:
-    """A fresh worker would otherwise run the parent's main module (this CLI, or pytest)
-    before its target: imports that measure nothing, once per process of every job."""
-    import multiprocessing.spawn
-    import sys
-
-    from concbench.framework.measure.runner import _main_script_hidden
-
-    main = sys.modules["__main__"]
-    before = dict(vars(main))
-    with _main_script_hidden():
-        data = multiprocessing.spawn.get_preparation_data("worker")
-        assert "init_main_from_path" not in data
-        assert "init_main_from_name" not in data
-    assert {name: vars(main).get(name) for name in ("__file__", "__spec__")} == {
-        name: before.get(name) for name in ("__file__", "__spec__")
-    }
-
-
 @pytest.mark.parametrize("value", ["inf", "inf%", "1e400%", "nan%"])
 def test_fail_above_must_be_a_finite_percentage(
     value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]

@@ -234,3 +234,16 @@ def test_a_backend_that_cannot_make_requests_is_skipped_and_gets_no_server(
         ("sleeponly", Status.SKIPPED, "backend 'sleeponly' cannot run io steps")
     ]
     assert latency_servers() == before
+
+
+def test_the_runner_module_still_offers_every_name_imported_from_it() -> None:
+    """runner.py was split into modules with one job each; the CLI, tests, docs and
+    plugins' scripts import these names from it, so each stays there."""
+    from concbench.framework.measure import planner, runner, settings, spawning
+
+    names = {"Job", "Observer", "Runner", "RunSettings", "plan", "plan_sweep"}
+    names |= {"MAX_PROCESSES", "MAX_REPEAT", "MAX_RETRIES", "RETRIES_DISTURBED"}
+    assert names <= set(runner.__all__)
+    assert runner.plan is planner.plan
+    assert runner.RunSettings is settings.RunSettings
+    assert runner._main_script_hidden is spawning.main_script_hidden  # docs/reproducibility.md
