@@ -11,6 +11,7 @@ through httpx's pool) fails here instead of in a user's afternoon.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,7 @@ def default_plan(name: str) -> list[Job]:
     (every one, less what a backend leaves out of the matrix or asks to be named for)."""
     registry = default_registry()
     sets = expand(dict(registry.scenario(name).sweeps), flag="-p/--param")
+    backends: list[tuple[str, Mapping[str, object]]]
     backends = [(backend, {}) for backend in sorted(registry.backends)]
     jobs = plan_sweep(registry, name, sets, backends, matrix=True)
     return [j for j in jobs if not j.skip_reason and registry.backend(j.backend).compare]
@@ -86,6 +88,7 @@ def test_the_estimate_refuses_the_defaults_that_took_forty_minutes() -> None:
     registry = default_registry()
     http = plan_sweep(registry, "http", [{"tasks": "200"}], [("asyncio", {})])
     assert max(n for job in http for _, n in job.services) > MAX_CONNECTIONS
+    backends: list[tuple[str, Mapping[str, object]]]
     backends = [(b, {}) for b in sorted(registry.backends) if registry.backend(b).compare]
     tree = plan_sweep(registry, "tree", [{"levels": "6", "branches": "6"}], backends, matrix=True)
     assert estimate_s([job for job in tree if not job.skip_reason]) > BUDGET_S
