@@ -37,8 +37,8 @@ def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="backend to run; repeat for several (default: the default matrix, which leaves "
-        "out dask and jobs a backend says would take far longer: name them to run them)",
+        help="backend to run; repeat for several (default: the default matrix, every backend "
+        "but those it leaves out, such as dask: docs/commands.md)",
     )
     parser.add_argument(
         "-o",
