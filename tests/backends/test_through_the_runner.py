@@ -125,5 +125,5 @@ def test_compare_leaves_out_a_job_a_pool_would_take_minutes_over(tmp_path: Path)
     assert by_tasks[10]["status"] == "ok"  # 10 sleeps on 2 processes: well inside the budget
     record = by_tasks[1000]
     assert record["status"] == "skipped"
-    assert "left out of compare" in record["error"]
-    assert "measure it with `concbench run`" in record["error"]
+    assert "left out of the default matrix" in record["error"]
+    assert "`concbench run -b processes` measures it" in record["error"]

@@ -24,7 +24,8 @@ from ._elsewhere import Stamps, dispatch, open_resources, run_task
 __all__ = ["ProcessesBackend"]
 
 _COMPARE_BUDGET_S = 2.0
-"""Beyond this (and 10x the ideal), a job is left out of the default compare matrix."""
+"""Beyond this (and 10x the ideal), a job is left out of the default matrix (``compare``,
+and ``run`` without ``-b``)."""
 
 _barrier: Any = None
 
@@ -129,8 +130,9 @@ class ProcessesBackend(Backend):
         bound = _pool_bound(workload, workers)
         if bound > max(_COMPARE_BUDGET_S, 10 * workload.ideal_s):
             return (
-                f"left out of compare: {workers} processes need at least {bound:.3g} s for "
-                f"{len(workload.tasks)} tasks; measure it with `concbench run`"
+                f"left out of the default matrix: {workers} processes need at least "
+                f"{bound:.3g} s for {len(workload.tasks)} tasks; `concbench run -b processes` "
+                "measures it"
             )
         return None
 

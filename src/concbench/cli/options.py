@@ -37,7 +37,8 @@ def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="NAME",
-        help="backend to run; repeat for several (default: all)",
+        help="backend to run; repeat for several (default: the default matrix, every backend "
+        "but those it leaves out, such as dask: docs/commands.md)",
     )
     parser.add_argument(
         "-o",

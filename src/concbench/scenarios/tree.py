@@ -118,8 +118,8 @@ tree = Scenario(
     "and waits for them; leaves do `kind` work (ideal: one leaf's work, or `levels` works "
     "with nodes=all)",
     params=(
-        Param("levels", int, 6, "depth of the tree below main", min=1, max=20),
-        Param("branches", int, 6, "children per node", min=1, max=1000),
+        Param("levels", int, 5, "depth of the tree below main", min=1, max=20),
+        Param("branches", int, 5, "children per node", min=1, max=1000),
         Param("kind", str, "sleep", "what each leaf does", choices=KINDS),
         Param(
             "seconds",

@@ -137,6 +137,7 @@ def plan_sweep(
     backends: Sequence[tuple[str, Mapping[str, object]]],
     *,
     flag: str = "-p/--param",
+    matrix: bool = False,
 ) -> list[Job]:
     """:func:`plan` for each parameter set of a sweep, refusing two sets that resolve to
     the same values (``tasks=10,010``): they would run one workload twice, with the same
@@ -156,5 +157,5 @@ def plan_sweep(
                 if first.get(name) != given[name]
             )
             raise ParameterError(f"{flag}: {same}: the sweep would run one workload twice")
-        jobs += plan(registry, scenario, given, backends)
+        jobs += plan(registry, scenario, given, backends, matrix=matrix)
     return jobs

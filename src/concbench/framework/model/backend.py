@@ -87,8 +87,8 @@ class Backend(ABC):
     compare: ClassVar[tuple[Mapping[str, object], ...]] = ({},)
     """Option sets that ``concbench compare`` runs by default, one row each (as
     :attr:`Scenario.compare` lists parameter sets): variants such as anyio on asyncio and on
-    trio are options, not classes. Empty keeps the backend out of the default matrix; it
-    still runs when named with ``-b``."""
+    trio are options, not classes. Empty keeps the backend out of the default matrix (of
+    ``compare``, and of ``run`` without ``-b``); it still runs when named with ``-b``."""
     releases: ClassVar[bool] = True
     """Whether the backend spawns each task no earlier than its release time
     (``workload.releases``, seconds after ``begin``; the skeleton does). A backend that
@@ -155,7 +155,7 @@ class Backend(ABC):
     def compare_skip_reason(cls, workload: Workload, options: Mapping[str, Any]) -> str | None:
         """Why ``concbench compare`` should leave this job out of its default matrix (it would
         take far longer than the matrix allows); ``None`` (the default) to run it.
-        ``concbench run`` never asks."""
+        ``concbench run`` asks too when no backend was named with ``-b``."""
         return None
 
     @classmethod
