@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,17 @@ def test_a_steady_row_wants_no_more_and_a_spread_one_stops_at_the_ceiling() -> N
     assert not wants_more(spread, 5, keep_disturbed=False)
     assert next_process(spread) == 5
     assert not wants_more([], 10, keep_disturbed=False)
+
+
+def test_a_row_disturbed_through_its_retries_gets_no_more_processes() -> None:
+    """A spread row would get another process; not when a run's every attempt was
+    disturbed (the machine is busy), unless disturbed runs are kept on purpose."""
+    spread = [_ok(p, 1.0 + 0.3 * (p % 2)) for p in range(5)]
+    busy = [*spread[:4], dataclasses.replace(spread[4], disturbed=True)]
+    assert wants_more(spread, 10, keep_disturbed=False)
+    assert not wants_more(busy, 10, keep_disturbed=False)
+    assert wants_more(busy, 10, keep_disturbed=True)
+    # a disturbed attempt that a clean re-run replaced does not count
+    clean_again = dataclasses.replace(spread[4], attempt=1)
+    retried = [*busy, clean_again]
+    assert wants_more(retried, 10, keep_disturbed=False)
