@@ -380,6 +380,21 @@ def test_the_machines_drift_between_sweeps_is_what_the_rerun_interval_adds() -> 
     assert high - median >= BETWEEN_SWEEPS * median * 0.999
 
 
+def test_the_drift_scales_the_machines_part_of_the_time_not_the_waits() -> None:
+    """A second of sleeping is a second on any machine: a row whose ideal (nominal waits)
+    is 0.99 s of its 1.0 s gets the drift on the remaining 10 ms only."""
+    from concbench.framework.analysis.stats import BETWEEN_SWEEPS, rerun_interval
+
+    row = [[1.0 + 1e-4 * p] for p in range(5)]
+    low, high = rerun_interval(row, steady=0.99)
+    all_low, all_high = rerun_interval(row)
+    assert high - low < 0.1 * (all_high - all_low)
+    assert high - 1.0002 >= BETWEEN_SWEEPS * 0.01 * 0.999
+    assert summarize(row, steady=0.99).rerun_high == high
+    assert rerun_interval(row, steady=2.0) == rerun_interval(row, drift=0.0)  # none left
+    assert rerun_interval(row, steady=math.nan) == (all_low, all_high)
+
+
 @pytest.mark.parametrize("drift", [-0.1, math.nan, math.inf])
 def test_a_drift_that_is_not_a_finite_fraction_is_refused(drift: float) -> None:
     from concbench.framework.analysis.stats import rerun_interval
