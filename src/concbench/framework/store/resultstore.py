@@ -346,17 +346,17 @@ def check_store_target(path: Path) -> None:
         if path.is_symlink():
             target = os.path.realpath(path)
             raise StoreError(f"{path}: a symbolic link to {target}, which does not exist") from None
-        return  # a new store; opening it says whether it can be created
+        info = None  # a new store; opening it says whether it can be created
     except OSError as exc:
         raise StoreError(f"{path}: cannot write results here ({exc.strerror})") from None
-    if stat.S_ISDIR(info.st_mode):
+    if info is not None and stat.S_ISDIR(info.st_mode):
         raise StoreError(f"{path}: cannot write results here (Is a directory)")
-    if not stat.S_ISREG(info.st_mode):
+    if info is not None and not stat.S_ISREG(info.st_mode):
         raise StoreError(f"{path}: {file_kind(info.st_mode)}, not a file; {what}")
-    if problem := _first_record_problem(path):
+    if info is not None and (problem := _first_record_problem(path)):
         raise StoreError(f"{path}:1: {problem}; {what}")
-    for kind in SIDE_FILES:
-        beside = side_file(path, kind)
+    for kind in SIDE_FILES:  # a new store's too: a directory left where its sweep log goes
+        beside = side_file(path, kind)  # failed the sweep after its last run
         try:
             mode = beside.stat().st_mode
         except OSError:
