@@ -185,3 +185,17 @@ def test_a_store_of_several_calibrations_says_which_one_it_lends(
     assert "holds 2 CPU calibrations" in err
     assert "using its last sweep's, 4e+07 iterations/s (the others: 3e+07)" in err
     assert {json.loads(line)["calibration_rate"] for line in out.read_text().splitlines()} == {4e7}
+
+
+def test_retries_with_keep_disturbed_are_refused_rather_than_dropped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The runner runs nothing again when disturbed runs are kept: an explicit retry count
+    beside --keep-disturbed was dropped in silence."""
+    out = tmp_path / "out.jsonl"
+    argv = [*CPU, "--out", str(out), "--keep-disturbed", "--retries-disturbed", "2"]
+    assert main(argv) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "--retries-disturbed 2 does nothing with --keep-disturbed" in err
+    assert not out.exists()
+    assert main([*CPU, "--out", str(out), "--keep-disturbed", "--retries-disturbed", "0"]) == 0

@@ -12,6 +12,7 @@ from pathlib import Path
 from ..framework.analysis.stats import min_processes
 from ..framework.measure.calibration import Calibration, from_store, stored_rate
 from ..framework.measure.runner import MAX_PROCESSES, RETRIES_DISTURBED, RunSettings
+from ..framework.model.params import ParameterError
 
 __all__ = ["calibration", "max_processes", "run_settings"]
 
@@ -20,6 +21,11 @@ def run_settings(args: argparse.Namespace) -> RunSettings:
     """The settings; ``--keep-disturbed`` alone retries nothing, since a disturbed run
     that counts needs no second try."""
     retries = args.retries_disturbed
+    if retries and args.keep_disturbed:  # the runner would drop the retries in silence
+        raise ParameterError(
+            f"--retries-disturbed {retries} does nothing with --keep-disturbed: disturbed "
+            "runs are counted, not run again; give one of the two"
+        )
     if retries is None:
         retries = 0 if args.keep_disturbed else RETRIES_DISTURBED
     return RunSettings(
