@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,30 @@ def test_retries_with_keep_disturbed_are_refused_rather_than_dropped(
     assert "--retries-disturbed 2 does nothing with --keep-disturbed" in err
     assert not out.exists()
     assert main([*CPU, "--out", str(out), "--keep-disturbed", "--retries-disturbed", "0"]) == 0
+
+
+def test_a_diff_that_compares_nothing_says_so_and_fails_a_gate(
+    cpu_store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Stores with no row in common (a renamed workload, the wrong file): before, the
+    table listed 'only in base' and 'only in new', and --fail-above passed with 0."""
+    other = tmp_path / "other.jsonl"
+    other.write_text(cpu_store.read_text().replace('"tasks": 1,', '"tasks": 3,'))
+    assert main(["diff", str(cpu_store), str(other)]) == 0
+    assert "nothing was compared" in " ".join(capsys.readouterr().out.split())
+    assert main(["diff", str(cpu_store), str(other), "--fail-above", "10"]) == 1
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--fail-above: nothing was compared, so nothing passed the gate" in out
+    assert main(["diff", str(cpu_store), str(cpu_store), "--fail-above", "10"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("given", "shown"), [("1e308", "1e+308%"), ("0.5%", "0.5%"), ("10", "10%")]
+)
+def test_the_gate_is_shown_as_given_never_in_300_digits(
+    cpu_store: Path, capsys: pytest.CaptureFixture[str], given: str, shown: str
+) -> None:
+    assert main(["diff", str(cpu_store), str(cpu_store), "--fail-above", given]) == 0
+    out = capsys.readouterr().out
+    assert f"no regression beyond {shown} was called" in out
+    assert not re.search(r"\d{20}", out)
