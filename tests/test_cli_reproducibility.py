@@ -227,3 +227,23 @@ def test_the_gate_is_shown_as_given_never_in_300_digits(
     out = capsys.readouterr().out
     assert f"no regression beyond {shown} was called" in out
     assert not re.search(r"\d{20}", out)
+
+
+def test_a_resume_refuses_a_calibration_other_than_the_one_its_sweep_began_with(
+    cpu_store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before, --resume --calibration OTHER ran the missing runs at OTHER's rate beside
+    the stored ones: one row of two amounts of work, in silence."""
+    resumed = _copy_with(cpu_store, tmp_path / "resumed.jsonl")  # began at 2e7
+    other = _copy_with(cpu_store, tmp_path / "other.jsonl", rate=3e7)
+    before = resumed.read_text()
+    argv = [*CPU, "--out", str(resumed), "--resume", "--repeat", "2", "--keep-disturbed"]
+    assert main([*argv, "--calibration", str(other)]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "has a CPU rate of 3e+07 iterations/s, but the sweep in" in err
+    assert f"{resumed} began with 2e+07" in err
+    assert resumed.read_text() == before
+    same = _copy_with(cpu_store, tmp_path / "same.jsonl")
+    assert main([*argv, "--calibration", str(same)]) == 0  # the same rate: fine
+    rates = {json.loads(line)["calibration_rate"] for line in resumed.read_text().splitlines()}
+    assert rates == {2e7}
