@@ -7,7 +7,9 @@ noise threshold, so an A/A pair of sweeps does not fail a build.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
@@ -18,6 +20,9 @@ from ..framework.store.resultstore import StoreError, kept_files, read_records
 from ..framework.store.sanitize import for_terminal as escape
 from ..framework.store.sweeps import read_sweeps
 from . import argtypes
+
+if TYPE_CHECKING:
+    from ..framework.reports.diff import DiffRow
 
 __all__ = ["add_parser", "cmd_diff"]
 
@@ -111,11 +116,16 @@ def cmd_diff(args: argparse.Namespace, console: Console) -> int:
         console.print(f"Markdown: [bold]{escape(str(args.markdown))}[/]")
     if args.fail_above is None:
         return 0
+    return _gate(rows, args.fail_above, console, compared=bool(compared))
+
+
+def _gate(rows: Sequence[DiffRow], threshold: float, console: Console, *, compared: bool) -> int:
+    """``--fail-above``: 1 when a row regressed beyond ``threshold``, or nothing was compared."""
     if not compared:
         console.print("[red]--fail-above: nothing was compared, so nothing passed the gate[/]")
         return 1
-    gate = _shown_pct(args.fail_above)
-    failing = [row for row in rows if row.fails(args.fail_above)]
+    gate = _shown_pct(threshold)
+    failing = [row for row in rows if row.fails(threshold)]
     if failing:
         console.print(
             f"[red]{len(failing)} row(s) regressed beyond {gate}[/]: "
