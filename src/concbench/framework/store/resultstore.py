@@ -355,13 +355,16 @@ def check_store_target(path: Path) -> None:
         raise StoreError(f"{path}: {file_kind(info.st_mode)}, not a file; {what}")
     if info is not None and (problem := _first_record_problem(path)):
         raise StoreError(f"{path}:1: {problem}; {what}")
-    for kind in SIDE_FILES:  # a new store's too: a directory left where its sweep log goes
-        beside = side_file(path, kind)  # failed the sweep after its last run
+    for kind in SIDE_FILES:
+        beside = side_file(path, kind)
         try:
             mode = beside.stat().st_mode
         except OSError:
             continue  # absent (made when needed) or unreadable (its writer will say so)
-        if not stat.S_ISREG(mode):
+        # a new store's too, where a directory failed the sweep after its last run and a
+        # FIFO blocked it; a device there (/dev/full) fails each write, naming the file
+        hangs = stat.S_ISDIR(mode) or stat.S_ISFIFO(mode)
+        if not stat.S_ISREG(mode) and (info is not None or hangs):
             raise StoreError(f"{path}: its {kind} file {beside} is {file_kind(mode)}")
 
 
