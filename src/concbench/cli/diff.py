@@ -7,7 +7,9 @@ noise threshold, so an A/A pair of sweeps does not fail a build.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
@@ -18,6 +20,9 @@ from ..framework.store.resultstore import StoreError, kept_files, read_records
 from ..framework.store.sanitize import for_terminal as escape
 from ..framework.store.sweeps import read_sweeps
 from . import argtypes
+
+if TYPE_CHECKING:
+    from ..framework.reports.diff import DiffRow
 
 __all__ = ["add_parser", "cmd_diff"]
 
@@ -52,7 +57,15 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def cmd_diff(args: argparse.Namespace, console: Console) -> int:
     from ..framework.analysis.drift import between_stores
     from ..framework.measure.environment import env_path, read_environments
-    from ..framework.reports.diff import HEADERS, NUMERIC, diff_cells, diff_records, power_warnings
+    from ..framework.reports.diff import (
+        HEADERS,
+        INSTRUCTION_NOISE,
+        NUMERIC,
+        Verdict,
+        diff_cells,
+        diff_records,
+        power_warnings,
+    )
     from ..framework.reports.markdown import table
     from ..framework.reports.terminal_timeline import diff_table
 
@@ -77,13 +90,24 @@ def cmd_diff(args: argparse.Namespace, console: Console) -> int:
     console.print(diff_table(rows, args.fail_above))
     console.print(
         f"slower/faster: the processes' medians differ (p < {args.alpha:g}) and the whole "
-        f"interval of the change lies beyond the noise threshold of {noise:.0%}"
+        f"interval of the change lies beyond the noise threshold of {_shown_pct(noise)}"
     )
+    if any(row.label.endswith("[instructions]") for row in rows):
+        console.print(
+            "\\[instructions] rows: instructions per task under callgrind, judged at a noise "
+            f"threshold of {_shown_pct(INSTRUCTION_NOISE)}"
+        )
     machine = between_stores(read_sweeps(args.base), read_sweeps(args.new))
     if machine:
         console.print(escape(machine))
     for warning in power_warnings(rows, args.alpha, noise):
         console.print(f"[yellow]warning:[/] {escape(warning)}")
+    compared = [row for row in rows if row.verdict not in (Verdict.ONLY_BASE, Verdict.ONLY_NEW)]
+    if not compared:  # a renamed scenario or backend, or the wrong file: say so, never pass
+        console.print(
+            "[yellow]warning:[/] no row is in both BASE and NEW (same scenario, parameters "
+            "and backend): nothing was compared"
+        )
     if args.markdown is not None:
         markdown = table(HEADERS, map(diff_cells, rows), NUMERIC) + "\n"
         if machine:
@@ -92,12 +116,26 @@ def cmd_diff(args: argparse.Namespace, console: Console) -> int:
         console.print(f"Markdown: [bold]{escape(str(args.markdown))}[/]")
     if args.fail_above is None:
         return 0
-    failing = [row for row in rows if row.fails(args.fail_above)]
+    return _gate(rows, args.fail_above, console, compared=bool(compared))
+
+
+def _gate(rows: Sequence[DiffRow], threshold: float, console: Console, *, compared: bool) -> int:
+    """``--fail-above``: 1 when a row regressed beyond ``threshold``, or nothing was compared."""
+    if not compared:
+        console.print("[red]--fail-above: nothing was compared, so nothing passed the gate[/]")
+        return 1
+    gate = _shown_pct(threshold)
+    failing = [row for row in rows if row.fails(threshold)]
     if failing:
         console.print(
-            f"[red]{len(failing)} row(s) regressed beyond {args.fail_above:.0%}[/]: "
+            f"[red]{len(failing)} row(s) regressed beyond {gate}[/]: "
             + escape(", ".join(f"{row.label} on {row.workload}" for row in failing))
         )
         return 1
-    console.print(f"no regression beyond {args.fail_above:.0%} was called")
+    console.print(f"no regression beyond {gate} was called")
     return 0
+
+
+def _shown_pct(fraction: float) -> str:
+    """``0.1`` -> ``10%``, ``0.005`` -> ``0.5%``, ``1e306`` -> ``1e+308%``: never 300 digits."""
+    return f"{fraction * 100:g}%"

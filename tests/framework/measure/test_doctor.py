@@ -168,3 +168,41 @@ def test_the_summary_line_names_each_warning(tmp_path: Path) -> None:
     assert line.startswith("doctor: 6 thing(s) may make numbers unstable: load average 3.50")
     assert "turbo boost is on" in line
     assert line.endswith("(`concbench doctor` says what to change)")
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "check"),
+    [
+        ("proc/loadavg", "nan 1 1 1/1 1\n", "load"),
+        ("proc/loadavg", "inf 1 1 1/1 1\n", "load"),
+        ("proc/loadavg", "-3 1 1 1/1 1\n", "load"),
+        ("proc/loadavg", "1e308 1 1 1/1 1\n", "load"),
+        ("sys/devices/system/cpu/cpu0/topology/thread_siblings_list", "0-zz\n", "SMT siblings"),
+        # a damaged list read as a range would build billions of CPUs: past the kernel's
+        # largest CPU number it is damaged (9000 is small enough to cost nothing if read)
+        ("sys/devices/system/cpu/cpu0/topology/thread_siblings_list", "0-9000\n", "SMT siblings"),
+        ("proc/stat", "cpu  1000 0 500 8000 10 0 5 -485 0 0\n", "VM steal"),
+        ("proc/self/timerslack_ns", "-5\n", "timer slack"),
+    ],
+)
+def test_a_damaged_file_is_not_readable_here_never_a_traceback_or_a_wild_figure(
+    tmp_path: Path, name: str, text: str, check: str
+) -> None:
+    """A container or a broken /proc may hand back anything: the check says it cannot
+    tell, and every other check still gets its verdict."""
+    root = _tree(tmp_path, {**UNSTABLE, name: text})
+    checks = {found.name: found for found in diagnose(root, sample_s=0, cores=[0, 1])}
+    assert list(checks) == NAMES
+    assert checks[check].level is Level.UNKNOWN, checks[check]
+    assert "not readable here" in checks[check].finding
+    assert len(summary_line(list(checks.values()))) < 1000
+
+
+def test_files_that_cannot_be_read_give_not_readable_here(tmp_path: Path) -> None:
+    """Directories where the files should be: reading each fails as an unreadable file
+    does (tests run as root, whom file modes do not stop)."""
+    for name in UNSTABLE:
+        (tmp_path / name).mkdir(parents=True)
+    checks = diagnose(tmp_path, sample_s=0, cores=[0, 1])
+    unknown = [check.name for check in checks if check.level is Level.UNKNOWN]
+    assert unknown == [name for name in NAMES if name != "cores"]

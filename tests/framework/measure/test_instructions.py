@@ -14,6 +14,7 @@ from concbench.framework.measure.runner import Runner, RunSettings, plan
 from concbench.framework.model.params import ParameterError
 from concbench.framework.store.records import RunRecord, Status
 from concbench.framework.store.resultstore import ResultStore
+from support.hog import hog_on_my_cpu
 
 SMALL, LARGE = 300, 1000
 """Spawn sizes; a task of the spawn scenario costs about 45,000 instructions on asyncio."""
@@ -97,3 +98,23 @@ def test_without_valgrind_the_option_is_refused_with_the_fix(
 def test_an_unknown_measure_is_refused_naming_the_allowed_ones() -> None:
     with pytest.raises(ParameterError, match="--measure must be one of time, instructions"):
         RunSettings(measure="cycles")
+
+
+@needs_callgrind
+def test_beside_a_hog_counted_runs_are_neither_run_again_nor_called_unreliable(
+    tmp_path: Path,
+) -> None:
+    """Under callgrind every run waits for its CPU beside a hog and is marked disturbed;
+    an instruction count does not depend on that. Before, each run was run again (seconds
+    each under callgrind), the row counted every attempt ("median of 3 runs" for one run)
+    and its notes said "all 1 runs disturbed by other programs: figures unreliable"."""
+    jobs = plan(default_registry(), "spawn", {"tasks": "10"}, [("asyncio", {})])
+    settings = RunSettings(repeat=1, warmup=0, measure="instructions", retries_disturbed=2)
+    with hog_on_my_cpu():
+        records = Runner(ResultStore(tmp_path / "r.jsonl"), settings).run(jobs)
+    assert [(r.status, r.attempt, r.counted) for r in records] == [(Status.OK, 0, True)]
+    [group] = group_records(records)
+    [row] = group.rows
+    assert "disturbed" not in row.note
+    assert "unreliable" not in row.note
+    assert "instructions per task" in row.note

@@ -195,3 +195,35 @@ def test_list_and_run_show_the_warning_of_a_backend_that_declares_nothing(
     assert main([*argv, "--warmup", "0", "--out", str(tmp_path / "tiny.jsonl")]) == 0
     [warning] = capsys.readouterr().err.splitlines()  # one line, however wide the terminal
     assert warning.startswith("warning: backend undeclared:")
+
+
+CTRL_C_PLUGIN = """
+class Interrupting:
+    def __set_name__(self, owner, name):
+        raise KeyboardInterrupt  # as a Ctrl-C arriving while a dataclass is made
+
+
+class Backend:
+    field = Interrupting()
+"""
+
+
+def test_a_ctrl_c_while_a_plugin_loads_is_a_ctrl_c_not_a_broken_plugin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Python 3.11 wraps the interrupt in a RuntimeError; before, the registry took it for
+    a broken plugin, the command went on, and the sweep ran to its end with exit 0."""
+    site = tmp_path / "site"
+    (site / "concbench_ctrlc_plugin").mkdir(parents=True)
+    (site / "concbench_ctrlc_plugin" / "__init__.py").write_text(CTRL_C_PLUGIN)
+    info = site / "concbench_ctrlc_plugin-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: concbench-ctrlc-plugin\nVersion: 1.0\n"
+    )
+    (info / "entry_points.txt").write_text(
+        "[concbench.backends]\nctrlc = concbench_ctrlc_plugin:Backend\n"
+    )
+    monkeypatch.syspath_prepend(str(site))
+    with pytest.raises(KeyboardInterrupt):
+        load_registry()

@@ -6,6 +6,8 @@ measurement; the diff of real timed stores is tested in test_diff.py.
 
 from __future__ import annotations
 
+import dataclasses
+
 from concbench.framework.model.parts import Decomposition, Part
 from concbench.framework.reports.diff import Verdict, diff_cells, diff_records
 from concbench.framework.store.records import RunRecord, Status
@@ -107,3 +109,29 @@ def test_a_free_threaded_build_with_and_without_the_gil_gives_two_rows_not_one()
         (f"{free} (GIL off)", Verdict.SAME),
         (f"{free} (GIL on)", Verdict.SAME),
     ]
+
+
+def test_a_side_that_mixes_cpu_rates_within_a_row_is_not_judged() -> None:
+    """Two sweeps at different rates appended to one store: the row's runs did different
+    work. Before, only the first record's rate was looked at, and the row was judged."""
+    cpu = Decomposition({Part.CPU: 0.01})
+    base = [_run(p, 0.1 * (1 + 0.001 * p), rate=4.0e7, parts=cpu) for p in range(5)]
+    new = [_run(p, 0.1 * (1 + 0.001 * p), rate=4.0e7, parts=cpu) for p in range(5)]
+    new += [_run(p + 5, 0.2 * (1 + 0.001 * p), rate=8.0e7, parts=cpu) for p in range(5)]
+    [row] = diff_records(base, new)
+    assert row.verdict is Verdict.CALIBRATION
+    assert "new mixes CPU rates 4e+07, 8e+07" in row.reason
+    [same] = diff_records(base, new[:5])  # one rate a side, the same: judged
+    assert same.verdict is Verdict.SAME
+
+
+def test_an_instruction_count_that_was_run_again_is_left_out() -> None:
+    """An older store ran disturbed instruction runs again: the replaced first attempt
+    (which paid first-call costs) made a 30% interval out of one run."""
+    base = [dataclasses.replace(r, attempt=0) for r in _counted(10_000_000)]
+    first = [dataclasses.replace(r, instructions=13_000_000, counted=False) for r in base]
+    again = [dataclasses.replace(r, attempt=1) for r in base]
+    [row] = diff_records(base, [*first, *again])
+    assert row.comparison is not None
+    assert row.comparison.change == 0
+    assert row.comparison.ci_high - row.comparison.ci_low < 0.001

@@ -14,6 +14,9 @@ from collections.abc import Sequence
 from ..model.cpuwork import CHECK_TOLERANCE
 from ..store.records import RunRecord, Status
 
+_INSTRUCTIONS = "instructions"
+"""``RunRecord.measure`` of a run counted under callgrind (measure/instructions.py)."""
+
 __all__ = ["disturbance_notes", "replaced", "used_runs"]
 
 
@@ -62,7 +65,14 @@ def used_runs(records: Sequence[RunRecord]) -> list[RunRecord]:
 
 
 def disturbance_notes(records: Sequence[RunRecord]) -> list[str]:
-    """What the notes column says about disturbed runs, replacements and calibration."""
+    """What the notes column says about disturbed runs, replacements and calibration.
+
+    Nothing about runs counted under callgrind (``--measure instructions``): other
+    programs cannot move an instruction count, and callgrind's slowness makes every run
+    look disturbed and every worker's CPU check look off; saying "figures unreliable"
+    there would be wrong.
+    """
+    records = [r for r in records if r.measure != _INSTRUCTIONS]
     notes = []
     ok = [r for r in records if r.status is Status.OK]
     gone = replaced(records)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,13 @@ from ..model.params import ParameterError
 from ..store.resultstore import StoreError, read_records
 from .environment import env_path, read_environments
 
-__all__ = ["Calibration", "from_store"]
+__all__ = ["PLAUSIBLE_RATES", "Calibration", "from_store"]
+
+PLAUSIBLE_RATES = (1e4, 1e11)
+"""Iterations per second that the CPU-work loop can run at: about 4e7 here, and no CPU that
+runs Python is a thousand times slower or faster. A rate outside came from a damaged or
+hand-made store: a rate of 1e308 makes every ``cpu`` step run until its timeout, and 0 or
+a negative one makes it no work at all."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,14 @@ class Calibration:
     def measure(cls) -> Calibration:
         return cls(measure_rate())
 
+    def __post_init__(self) -> None:
+        low, high = PLAUSIBLE_RATES
+        if not low <= self.rate <= high:  # also NaN
+            raise ParameterError(
+                f"a CPU calibration of {self.rate:.4g} iterations/s ({self.source}) is not "
+                f"possible: a rate is from {low:g} to {high:g}"
+            )
+
     def as_dict(self) -> dict[str, Any]:
         return {"rate": self.rate, "source": self.source}
 
@@ -40,6 +55,8 @@ class Calibration:
 def from_store(path: str | os.PathLike[str], *, flag: str = "--calibration") -> Calibration:
     """The rate a store's sweep used; a clear error if ``path`` is no store with one."""
     store = Path(path)
+    if store.is_dir():
+        raise ParameterError(f"{flag}: {store} is a directory (expected a result store, *.jsonl)")
     if not store.is_file():
         raise ParameterError(f"{flag}: {store} does not exist (expected a result store, *.jsonl)")
     try:
@@ -50,10 +67,21 @@ def from_store(path: str | os.PathLike[str], *, flag: str = "--calibration") -> 
     rate = rates[-1] if rates else stored_rate(store)
     if rate is None:
         raise ParameterError(
-            f"{flag}: {store} holds no CPU calibration (it was measured before calibrations "
-            "were stored, or ran no sweep); pass a store written by `concbench run` or `compare`"
+            f"{flag}: {store} holds no CPU calibration (its sweeps ran no cpu work, or it was "
+            "measured before calibrations were stored); pass a store whose sweep had cpu steps"
         )
-    return Calibration(rate, str(store))
+    others = sorted({other for other in rates if other != rate})
+    if others:  # sweeps appended to one store, each with its own rate: say which is used
+        warnings.warn(
+            f"{flag}: {store} holds {len(others) + 1} CPU calibrations (one per sweep "
+            f"appended to it); using its last sweep's, {rate:.4g} iterations/s "
+            f"(the others: {', '.join(f'{other:.4g}' for other in others[:5])})",
+            stacklevel=2,
+        )
+    try:
+        return Calibration(rate, str(store))
+    except ParameterError as exc:
+        raise ParameterError(f"{flag}: {exc}") from None
 
 
 def stored_rate(store: str | os.PathLike[str]) -> float | None:

@@ -10,6 +10,7 @@ than a guess.
 from __future__ import annotations
 
 import enum
+import math
 import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -39,6 +40,11 @@ STEAL_SHARE = 0.01
 """Steal time beyond this share of the CPU: the hypervisor gave the cores to other VMs."""
 DEFAULT_SLACK_NS = 50_000
 """Linux's default timer slack."""
+MAX_CPUS = 8192
+"""The kernel's largest ``NR_CPUS``: a cpu list naming a higher CPU is damaged, and reading
+it as a range would build a set of billions of numbers."""
+MAX_LOAD = 4_194_304
+"""``PID_MAX_LIMIT``: a load average counts tasks, so none can be higher."""
 
 
 class Level(str, enum.Enum):
@@ -72,13 +78,19 @@ def _read(path: Path) -> str | None:
 
 
 def parse_cpu_list(text: str) -> set[int]:
-    """``0-3,8,10-11`` -> {0, 1, 2, 3, 8, 10, 11}, the kernel's list format."""
+    """``0-3,8,10-11`` -> {0, 1, 2, 3, 8, 10, 11}, the kernel's list format.
+
+    A ``ValueError`` for anything else, or for a CPU beyond :data:`MAX_CPUS`.
+    """
     cpus: set[int] = set()
     for part in text.strip().split(","):
         if not part:
             continue
-        low, _, high = part.partition("-")
-        cpus.update(range(int(low), int(high or low) + 1))
+        low_text, _, high_text = part.partition("-")
+        low, high = int(low_text), int(high_text or low_text)
+        if not 0 <= low <= high < MAX_CPUS:
+            raise ValueError(f"not a range of CPUs: {part!r}")
+        cpus.update(range(low, high + 1))
     return cpus
 
 
@@ -196,6 +208,8 @@ def _load(root: Path, cores: Sequence[int]) -> Check:
     try:
         load = float((text or "").split()[0])
     except (IndexError, ValueError):
+        load = math.nan
+    if not 0 <= load <= MAX_LOAD:  # nan, inf, negative: a damaged file, not a load
         return Check("load", Level.UNKNOWN, "/proc/loadavg is not readable here")
     finding = f"load average {load:.2f} over the last minute on {len(cores)} core(s)"
     if load > LOAD_PER_CORE * max(len(cores), 1):
@@ -242,9 +256,12 @@ def _smt(root: Path, cores: Sequence[int]) -> Check:
     shared: list[str] = []
     for core in cores:
         text = _read(root / f"sys/devices/system/cpu/cpu{core}/topology/thread_siblings_list")
+        try:
+            siblings = parse_cpu_list(text or "") & set(cores)
+        except ValueError:  # damaged
+            text = None
         if text is None:
             return Check("SMT siblings", Level.UNKNOWN, "cpu topology is not readable here (/sys)")
-        siblings = parse_cpu_list(text) & set(cores)
         if len(siblings) > 1:
             shared.append(",".join(map(str, sorted(siblings))))
     if shared:
@@ -268,6 +285,8 @@ def _steal(before: list[int] | None, after: list[int] | None) -> Check:
         share, when = delta[7] / total, "while we watched"
     else:  # no tick passed (or a fixed tree): the share since boot
         share, when = after[7] / max(sum(after[:8]), 1), "since boot"
+    if not 0 <= share <= 1:  # counters that went back, or negative: damaged
+        return Check("VM steal", Level.UNKNOWN, "/proc/stat is not readable here")
     finding = f"the hypervisor took {share:.1%} of the CPU {when}"
     if share > STEAL_SHARE:
         return Check(
@@ -330,6 +349,8 @@ def _timer_slack(root: Path) -> Check:
     try:
         slack_ns = int((text or "").strip())
     except ValueError:
+        slack_ns = -1
+    if slack_ns < 0:
         return Check("timer slack", Level.UNKNOWN, "/proc/self/timerslack_ns is not readable here")
     finding = f"timer slack {slack_ns / 1000:g} µs: a sleep may end that much late"
     if slack_ns > DEFAULT_SLACK_NS:

@@ -133,6 +133,8 @@ def _load(
         try:
             obj = point.load()
         except Exception as exc:  # a plugin's import error must not take down the rest
+            if _interrupt_inside(exc):  # Ctrl-C, not the plugin: never swallowed
+                raise KeyboardInterrupt from exc
             fail(f"failed to import {point.value}: {type(exc).__name__}: {exc}")
             continue
         problem = check(point.name, obj)
@@ -142,6 +144,21 @@ def _load(
         loaded[point.name] = obj
         references[(group, point.name)] = point.value
     return loaded
+
+
+def _interrupt_inside(exc: BaseException) -> bool:
+    """Whether a ``KeyboardInterrupt`` is along ``exc``'s chain of causes: Python 3.11 wraps
+    one raised while a class is made (``__set_name__``, which dataclasses use) in a
+    ``RuntimeError``. Taken for a broken plugin, a Ctrl-C while the plugins load was lost
+    and the sweep ran to its end."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def check_backend(name: str, obj: Any) -> str | None:

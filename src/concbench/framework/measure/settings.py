@@ -59,6 +59,13 @@ class RunSettings:
     """Top a job up to this many processes while its spread hides a change of
     ``TARGET_CHANGE`` (measure/topup.py); None: the planned processes only."""
 
+    @property
+    def disturbance_ignored(self) -> bool:
+        """Disturbed runs count and are not run again: when the sweep keeps them, and under
+        callgrind, whose instruction count other programs cannot move (a re-run there
+        costs seconds and, counted beside the original, mixed first and later runs)."""
+        return self.keep_disturbed or self.measure == instructions.INSTRUCTIONS
+
     def __post_init__(self) -> None:
         checks = [
             (

@@ -72,7 +72,7 @@ class WorkerLauncher:
             calibration_rate=self.calibration_rate,
             helper_pids=served.helpers,
             retries_disturbed=0
-            if self.settings.keep_disturbed
+            if self.settings.disturbance_ignored
             else self.settings.retries_disturbed,
             instructions_dir=counts,
         )
@@ -141,7 +141,7 @@ class WorkerLauncher:
                         process,
                         runs[done],
                         measured,
-                        keep_disturbed=settings.keep_disturbed,
+                        keep_disturbed=settings.disturbance_ignored,
                         seq=seq,
                         retry=retry,
                     )

@@ -154,14 +154,24 @@ def _judge(
         return verdict(Verdict.ONLY_NEW)
     if new is None:
         return verdict(Verdict.ONLY_BASE)
-    rates = _cpu_rate(_counted(base), envs[0]), _cpu_rate(_counted(new), envs[1])
-    different_work = _differ(*rates) and _did_cpu_work(_counted(base) + _counted(new))
-    calibration = (
-        f"CPU rate {rates[0]:.4g} in base, {rates[1]:.4g} in new: a cpu step was different "
-        "work; run NEW with --calibration BASE"
-        if different_work
-        else ""
-    )
+    sides = _cpu_rates(_counted(base), envs[0]), _cpu_rates(_counted(new), envs[1])
+    rates = sides[0][-1] if sides[0] else None, sides[1][-1] if sides[1] else None
+    did_cpu_work = _did_cpu_work(_counted(base) + _counted(new))
+    mixed = [name for name, found in zip(("base", "new"), sides, strict=True) if _mixed(found)]
+    different_work = did_cpu_work and (_differ(*rates) or bool(mixed))
+    calibration = ""
+    if different_work and mixed:  # sweeps at different rates appended to one store
+        calibration = "; ".join(
+            f"{name} mixes CPU rates {', '.join(f'{rate:.4g}' for rate in found)}"
+            for name, found in zip(("base", "new"), sides, strict=True)
+            if _mixed(found)
+        )
+        calibration += ": its cpu steps were different work within the row"
+    elif different_work:
+        calibration = (
+            f"CPU rate {rates[0]:.4g} in base, {rates[1]:.4g} in new: a cpu step was "
+            "different work; run NEW with --calibration BASE"
+        )
     counts = _instruction_samples(base), _instruction_samples(new)
     if counts[0] and counts[1]:  # counted under callgrind: the count is the figure
         comparison = compare(counts[0], counts[1], alpha, INSTRUCTION_NOISE)
@@ -201,7 +211,10 @@ def _instruction_samples(row: Row) -> list[list[float]]:
     """The instruction counts of a counted row's ok runs, by worker process; empty for a
     timed row. A count has no disturbance to leave out: it does not depend on the load."""
     by_process: dict[tuple[object, ...], list[float]] = {}
-    for r in row.records:
+    gone = replaced(row.records)  # an attempt that was run again (older stores did so)
+    for index, r in enumerate(row.records):
+        if index in gone:
+            continue
         if r.status is Status.OK and r.measure == "instructions" and r.instructions is not None:
             by_process.setdefault((r.env, r.seq, r.process), []).append(float(r.instructions))
     return list(by_process.values())
@@ -215,17 +228,25 @@ def _unreplaced_disturbed(records: Sequence[RunRecord]) -> int:
     return sum(r.disturbed for i, r in enumerate(records) if i not in gone)
 
 
-def _cpu_rate(records: Sequence[RunRecord], envs: Mapping[str, Mapping[str, Any]]) -> float | None:
-    """The CPU rate (calibrated iterations per second) the side's runs used, from the records
-    or their environment; None when the side kept none (no cpu step, or an older store)."""
+def _cpu_rates(records: Sequence[RunRecord], envs: Mapping[str, Mapping[str, Any]]) -> list[float]:
+    """The CPU rates (calibrated iterations per second) the side's runs used, from the
+    records or their environment, each once, in store order; none when the side kept none
+    (no cpu step, or an older store). Several when sweeps at different rates were appended
+    to one store."""
+    rates: dict[float, None] = {}
     for record in records:
         rate: Any = record.calibration_rate
         if rate is None:  # the environment of the sweep keeps {"rate": ..., "source": ...}
             calibration = envs.get(record.env, {}).get("calibration")
             rate = calibration.get("rate") if isinstance(calibration, Mapping) else None
         if isinstance(rate, (int, float)) and not isinstance(rate, bool) and rate > 0:
-            return float(rate)
-    return None
+            rates[float(rate)] = None
+    return list(rates)
+
+
+def _mixed(rates: Sequence[float]) -> bool:
+    """Whether one side's rates differ beyond the tolerance among themselves."""
+    return bool(rates) and _differ(min(rates), max(rates))
 
 
 def _did_cpu_work(records: Sequence[RunRecord]) -> bool:

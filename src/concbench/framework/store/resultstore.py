@@ -346,14 +346,14 @@ def check_store_target(path: Path) -> None:
         if path.is_symlink():
             target = os.path.realpath(path)
             raise StoreError(f"{path}: a symbolic link to {target}, which does not exist") from None
-        return  # a new store; opening it says whether it can be created
+        info = None  # a new store; opening it says whether it can be created
     except OSError as exc:
         raise StoreError(f"{path}: cannot write results here ({exc.strerror})") from None
-    if stat.S_ISDIR(info.st_mode):
+    if info is not None and stat.S_ISDIR(info.st_mode):
         raise StoreError(f"{path}: cannot write results here (Is a directory)")
-    if not stat.S_ISREG(info.st_mode):
+    if info is not None and not stat.S_ISREG(info.st_mode):
         raise StoreError(f"{path}: {file_kind(info.st_mode)}, not a file; {what}")
-    if problem := _first_record_problem(path):
+    if info is not None and (problem := _first_record_problem(path)):
         raise StoreError(f"{path}:1: {problem}; {what}")
     for kind in SIDE_FILES:
         beside = side_file(path, kind)
@@ -361,7 +361,10 @@ def check_store_target(path: Path) -> None:
             mode = beside.stat().st_mode
         except OSError:
             continue  # absent (made when needed) or unreadable (its writer will say so)
-        if not stat.S_ISREG(mode):
+        # a new store's too, where a directory failed the sweep after its last run and a
+        # FIFO blocked it; a device there (/dev/full) fails each write, naming the file
+        hangs = stat.S_ISDIR(mode) or stat.S_ISFIFO(mode)
+        if not stat.S_ISREG(mode) and (info is not None or hangs):
             raise StoreError(f"{path}: its {kind} file {beside} is {file_kind(mode)}")
 
 
