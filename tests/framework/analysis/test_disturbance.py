@@ -230,3 +230,13 @@ def test_no_canary_on_a_side_gives_no_line_between_stores() -> None:
     assert between_stores([{"canary": "garbage"}], [_sweep_of([0.01])]) is None
     damaged = {"canary": [{"at_s": 0, "spin_s": math.nan, "fanout_s": "fast"}]}
     assert between_stores([damaged], [_sweep_of([0.01])]) is None
+
+
+def test_a_sample_without_its_time_leaves_the_duration_out_not_zero() -> None:
+    samples = [
+        {"at_s": 0.0, "spin_s": 0.01, "fanout_s": 0.005},
+        {"spin_s": 0.01, "fanout_s": 0.005},
+    ]
+    drift = drift_of({"canary": samples})
+    assert drift is not None
+    assert "(canary, 2 samples, second half" in drift.note()

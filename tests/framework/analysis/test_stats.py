@@ -416,3 +416,12 @@ def test_the_rerun_interval_holds_the_median_and_is_wider_than_its_interval() ->
     assert low < sampling_low < summary.median < sampling_high < high
     assert rerun_interval([[2.0]]) == (2.0, 2.0)
     assert all(math.isnan(x) for x in rerun_interval([]))
+
+
+def test_the_rerun_interval_of_a_duration_never_goes_below_zero() -> None:
+    """Two processes far apart (0.34-1.56 s) spread the interval wider than the median."""
+    from concbench.framework.analysis.stats import rerun_interval
+
+    low, high = rerun_interval([[0.862, 1.564], [0.546, 0.343]])
+    assert low == 0.0
+    assert high > 1.0

@@ -55,6 +55,11 @@ class Drift:
             default=0.0,
         )
 
+    @property
+    def _over(self) -> str:
+        """`` over 58 s``; nothing where the samples' times were not all kept."""
+        return f" over {self.duration_s:.0f} s" if self.duration_s > 0 else ""
+
     def _beyond(self, name: str) -> bool:
         return abs(self.spreads[name]) > self.own_noise.get(name, 0.0)
 
@@ -73,13 +78,15 @@ class Drift:
             else "no drift beyond the canary's own noise during the sweep"
         )
         line = (
-            f"{summary} (canary, {self.samples} samples over {self.duration_s:.0f} s, "
+            f"{summary} (canary, {self.samples} samples{self._over}, "
             f"second half against first: {', '.join(parts)})"
         )
         if self.calibration_change is not None:
             line += f"; CPU rate after the last job {_percent(self.calibration_change, '+')}"
         if noise is not None and self.largest > noise:
-            line += f"; beyond the noise threshold of {noise:.0%}: differences below it are drift"
+            line += (
+                f"; beyond the noise threshold of {_percent(noise)}: differences below it are drift"
+            )
         return line
 
 
@@ -108,7 +115,7 @@ def drift_of(sweep: Mapping[str, Any]) -> Drift | None:
     change = calibration.get("change") if isinstance(calibration, Mapping) else None
     return Drift(
         samples=len(samples),
-        duration_s=max(times, default=0.0) - min(times, default=0.0),
+        duration_s=max(times) - min(times) if len(times) == len(samples) else 0.0,
         spreads=spreads,
         calibration_change=change if _finite(change) else None,
         own_noise=own_noise,

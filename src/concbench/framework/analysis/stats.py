@@ -250,9 +250,10 @@ def rerun_interval(
     middle = statistics.median(values)
     work = max(middle - steady, 0.0) if math.isfinite(steady) else abs(middle)
     machine = work * drift * NormalDist().inv_cdf((1 + level) / 2) / _Z95
-    return middle - math.hypot(max(-low, 0.0), machine), middle + math.hypot(
-        max(high, 0.0), machine
-    )
+    below = middle - math.hypot(max(-low, 0.0), machine)
+    above = middle + math.hypot(max(high, 0.0), machine)
+    # a duration is never negative: two processes far apart must not predict one
+    return (max(below, 0.0) if middle >= 0 else below), above
 
 
 _Z95 = NormalDist().inv_cdf(0.975)
