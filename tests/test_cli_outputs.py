@@ -25,6 +25,7 @@ import pytest
 from concbench.cli import main
 from concbench.framework.reports.outputs import exporters
 from concbench.framework.store.resultstore import side_file
+from support.signals import sigint_as_in_a_terminal
 from support.stores import Store
 
 ONE_RUN = ["--repeat", "1", "--warmup", "0", "--processes", "1", "--retries-disturbed", "0"]
@@ -312,12 +313,13 @@ def test_a_ctrl_c_during_start_up_prints_no_traceback(stores: Path) -> None:
     """concbench's imports take a few tenths of a second: SIGINT at moments in them, or later."""
     outcomes = []
     for delay in [0.005 + 0.03 * step for step in range(16)]:
-        process = subprocess.Popen(
-            [sys.executable, "-c", SCRIPT, "report", str(stores)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        with sigint_as_in_a_terminal():
+            process = subprocess.Popen(
+                [sys.executable, "-c", SCRIPT, "report", str(stores)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
         assert process.stdout is not None
         assert process.stdout.readline() == "started\n"
         time.sleep(delay)

@@ -17,6 +17,7 @@ from concbench.framework.measure.interrupt import sigint_blocked
 from concbench.framework.measure.isolation import check_leftovers, output_tail, running
 from concbench.framework.model.trace import ContractError
 from support import processes
+from support.signals import sigint_as_in_a_terminal
 
 TESTS = Path(__file__).parents[2]
 
@@ -69,11 +70,12 @@ def test_a_ctrl_c_while_a_worker_starts_cannot_kill_it(blocked: bool, tmp_path: 
     worker = multiprocessing.get_context("spawn").Process(
         target=processes.slow_to_start, args=(str(tmp_path / "w.log"),)
     )
-    if blocked:
-        with sigint_blocked():
+    with sigint_as_in_a_terminal():
+        if blocked:
+            with sigint_blocked():
+                worker.start()
+        else:
             worker.start()
-    else:
-        worker.start()
     started = tmp_path / "w.log"
     deadline = time.monotonic() + 30
     while not started.exists() and time.monotonic() < deadline:

@@ -27,14 +27,16 @@ def test_a_noisy_row_gets_processes_up_to_the_ceiling_and_a_steady_one_none(
 ) -> None:
     registry = plugins.registry(plugins.NoisyBackend, plugins.GoodBackend)
     jobs = plan(registry, "tiny", {"seconds": 0.01}, [("noisy", {}), ("good", {})])
-    settings = RunSettings(warmup=0, repeat=1, processes=5, max_processes=8)
+    # disturbed runs kept: beside a busy program a row disturbed through its retries
+    # gets no top-up (the next test), and this one is about the ceiling
+    settings = RunSettings(warmup=0, repeat=1, processes=5, max_processes=8, keep_disturbed=True)
     Runner(ResultStore(tmp_path / "r.jsonl"), settings).run(jobs)
     records = read_records(tmp_path / "r.jsonl")
     noisy = [r for r in records if r.backend == "noisy"]
     # up to 50 ms of extra time a process on a 10 ms workload: no 8 processes of it can
     # show a 20% change, so it was topped up to the ceiling, one process a round
     assert _processes(records, "noisy") == set(range(8))
-    assert detectable_change(process_samples(noisy)) > TARGET_CHANGE
+    assert detectable_change(process_samples(noisy, keep_disturbed=True)) > TARGET_CHANGE
     good = _processes(records, "good")
     assert set(range(5)) <= good <= set(range(8))
     seqs = [r.seq for r in records]
