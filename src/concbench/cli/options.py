@@ -78,7 +78,8 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="N",
         help="add processes, up to N a job, to rows whose spread would hide a 20%% change "
-        "(default: twice --processes, from 4 processes on; equal to --processes turns it off)",
+        "(default: three times --processes, from 4 processes on; equal to --processes turns "
+        "it off)",
     )
     parser.add_argument(
         "--timeout", type=seconds, default=60.0, help="seconds per run (default 60)"

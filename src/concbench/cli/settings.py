@@ -43,11 +43,11 @@ def run_settings(args: argparse.Namespace) -> RunSettings:
 
 
 def max_processes(processes: int, given: int | None) -> int | None:
-    """``--max-processes``, or by default twice ``--processes`` when that is enough for the
+    """``--max-processes``, or by default three times ``--processes`` when that is enough for the
     test to call a change at all: fewer were asked for on purpose (a quick look)."""
     if given is not None:
         return given
-    return min(2 * processes, MAX_PROCESSES) if processes >= min_processes() else None
+    return min(3 * processes, MAX_PROCESSES) if processes >= min_processes() else None
 
 
 def calibration(args: argparse.Namespace, out: Path, resuming: bool) -> Calibration | None:
