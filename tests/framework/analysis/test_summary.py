@@ -123,3 +123,30 @@ def test_rows_that_took_different_task_paths_say_so() -> None:
     assert all("path" not in row.note for row in group_records(same)[0].rows)
     older = dataclasses.replace(records[1], gil_enabled=None)  # a store that recorded neither
     assert all("path" not in row.note for row in group_records([records[0], older])[0].rows)
+
+
+def test_a_blocked_loops_waits_are_no_part_of_the_machines_drift() -> None:
+    """seed-blocking on an event loop: 1.5 s of its 2.5 s is time.sleep holding the loop,
+    nominal time like the ideal, so the rerun interval does not widen it by the machine's
+    drift between sweeps; without the blocked part it would by about 15% of 1.5 s."""
+    from concbench.framework.model.parts import Decomposition, Part
+
+    runs = [
+        dataclasses.replace(
+            record("asyncio", "3.11.7", wall),
+            process=process,
+            seq=process,
+            run=0,
+            parts=Decomposition({Part.BLOCKED: wall - 1.0 - 0.001}),
+        )
+        for process, wall in enumerate([2.5012, 2.5015, 2.5011, 2.5018, 2.5014])
+    ]
+    [group] = group_records(runs)
+    wall = group.rows[0].wall
+    assert wall is not None
+    assert wall.rerun_high - wall.rerun_low < 0.01 * wall.median
+    unblocked = [dataclasses.replace(run, parts=Decomposition()) for run in runs]
+    [group] = group_records(unblocked)
+    wide = group.rows[0].wall
+    assert wide is not None
+    assert wide.rerun_high - wide.rerun_low > 0.4  # 2 x 15% of the 1.5 s overhead

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -248,6 +249,15 @@ def _against_best(rows: list[Row]) -> tuple[Row, ...]:
     )
 
 
+def _blocked(runs: Sequence[RunRecord]) -> float:
+    """The median time a run's critical lane waited behind steps that held the scheduler:
+    nominal step time (a blocking sleep, calibrated cpu work), like the ideal, and no part
+    of what a faster or slower machine changes (the rerun interval's ``steady``)."""
+    blocked = [run.parts.get(Part.BLOCKED, 0.0) for run in runs]
+    finite = [max(seconds, 0.0) for seconds in blocked if math.isfinite(seconds)]
+    return statistics.median(finite) if finite else 0.0
+
+
 def _standing(records: Sequence[RunRecord], keep_disturbed: bool) -> list[RunRecord]:
     """The ok runs the statistics use (``used_runs``), or with ``keep_disturbed`` every run
     that a re-run did not replace, disturbed or not."""
@@ -293,8 +303,8 @@ def _row(key: tuple[str, str], runs: Sequence[RunRecord], keep_disturbed: bool =
     samples = process_samples(timed, keep_disturbed=keep_disturbed)
     statuses = Counter(run.status for run in runs)
     serial_s, ideal_s, machine_bound_s = _reference(runs)
-    # the ideal is nominal step time (waits, calibrated cpu work); the drift is in the rest
-    wall = summarize(samples, steady=ideal_s) if samples else None
+    steady = ideal_s + _blocked(_standing(timed, keep_disturbed))
+    wall = summarize(samples, steady=steady) if samples else None
     return Row(
         label=label,
         records=tuple(runs),
