@@ -150,3 +150,22 @@ def test_a_blocked_loops_waits_are_no_part_of_the_machines_drift() -> None:
     wide = group.rows[0].wall
     assert wide is not None
     assert wide.rerun_high - wide.rerun_low > 0.4  # 2 x 15% of the 1.5 s overhead
+
+
+def test_a_row_whose_other_processes_were_disturbed_is_not_told_to_add_processes() -> None:
+    """Six processes ran, three kept clean runs: the advice says so, not "--processes 5"."""
+    runs = [
+        dataclasses.replace(
+            record("asyncio", "3.11.7", 1.0 + 0.01 * process),
+            process=process,
+            seq=process,
+            run=0,
+            disturbed=process >= 3,
+            counted=process < 3,
+        )
+        for process in range(6)
+    ]
+    [group] = group_records(runs)
+    warnings = " ".join(group.rows[0].warnings)
+    assert "only 3 of the 6 processes that ran" in warnings
+    assert "use --processes" not in warnings

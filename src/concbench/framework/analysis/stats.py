@@ -282,11 +282,20 @@ def _median(samples: Samples) -> float:
     return statistics.median([value for runs in samples for value in runs])
 
 
-def stability_warnings(summary: Summary) -> list[str]:
-    """Why the numbers should not be trusted yet, each with what to do, in pyperf's spirit."""
+def stability_warnings(summary: Summary, ran: int | None = None) -> list[str]:
+    """Why the numbers should not be trusted yet, each with what to do, in pyperf's spirit.
+
+    ``ran`` is how many processes ran the row; more than the summary counts means the
+    rest had only disturbed runs, and asking for more processes would not help."""
     advice = []
     processes = summary.processes
-    if processes == 1:
+    if ran is not None and ran > processes and processes < min_processes():
+        advice.append(
+            f"only {processes} of the {ran} processes that ran have runs other programs did "
+            f"not disturb: diff needs {min_processes()} a side; run again when the machine "
+            "is quieter (see `concbench doctor`), or --keep-disturbed to count them"
+        )
+    elif processes == 1:
         advice.append(
             f"all {summary.n} run{'s' if summary.n != 1 else ''} come from one worker process: "
             "the interval cannot cover the variance between processes (memory layout, hash "

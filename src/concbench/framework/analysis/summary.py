@@ -249,6 +249,11 @@ def _against_best(rows: list[Row]) -> tuple[Row, ...]:
     )
 
 
+def _processes_run(runs: Sequence[RunRecord]) -> int:
+    """Worker processes that measured the row (``ok`` runs, disturbed or not)."""
+    return len({(r.env, r.seq, r.process) for r in runs if r.status is Status.OK})
+
+
 def _blocked(runs: Sequence[RunRecord]) -> float:
     """The median time a run's critical lane waited behind steps that held the scheduler:
     nominal step time (a blocking sleep, calibrated cpu work), like the ideal, and no part
@@ -318,7 +323,7 @@ def _row(key: tuple[str, str], runs: Sequence[RunRecord], keep_disturbed: bool =
         note=_note(runs, statuses, diagnosis := diagnose(used_runs(timed))),
         diagnosis=diagnosis,
         parts=median_parts(used_runs(timed)),
-        warnings=tuple(stability_warnings(wall)) if wall else (),
+        warnings=tuple(stability_warnings(wall, _processes_run(timed))) if wall else (),
         python=python,
         instructions_per_task=_instructions_per_task(runs),
         arrivals=row_arrivals(_standing(timed, keep_disturbed)),
