@@ -254,6 +254,7 @@ def measure(
     counts (the latency server). With a ``counter`` (instruction mode), the instructions
     of ``execute`` are counted too.
     """
+    workload.prepare_run()
     recorder = Recorder(workload)
     started_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
     alive_before = running()
