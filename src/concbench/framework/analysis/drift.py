@@ -148,14 +148,9 @@ def between_stores(
             continue
         counts = (len(before), len(after))
         change = statistics.median(after) / statistics.median(before) - 1
-        steps = [
-            later / earlier - 1
-            for series in (*base_series[name], *new_series[name])
-            for earlier, later in itertools.pairwise(series)
-        ]
+        one_sample = _jitter([*base_series[name], *new_series[name]])
         part = f"{label} {_percent(change, '+')}"
-        if steps:
-            one_sample = math.sqrt(statistics.fmean(step * step for step in steps) / 2)
+        if one_sample is not None:
             noise = _Z95 * one_sample * math.sqrt(1 / len(before) + 1 / len(after))
             beyond = abs(change) > noise
             moved |= beyond
@@ -200,9 +195,17 @@ def _between_samples(values: list[float]) -> float:
     """The 95% noise of the halves' change that the samples' own jitter makes: from the
     successive differences, the sd of one sample (sqrt of half their mean square), then
     of the difference of two halves' medians of ``len // 2`` samples each."""
-    steps = [later / earlier - 1 for earlier, later in itertools.pairwise(values)]
-    one_sample = math.sqrt(statistics.fmean(step * step for step in steps) / 2)
+    one_sample = _jitter([values]) or 0.0
     return _Z95 * one_sample * math.sqrt(2 / (len(values) // 2))
+
+
+def _jitter(series: list[list[float]]) -> float | None:
+    """The sd of one sample, relative, from the steps between successive samples of each
+    series (never across series): sqrt of half their mean square. None without a step."""
+    steps = [
+        later / earlier - 1 for values in series for earlier, later in itertools.pairwise(values)
+    ]
+    return math.sqrt(statistics.fmean(step * step for step in steps) / 2) if steps else None
 
 
 _Z95 = statistics.NormalDist().inv_cdf(0.975)
