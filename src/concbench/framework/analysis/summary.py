@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -254,15 +253,6 @@ def _processes_run(runs: Sequence[RunRecord]) -> int:
     return len({(r.env, r.seq, r.process) for r in runs if r.status is Status.OK})
 
 
-def _blocked(runs: Sequence[RunRecord]) -> float:
-    """The median time a run's critical lane waited behind steps that held the scheduler:
-    nominal step time (a blocking sleep, calibrated cpu work), like the ideal, and no part
-    of what a faster or slower machine changes (the rerun interval's ``steady``)."""
-    blocked = [run.parts.get(Part.BLOCKED, 0.0) for run in runs]
-    finite = [max(seconds, 0.0) for seconds in blocked if math.isfinite(seconds)]
-    return statistics.median(finite) if finite else 0.0
-
-
 def _standing(records: Sequence[RunRecord], keep_disturbed: bool) -> list[RunRecord]:
     """The ok runs the statistics use (``used_runs``), or with ``keep_disturbed`` every run
     that a re-run did not replace, disturbed or not."""
@@ -308,7 +298,10 @@ def _row(key: tuple[str, str], runs: Sequence[RunRecord], keep_disturbed: bool =
     samples = process_samples(timed, keep_disturbed=keep_disturbed)
     statuses = Counter(run.status for run in runs)
     serial_s, ideal_s, machine_bound_s = _reference(runs)
-    steady = ideal_s + _blocked(_standing(timed, keep_disturbed))
+    parts = median_parts(used_runs(timed))
+    # nominal step time, which no faster or slower machine changes: the ideal, and the
+    # time the critical lane waited behind steps holding the scheduler (a blocking sleep)
+    steady = ideal_s + max(parts.get(Part.BLOCKED, 0.0), 0.0)
     wall = summarize(samples, steady=steady) if samples else None
     return Row(
         label=label,
@@ -322,7 +315,7 @@ def _row(key: tuple[str, str], runs: Sequence[RunRecord], keep_disturbed: bool =
         statuses=dict(statuses),
         note=_note(runs, statuses, diagnosis := diagnose(used_runs(timed))),
         diagnosis=diagnosis,
-        parts=median_parts(used_runs(timed)),
+        parts=parts,
         warnings=tuple(stability_warnings(wall, _processes_run(timed))) if wall else (),
         python=python,
         instructions_per_task=_instructions_per_task(runs),
